@@ -1,0 +1,26 @@
+/**
+ * Errors raised while locating or parsing a dataset. The message is meant to be shown to the
+ * user as is (the CLI prints `error.message` without a stack), so it always names the path
+ * involved and says what was expected or what to do next.
+ */
+export class DataError extends Error {
+  /** The file or folder the problem is about, when there is one. */
+  readonly path: string | undefined;
+
+  constructor(message: string, path?: string) {
+    super(message);
+    this.name = 'DataError';
+    this.path = path;
+  }
+}
+
+/** A file exists but its contents are not what the format requires. */
+export function corruptFile(file: string, problem: string, hint?: string): DataError {
+  const tail = hint ?? 'The file may be truncated or from another format; download it again.';
+  return new DataError(`Corrupt dataset file ${file}: ${problem}. ${tail}`, file);
+}
+
+/** Bytes as "12 345 678" style text is hard to grep; plain digits with a unit read best. */
+export function describeBytes(n: number): string {
+  return `${n} byte${n === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,111 @@
+/**
+ * Finding the folder that holds a dataset split. Places are tried in this order, and the first
+ * folder holding every file of the split wins:
+ *   1. an explicit path (from the pipeline); when given, nothing else is tried
+ *   2. the --data-dir option
+ *   3. $MATC_DATA_DIR
+ *   4. folders a system package installs into (Debian's /usr/share/datasets/fashion-mnist)
+ *   5. ~/.matc/data
+ * Within a data directory D, the catalog's folder names are tried (D/cifar10,
+ * D/cifar-10-batches-bin, ...) and then D itself.
+ */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CATALOG, type DatasetName, type Split } from './catalog.js';
+import { DataError } from './errors.js';
+import { isDirectory, isFile } from './files.js';
+
+export const DATA_DIR_ENV = 'MATC_DATA_DIR';
+
+export interface LocateOptions {
+  /** Explicit folder (e.g. from the pipeline). When set, only this folder and its usual subfolders are searched. */
+  readonly path?: string;
+  /** The --data-dir option. */
+  readonly dataDir?: string;
+  /** Environment to read MATC_DATA_DIR from; defaults to process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Home directory for ~/.matc/data; defaults to os.homedir(). */
+  readonly homeDir?: string;
+}
+
+interface Place {
+  /** A data directory or an explicit dataset folder. */
+  readonly dir: string;
+  /** Whether the catalog's subfolder names are tried inside it. */
+  readonly subfolders: boolean;
+}
+
+/** The folder holding `split` of dataset `name`, or a DataError saying where it looked and what it wanted. */
+export function locateDataset(name: DatasetName, split: Split, options: LocateOptions = {}): string {
+  const entry = CATALOG[name];
+  const searched: string[] = [];
+  for (const place of placesToSearch(name, options)) {
+    for (const dir of foldersIn(name, place)) {
+      if (searched.includes(dir)) continue;
+      searched.push(dir);
+      if (holdsSplit(dir, entry.files[split])) return dir;
+    }
+  }
+  throw notFound(name, split, searched, options);
+}
+
+function placesToSearch(name: DatasetName, options: LocateOptions): Place[] {
+  if (options.path !== undefined) return [{ dir: resolve(options.path), subfolders: true }];
+  const places: Place[] = [];
+  if (options.dataDir) places.push({ dir: resolve(options.dataDir), subfolders: true });
+  const envDir = (options.env ?? process.env)[DATA_DIR_ENV];
+  if (envDir) places.push({ dir: resolve(envDir), subfolders: true });
+  for (const dir of CATALOG[name].systemDirs) places.push({ dir, subfolders: false });
+  places.push({ dir: join(options.homeDir ?? homedir(), '.matc', 'data'), subfolders: true });
+  return places;
+}
+
+function foldersIn(name: DatasetName, place: Place): string[] {
+  const subfolders = place.subfolders ? CATALOG[name].folders.map((f) => join(place.dir, f)) : [];
+  return [...subfolders, place.dir];
+}
+
+function holdsSplit(dir: string, files: readonly (readonly string[])[]): boolean {
+  return files.every((choices) => choices.some((file) => isFile(join(dir, file))));
+}
+
+function notFound(name: DatasetName, split: Split, searched: string[], options: LocateOptions): DataError {
+  const entry = CATALOG[name];
+  const where =
+    options.path !== undefined
+      ? `in ${resolve(options.path)}`
+      : `(looked in ${searched.filter(isDirectory).length === 0 ? 'these folders, none of which exist' : 'these folders'}: ${searched.join(', ')})`;
+  const lines = [`${entry.title} ${split} split not found ${where}: expected ${entry.expected}.`];
+  lines.push(...missingFileNotes(entry.files[split], searched));
+  lines.push(...wrongFormNotes(name, searched));
+  lines.push(
+    options.path !== undefined
+      ? 'Fix the dataset path in the pipeline, or put the files there.'
+      : `Point matc at your copy with --data-dir DIR or ${DATA_DIR_ENV}=DIR (the files may sit in DIR or in DIR/${name}).`,
+  );
+  return new DataError(lines.join('\n'), options.path ?? searched[0]);
+}
+
+/** For folders holding part of the split, say exactly which files are missing. */
+function missingFileNotes(files: readonly (readonly string[])[], searched: string[]): string[] {
+  const notes: string[] = [];
+  for (const dir of searched) {
+    const missing = files.filter((choices) => !choices.some((f) => isFile(join(dir, f))));
+    if (missing.length > 0 && missing.length < files.length) {
+      notes.push(`${dir} has some of the files but lacks ${missing.map((c) => c[0]).join(', ')}.`);
+    }
+  }
+  return notes;
+}
+
+/** Recognisable but unusable forms of the dataset (an unextracted archive, the python pickles). */
+function wrongFormNotes(name: DatasetName, searched: string[]): string[] {
+  const notes: string[] = [];
+  for (const dir of searched) {
+    for (const form of CATALOG[name].wrongForms) {
+      const path = join(dir, form.name);
+      if (isFile(path) || isDirectory(path)) notes.push(`Found ${path}: ${form.hint}.`);
+    }
+  }
+  return notes;
+}

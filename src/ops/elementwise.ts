@@ -1,0 +1,184 @@
+/**
+ * Elementwise ops with NumPy broadcasting: arithmetic, unary math, comparisons, where,
+ * clamp, cast, stop_gradient. Each gives a WGSL expression; codegen/wgsl/elementwise.ts
+ * does the indexing and fuses chains of these into one kernel.
+ */
+import type { Attrs, DType, Node } from '../graph/graph.js';
+import { broadcastShapes, broadcastStrides, sizeOf, ShapeError, formatShape } from '../graph/shape.js';
+import type { Tensor } from '../graph/tensor.js';
+import { registerOp, allocFor, type TypedArray, type CpuContext, type GradContext, type KernelContext } from './registry.js';
+import { unbroadcast } from './grad-util.js';
+
+type Scalar = (args: number[], attrs: Attrs) => number;
+
+/** CPU reference for any elementwise op: broadcast-index every input, apply `f`. */
+function cpuElementwise(f: Scalar) {
+  return (inputs: TypedArray[], ctx: CpuContext): TypedArray => {
+    const out = ctx.node;
+    const n = sizeOf(out.shape);
+    const result = allocFor(out, n);
+    const strides = ctx.inputs.map((i) => broadcastStrides(i.shape, out.shape));
+    const rank = out.shape.length;
+    const idx = new Array<number>(rank).fill(0);
+    const args = new Array<number>(inputs.length);
+    for (let flat = 0; flat < n; flat++) {
+      for (let k = 0; k < inputs.length; k++) {
+        let off = 0;
+        const s = strides[k]!;
+        for (let d = 0; d < rank; d++) off += idx[d]! * s[d]!;
+        args[k] = inputs[k]![off]!;
+      }
+      result[flat] = f(args, ctx.node.attrs);
+      for (let d = rank - 1; d >= 0; d--) {
+        idx[d]!++;
+        if (idx[d]! < out.shape[d]!) break;
+        idx[d] = 0;
+      }
+    }
+    return result;
+  };
+}
+
+function sameDtype(op: string, inputs: Node[]): DType {
+  const dt = inputs[0]!.dtype;
+  for (const i of inputs) {
+    if (i.dtype !== dt) throw new ShapeError(`${op}: mixed dtypes ${inputs.map((x) => x.dtype).join(', ')}; cast first`);
+  }
+  return dt;
+}
+
+/** f32 literal or an integer literal matching the dtype. */
+function lit(v: number, dtype: DType): string {
+  if (dtype === 'f32') {
+    if (!Number.isFinite(v)) return v > 0 ? 'bitcast<f32>(0x7f800000u)' : 'bitcast<f32>(0xff800000u)';
+    const s = String(Math.fround(v));
+    return /[.eE]/.test(s) ? s : `${s}.0`;
+  }
+  return dtype === 'i32' ? `${Math.trunc(v)}i` : `${Math.max(0, Math.trunc(v))}u`;
+}
+export { lit as wgslLiteral };
+
+function binary(name: string, f: (a: number, b: number) => number, expr: (a: string, b: string, dt: DType) => string, grad?: (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null]) {
+  registerOp({
+    name,
+    infer: (inputs) => ({ shape: broadcastShapes(inputs[0]!.shape, inputs[1]!.shape), dtype: sameDtype(name, inputs) }),
+    cpu: cpuElementwise((a) => f(a[0]!, a[1]!)),
+    elementwise: (args, ctx: KernelContext) => expr(args[0]!, args[1]!, ctx.node.dtype),
+    grad: grad
+      ? (g: Tensor, ctx: GradContext) => {
+          const [a, b] = ctx.inputs as [Tensor, Tensor];
+          const [ga, gb] = grad(g, a, b, ctx.output);
+          return [ga && unbroadcast(ga, a.shape), gb && unbroadcast(gb, b.shape)];
+        }
+      : undefined,
+  });
+}
+
+function unary(name: string, f: (a: number, attrs: Attrs) => number, expr: (a: string, dt: DType, attrs: Attrs) => string, grad?: (g: Tensor, x: Tensor, out: Tensor, attrs: Attrs) => Tensor | null, outDtype?: (inDtype: DType, attrs: Attrs) => DType) {
+  registerOp({
+    name,
+    infer: (inputs, attrs) => ({ shape: inputs[0]!.shape, dtype: outDtype ? outDtype(inputs[0]!.dtype, attrs) : inputs[0]!.dtype }),
+    cpu: cpuElementwise((a, attrs) => f(a[0]!, attrs)),
+    elementwise: (args, ctx) => expr(args[0]!, ctx.inputs[0]!.dtype, ctx.node.attrs),
+    grad: grad ? (g, ctx) => [grad(g, ctx.inputs[0]!, ctx.output, ctx.attrs)] : undefined,
+  });
+}
+
+// f32 semantics in the CPU reference: round every result to f32 as the GPU stores it.
+const fr = Math.fround;
+
+binary('add', (a, b) => a + b, (a, b) => `(${a} + ${b})`, (g) => [g, g]);
+binary('sub', (a, b) => a - b, (a, b) => `(${a} - ${b})`, (g) => [g, g.neg()]);
+binary('mul', (a, b) => a * b, (a, b) => `(${a} * ${b})`, (g, a, b) => [g.mul(b), g.mul(a)]);
+binary('div', (a, b) => a / b, (a, b) => `(${a} / ${b})`, (g, a, b, out) => [g.div(b), g.mul(out).div(b).neg()]);
+// pow: the base's gradient only (exponents are constants in every use matc makes of it).
+binary(
+  'pow',
+  (a, b) => Math.pow(a, b),
+  // WGSL pow is undefined for negative bases; handle integer exponents on negative bases explicitly.
+  (a, b) => `select(pow(abs(${a}), ${b}) * select(1.0, -1.0, (${a} < 0.0) && (abs(${b} - 2.0 * floor(${b} * 0.5)) == 1.0)), pow(${a}, ${b}), ${a} >= 0.0)`,
+  (g, a, b) => [g.mul(b).mul(a.pow(b.sub(1))), null],
+);
+binary('maximum', (a, b) => Math.max(a, b), (a, b) => `max(${a}, ${b})`, (g, a, b) => {
+  const m = a.ge(b);
+  return [g.mul(m), g.mul(m.neg().add(1))];
+});
+binary('minimum', (a, b) => Math.min(a, b), (a, b) => `min(${a}, ${b})`, (g, a, b) => {
+  const m = a.le(b);
+  return [g.mul(m), g.mul(m.neg().add(1))];
+});
+
+function comparison(name: string, f: (a: number, b: number) => boolean, opStr: string) {
+  registerOp({
+    name,
+    infer: (inputs) => {
+      sameDtype(name, inputs);
+      return { shape: broadcastShapes(inputs[0]!.shape, inputs[1]!.shape), dtype: 'f32' };
+    },
+    cpu: cpuElementwise((a) => (f(a[0]!, a[1]!) ? 1 : 0)),
+    elementwise: (args) => `select(0.0, 1.0, ${args[0]} ${opStr} ${args[1]})`,
+    grad: () => [null, null],
+  });
+}
+comparison('less', (a, b) => a < b, '<');
+comparison('less_equal', (a, b) => a <= b, '<=');
+comparison('greater', (a, b) => a > b, '>');
+comparison('greater_equal', (a, b) => a >= b, '>=');
+comparison('equal', (a, b) => a === b, '==');
+comparison('not_equal', (a, b) => a !== b, '!=');
+
+unary('neg', (a) => -a, (a) => `(-${a})`, (g) => g.neg());
+unary('exp', (a) => Math.exp(a), (a) => `exp(${a})`, (g, _x, out) => g.mul(out));
+unary('log', (a) => Math.log(a), (a) => `log(${a})`, (g, x) => g.div(x));
+unary('relu', (a) => (a > 0 ? a : 0), (a, dt) => `max(${a}, ${lit(0, dt)})`, (g, x) => g.mul(x.gt(0)));
+unary('sign', (a) => Math.sign(a), (a) => `sign(${a})`, () => null);
+unary('abs', (a) => Math.abs(a), (a) => `abs(${a})`, (g, x) => g.mul(x.sign()));
+unary('sqrt', (a) => Math.sqrt(a), (a) => `sqrt(${a})`, (g, _x, out) => g.div(out.mul(2)));
+unary('square', (a) => a * a, (a) => `(${a} * ${a})`, (g, x) => g.mul(x).mul(2));
+unary(
+  'clamp',
+  (a, at) => Math.min(Math.max(a, at['min'] as number), at['max'] as number),
+  (a, dt, at) => `clamp(${a}, ${lit(at['min'] as number, dt)}, ${lit(at['max'] as number, dt)})`,
+  // Gradient passes where the input lies inside [min, max] (PyTorch's convention: boundary included).
+  (g, x, _o, at) => g.mul(x.ge(at['min'] as number).mul(x.le(at['max'] as number))),
+);
+unary('stop_gradient', (a) => a, (a) => a, () => null);
+unary(
+  'cast',
+  (a, at) => (at['dtype'] === 'f32' ? fr(a) : at['dtype'] === 'i32' ? Math.trunc(a) | 0 : Math.trunc(a) >>> 0),
+  (a, _dt, at) => `${at['dtype'] as string}(${a})`,
+  (g, x) => (x.dtype === 'f32' ? g.cast('f32') : null),
+  (_in, at) => at['dtype'] as DType,
+);
+
+registerOp({
+  name: 'where',
+  infer: (inputs) => {
+    const [c, a, b] = inputs as [Node, Node, Node];
+    if (a.dtype !== b.dtype) throw new ShapeError(`where: branches have dtypes ${a.dtype} and ${b.dtype}`);
+    if (c.dtype !== 'f32') throw new ShapeError(`where: condition must be an f32 mask, got ${c.dtype}`);
+    return { shape: broadcastShapes(c.shape, a.shape, b.shape), dtype: a.dtype };
+  },
+  cpu: cpuElementwise((a) => (a[0] !== 0 ? a[1]! : a[2]!)),
+  elementwise: (args) => `select(${args[2]}, ${args[1]}, ${args[0]} != 0.0)`,
+  grad: (g, ctx) => {
+    const [c, a, b] = ctx.inputs as [Tensor, Tensor, Tensor];
+    const zero = g.mul(0);
+    return [null, unbroadcast(c.select(g, zero), a.shape), unbroadcast(c.select(zero, g), b.shape)];
+  },
+});
+
+/** Elementwise identity that materialises its input (used for assignments of aliases). */
+registerOp({
+  name: 'copy',
+  infer: (inputs) => ({ shape: inputs[0]!.shape, dtype: inputs[0]!.dtype }),
+  cpu: (inputs) => inputs[0]!.slice(),
+  elementwise: (args) => args[0]!,
+  grad: (g) => [g],
+});
+
+export function checkSameShape(op: string, a: Node, b: Node): void {
+  if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
+    throw new ShapeError(`${op}: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} differ`);
+  }
+}

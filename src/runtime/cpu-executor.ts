@@ -1,0 +1,82 @@
+/**
+ * Runs a graph on the CPU with every op's reference implementation. This is the ground
+ * truth the GPU kernels are tested against, and a debugging aid; it is not fast.
+ */
+import type { Graph, Node } from '../graph/graph.js';
+import { sizeOf, formatShape } from '../graph/shape.js';
+import { getOp, allocFor, type TypedArray } from '../ops/registry.js';
+
+export interface CpuRunOptions {
+  /** Values for inputs and variables, by name. */
+  feeds: Record<string, TypedArray | number[]>;
+  /** Nodes to compute (ids); defaults to every node. */
+  outputs?: number[];
+}
+
+export interface CpuRunResult {
+  values: Map<number, TypedArray>;
+  /** New variable values after the graph's assignments, by name. */
+  updated: Map<string, TypedArray>;
+}
+
+function toTyped(node: Node, v: TypedArray | number[]): TypedArray {
+  const n = sizeOf(node.shape);
+  if (v.length !== n) throw new Error(`feed '${node.name}': ${v.length} values for shape ${formatShape(node.shape)}`);
+  const out = allocFor(node, n);
+  out.set(v as ArrayLike<number>);
+  return out;
+}
+
+export function runCpu(graph: Graph, opts: CpuRunOptions): CpuRunResult {
+  const needed = neededNodes(graph, opts.outputs ?? graph.nodes.map((n) => n.id));
+  const values = new Map<number, TypedArray>();
+  for (const node of graph.nodes) {
+    if (!needed.has(node.id)) continue;
+    values.set(node.id, evalNode(graph, node, values, opts.feeds));
+  }
+  const updated = new Map<string, TypedArray>();
+  for (const u of graph.updates) {
+    const v = values.get(u.value);
+    if (v) updated.set(graph.node(u.variable).name!, v);
+  }
+  return { values, updated };
+}
+
+function neededNodes(graph: Graph, outputs: number[]): Set<number> {
+  const needed = new Set<number>();
+  const stack = [...outputs, ...graph.updates.map((u) => u.value)];
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (needed.has(id)) continue;
+    needed.add(id);
+    stack.push(...graph.node(id).inputs);
+  }
+  return needed;
+}
+
+function evalNode(graph: Graph, node: Node, values: Map<number, TypedArray>, feeds: CpuRunOptions['feeds']): TypedArray {
+  switch (node.op) {
+    case 'input':
+    case 'variable': {
+      const v = feeds[node.name!];
+      if (v === undefined) throw new Error(`no value fed for ${node.op} '${node.name}'`);
+      return toTyped(node, v);
+    }
+    case 'const': {
+      const data = node.attrs['data'] as TypedArray | undefined;
+      if (data) return data;
+      const out = allocFor(node, sizeOf(node.shape));
+      out.fill(node.attrs['value'] as number);
+      return out;
+    }
+    default: {
+      const def = getOp(node.op);
+      const ins = node.inputs.map((i) => values.get(i)!);
+      const out = def.cpu(ins, { node, inputs: node.inputs.map((i) => graph.node(i)) });
+      if (out.length !== sizeOf(node.shape)) {
+        throw new Error(`cpu reference of '${node.op}' returned ${out.length} values for shape ${formatShape(node.shape)}`);
+      }
+      return out;
+    }
+  }
+}
