@@ -182,3 +182,19 @@ export function checkSameShape(op: string, a: Node, b: Node): void {
     throw new ShapeError(`${op}: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} differ`);
   }
 }
+
+/** Broadcast to an explicit shape (NumPy rules); gradient sums back over broadcast axes. */
+registerOp({
+  name: 'broadcast_to',
+  infer: (inputs, attrs) => {
+    const target = attrs['shape'] as number[];
+    const b = broadcastShapes(inputs[0]!.shape, target);
+    if (b.length !== target.length || b.some((d, i) => d !== target[i])) {
+      throw new ShapeError(`broadcast_to: ${formatShape(inputs[0]!.shape)} cannot be broadcast to ${formatShape(target)}`);
+    }
+    return { shape: target, dtype: inputs[0]!.dtype };
+  },
+  cpu: cpuElementwise((a) => a[0]!),
+  elementwise: (args) => args[0]!,
+  grad: (g, ctx) => [unbroadcast(g, ctx.inputs[0]!.shape)],
+});
