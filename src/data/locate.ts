@@ -74,7 +74,7 @@ function notFound(name: DatasetName, split: Split, searched: string[], options: 
   const where =
     options.path !== undefined
       ? `in ${resolve(options.path)}`
-      : `(looked in ${searched.filter(isDirectory).length === 0 ? 'these folders, none of which exist' : 'these folders'}: ${searched.join(', ')})`;
+      : `(looked in ${searched.join(', ')})`;
   const lines = [`${entry.title} ${split} split not found ${where}: expected ${entry.expected}.`];
   lines.push(...missingFileNotes(entry.files[split], searched));
   lines.push(...wrongFormNotes(name, searched));

@@ -1,0 +1,65 @@
+/**
+ * `loadDataset`: the one entry point the rest of matc uses to get a dataset split by name.
+ * Parsed splits are cached for the life of the process (keyed by the folder they came from and
+ * the options that change their contents), so a pipeline that evaluates on the test split
+ * several times parses it once. Cached datasets are shared: treat them as read-only.
+ */
+import { CATALOG, isDatasetName, DATASET_NAMES, type DatasetName, type Split } from './catalog.js';
+import { readCifar10, readCifar100, type Cifar100Label } from './cifar.js';
+import type { Dataset } from './dataset.js';
+import { DataError } from './errors.js';
+import { readIdxDataset } from './idx.js';
+import { locateDataset, type LocateOptions } from './locate.js';
+import { readSvhn } from './svhn.js';
+
+export interface LoadOptions extends LocateOptions {
+  /** CIFAR-100 only: the 100 fine classes (default) or the 20 coarse superclasses. */
+  readonly cifar100Label?: Cifar100Label;
+  /** SVHN only: append extra_32x32.mat to the train split (its examples get indices after train's). */
+  readonly svhnExtra?: boolean;
+  /** Set false to bypass the in-process cache (neither read nor filled). */
+  readonly cache?: boolean;
+}
+
+const cache = new Map<string, Dataset>();
+
+export function loadDataset(name: DatasetName | string, split: Split, options: LoadOptions = {}): Dataset {
+  if (!isDatasetName(name)) {
+    throw new DataError(`Unknown dataset '${name}'. matc reads: ${DATASET_NAMES.join(', ')}.`);
+  }
+  if (split !== 'train' && split !== 'test') {
+    throw new DataError(`Unknown split '${String(split)}' for ${CATALOG[name].title}: use 'train' or 'test'.`);
+  }
+  const dir = locateDataset(name, split, options);
+  const key = cacheKey(name, split, dir, options);
+  const useCache = options.cache !== false;
+  const cached = useCache ? cache.get(key) : undefined;
+  if (cached) return cached;
+  const dataset = readSplit(name, split, dir, options);
+  if (useCache) cache.set(key, dataset);
+  return dataset;
+}
+
+/** Forgets every cached split (tests, or a long-lived process that wants the memory back). */
+export function clearDatasetCache(): void {
+  cache.clear();
+}
+
+function cacheKey(name: DatasetName, split: Split, dir: string, options: LoadOptions): string {
+  const variant = name === 'cifar100' ? (options.cifar100Label ?? 'fine') : name === 'svhn' && split === 'train' ? String(options.svhnExtra ?? false) : '';
+  return JSON.stringify([name, split, dir, variant]);
+}
+
+function readSplit(name: DatasetName, split: Split, dir: string, options: LoadOptions): Dataset {
+  switch (name) {
+    case 'mnist':
+    case 'fashion-mnist':
+      return readIdxDataset(dir, { name, split, classes: 10 });
+    case 'cifar10':
+      return readCifar10(dir, split);
+    case 'cifar100':
+      return readCifar100(dir, split, options.cifar100Label ?? 'fine');
+    case 'svhn':
+      return readSvhn(dir, split, options.svhnExtra ?? false);
+  }
+}
