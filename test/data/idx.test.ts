@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { DataError, loadDataset, readIdxDataset } from '../../src/data/index.js';
+import { loadDataset, readIdxDataset } from '../../src/data/index.js';
 import { unitFromByte } from '../../src/data/pixels.js';
 import { idxBytes, idxImages, idxLabel, idxLabels, idxPixel, makeTempDir, writeFile, writeIdxDataset } from './fixtures.js';
+import { catchDataError } from './helpers.js';
 
 const tmp = makeTempDir();
 afterAll(() => tmp.cleanup());
@@ -81,13 +82,3 @@ describe('IDX reader', () => {
     );
   });
 });
-
-function catchDataError(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DataError);
-    return err as DataError;
-  }
-  throw new Error('expected a DataError');
-}
