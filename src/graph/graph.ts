@@ -106,7 +106,13 @@ export class Graph {
       throw new ShapeError(`assign to '${v.name}': value ${x.dtype}${formatShape(x.shape)} does not match ${v.dtype}${formatShape(v.shape)}`);
     }
     if (this.updates.some((u) => u.variable === v.id)) throw new Error(`variable '${v.name}' assigned twice in one graph`);
-    this.updates.push({ variable: v.id, value: x.id });
+    // A value that is itself a leaf buffer (or a view of one) is copied first, so that
+    // updates never read a buffer another update of the same run overwrites.
+    let base = x;
+    while (base.op === 'reshape') base = this.node(base.inputs[0]!);
+    const leaf = base.op === 'variable' || base.op === 'input' || (base.op === 'const' && base.attrs['value'] !== undefined);
+    const src = leaf ? this.apply('copy', [value]) : value;
+    this.updates.push({ variable: v.id, value: src.id });
   }
 
   /** Look up an input or variable by name. */

@@ -66,7 +66,7 @@ export function cpuEval(build: Builder, inputs: InputSpec[]): TypedArray {
 /** Run a graph on the shared GPU runtime and read back the given tensors. */
 export async function gpuRun(g: Graph, feeds: Record<string, TypedArray | number[]>, outputs: Tensor[]): Promise<TypedArray[]> {
   const rt = await sharedTestRuntime();
-  const program = rt.compile(g, { fetch: outputs });
+  const program = await rt.compile(g, { fetch: outputs });
   program.run(feeds);
   const results = [];
   for (const o of outputs) results.push(await program.read(o));

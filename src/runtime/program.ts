@@ -1,0 +1,233 @@
+/**
+ * A compiled program: a graph planned once into a fixed list of dispatches over a fixed set of
+ * buffers, with bind groups created up front. Running it is: write the inputs, encode the
+ * dispatches into one compute pass, copy assigned values into their variables. Nothing is read
+ * back unless asked, and nothing is allocated per run, so programs can be encoded many times
+ * into one submission (K attack iterations, then the training update).
+ */
+import type { Graph, Node } from '../graph/graph.js';
+import { sizeOf, formatShape } from '../graph/shape.js';
+import type { Tensor } from '../graph/tensor.js';
+import { getOp, type TypedArray } from '../ops/registry.js';
+import { elementwiseKernel } from '../../codegen/wgsl/elementwise.js';
+import { schedule, type Schedule } from './schedule.js';
+import { planBuffers, bytesOf, type BufferPlan } from './buffer-plan.js';
+import type { PipelineCache } from './pipeline-cache.js';
+import type { VariableStore } from './variables.js';
+import { readBuffer } from './readback.js';
+import type { GpuContext } from './device.js';
+
+export interface CompileOptions {
+  /** Tensors to read back after a run. */
+  fetch?: Tensor[];
+  /** Fuse elementwise chains (default true). */
+  fuse?: boolean;
+  /** Reuse buffers of dead values (default true). */
+  reuse?: boolean;
+  label?: string;
+}
+
+export interface CompiledStep {
+  node: number;
+  op: string;
+  /** Nodes computed by this kernel (fused elementwise members, or the node itself). */
+  fusedOps: string[];
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  workgroups: [number, number, number];
+  code: string;
+}
+
+export interface ProgramStats {
+  dispatches: number;
+  transientBytes: number;
+  inputBytes: number;
+  /** Bytes the kernels read and write per run (bindings times their sizes). */
+  bytesMoved: number;
+}
+
+interface UpdateCopy {
+  src: GPUBuffer;
+  dst: GPUBuffer;
+  bytes: number;
+}
+
+export class Program {
+  private constructor(
+    private readonly ctx: GpuContext,
+    readonly graph: Graph,
+    readonly label: string,
+    readonly steps: CompiledStep[],
+    private readonly inputBuffers: Map<string, { node: Node; buffer: GPUBuffer }>,
+    private readonly updates: UpdateCopy[],
+    private readonly fetched: Map<number, { buffer: GPUBuffer; node: Node }>,
+    private readonly owned: GPUBuffer[],
+    readonly stats: ProgramStats,
+  ) {}
+
+  static async compile(ctx: GpuContext, cache: PipelineCache, store: VariableStore, graph: Graph, opts: CompileOptions = {}): Promise<Program> {
+    const device = ctx.device;
+    const label = opts.label ?? 'program';
+    const fetch = (opts.fetch ?? []).map((t) => t.id);
+    const sched: Schedule = schedule(graph, fetch, { fuse: opts.fuse });
+    const plan: BufferPlan = planBuffers(graph, sched, fetch, { reuse: opts.reuse });
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    const owned: GPUBuffer[] = [];
+
+    const slotBuffers = plan.slots.map((s) => {
+      const b = device.createBuffer({ size: s.bytes, usage, label: `${label}:slot${s.id}` });
+      owned.push(b);
+      return b;
+    });
+
+    const inputBuffers = new Map<string, { node: Node; buffer: GPUBuffer }>();
+    const leafBuffers = new Map<number, GPUBuffer>();
+    let inputBytes = 0;
+    for (const id of sched.materialised) {
+      const node = graph.node(id);
+      if (node.op === 'input') {
+        const buffer = device.createBuffer({ size: bytesOf(graph, id), usage, label: `${label}:in:${node.name}` });
+        owned.push(buffer);
+        inputBuffers.set(node.name!, { node, buffer });
+        leafBuffers.set(id, buffer);
+        inputBytes += bytesOf(graph, id);
+      } else if (node.op === 'variable') {
+        leafBuffers.set(id, store.ensure(node.name!, node.shape, node.dtype).buffer);
+      } else if (node.op === 'const' && node.attrs['data'] !== undefined) {
+        const data = node.attrs['data'] as TypedArray;
+        const buffer = device.createBuffer({ size: bytesOf(graph, id), usage, label: `${label}:const${id}` });
+        device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+        owned.push(buffer);
+        leafBuffers.set(id, buffer);
+      }
+    }
+
+    const bufferOf = (id: number): GPUBuffer => {
+      const base = sched.aliases.get(id) ?? id;
+      const leaf = leafBuffers.get(base);
+      if (leaf) return leaf;
+      const slot = plan.slotOf.get(base);
+      if (slot === undefined) throw new Error(`${label}: node ${base} (${graph.node(base).op}) has no buffer`);
+      return slotBuffers[slot]!;
+    };
+
+    let bytesMoved = 0;
+    const steps: CompiledStep[] = [];
+    const pending = sched.steps.map(async (step) => {
+      const node = graph.node(step.node);
+      let code: string;
+      let workgroups: [number, number, number];
+      let reads: number[];
+      let fusedOps: string[];
+      if (step.kind === 'elementwise') {
+        const k = elementwiseKernel(graph, step.group);
+        code = k.code;
+        workgroups = k.workgroups;
+        reads = step.group.externals;
+        fusedOps = step.group.members.map((m) => graph.node(m).op);
+      } else {
+        const def = getOp(node.op);
+        if (!def.kernel) throw new Error(`op '${node.op}' has no kernel`);
+        const k = def.kernel({ node, inputs: node.inputs.map((i) => graph.node(i)) });
+        code = k.code;
+        workgroups = k.workgroups;
+        reads = [...node.inputs];
+        fusedOps = [node.op];
+      }
+      const pipeline = await cache.get(code, reads.length, `${label}:${node.op}#${node.id}`);
+      const entries: GPUBindGroupEntry[] = reads.map((r, i) => ({ binding: i, resource: { buffer: bufferOf(r) } }));
+      entries.push({ binding: reads.length, resource: { buffer: bufferOf(node.id) } });
+      const bindGroup = device.createBindGroup({ layout: cache.layout(reads.length), entries, label: `${label}:${node.op}#${node.id}` });
+      for (const r of reads) bytesMoved += bytesOf(graph, r);
+      bytesMoved += bytesOf(graph, node.id);
+      return { node: node.id, op: node.op, fusedOps, pipeline, bindGroup, workgroups, code };
+    });
+    steps.push(...(await Promise.all(pending)));
+
+    const updates: UpdateCopy[] = [];
+    for (const u of graph.updates) {
+      const dst = store.ensure(graph.node(u.variable).name!, graph.node(u.variable).shape, graph.node(u.variable).dtype).buffer;
+      const src = bufferOf(u.value);
+      if (src !== dst) updates.push({ src, dst, bytes: sizeOf(graph.node(u.variable).shape) * 4 });
+    }
+
+    const fetched = new Map<number, { buffer: GPUBuffer; node: Node }>();
+    for (const f of fetch) fetched.set(f, { buffer: bufferOf(f), node: graph.node(f) });
+
+    ctx.check();
+    return new Program(ctx, graph, label, steps, inputBuffers, updates, fetched, owned, {
+      dispatches: steps.length,
+      transientBytes: plan.totalBytes,
+      inputBytes,
+      bytesMoved,
+    });
+  }
+
+  /** Names of the inputs this program reads (those it needs; unused inputs are pruned). */
+  inputNames(): string[] {
+    return [...this.inputBuffers.keys()];
+  }
+
+  /** Queue input uploads (ordered before any later submission). */
+  setInputs(feeds: Record<string, TypedArray | number[] | number>): void {
+    for (const [name, value] of Object.entries(feeds)) {
+      const entry = this.inputBuffers.get(name);
+      if (!entry) continue; // inputs this program does not need are ignored
+      const n = sizeOf(entry.node.shape);
+      const arr = typeof value === 'number' ? [value] : value;
+      if (arr.length !== n) throw new Error(`${this.label}: input '${name}' needs ${n} values ${formatShape(entry.node.shape)}, got ${arr.length}`);
+      const dt = entry.node.dtype;
+      const typed = Array.isArray(arr) || !(dt === 'f32' ? arr instanceof Float32Array : dt === 'i32' ? arr instanceof Int32Array : arr instanceof Uint32Array)
+        ? dt === 'f32' ? Float32Array.from(arr as ArrayLike<number>) : dt === 'i32' ? Int32Array.from(arr as ArrayLike<number>) : Uint32Array.from(arr as ArrayLike<number>)
+        : (arr as TypedArray);
+      this.ctx.device.queue.writeBuffer(entry.buffer, 0, typed.buffer, typed.byteOffset, n * 4);
+    }
+  }
+
+  /** Record this program's dispatches and variable updates into an encoder. */
+  encode(encoder: GPUCommandEncoder): void {
+    const pass = encoder.beginComputePass();
+    for (const s of this.steps) {
+      pass.setPipeline(s.pipeline);
+      pass.setBindGroup(0, s.bindGroup);
+      pass.dispatchWorkgroups(s.workgroups[0], s.workgroups[1], s.workgroups[2]);
+    }
+    pass.end();
+    for (const u of this.updates) encoder.copyBufferToBuffer(u.src, 0, u.dst, 0, u.bytes);
+  }
+
+  /** Write inputs, then encode and submit one run. */
+  run(feeds: Record<string, TypedArray | number[] | number> = {}): void {
+    this.ctx.check();
+    this.setInputs(feeds);
+    const enc = this.ctx.device.createCommandEncoder();
+    this.encode(enc);
+    this.ctx.device.queue.submit([enc.finish()]);
+  }
+
+  /** Read back a fetched tensor (waits for the GPU). */
+  async read(t: Tensor | number): Promise<TypedArray> {
+    const id = typeof t === 'number' ? t : t.id;
+    const f = this.fetched.get(id);
+    if (!f) throw new Error(`${this.label}: node ${id} was not fetched; pass it in compile's fetch list`);
+    const out = await readBuffer(this.ctx.device, f.buffer, sizeOf(f.node.shape), f.node.dtype);
+    this.ctx.check();
+    return out;
+  }
+
+  /** Human-readable kernel listing (what `matc graph --kernels` prints). */
+  describe(): string {
+    const lines = this.steps.map((s, i) => {
+      const n = this.graph.node(s.node);
+      const fused = s.fusedOps.length > 1 ? `  fused: ${s.fusedOps.join(' -> ')}` : '';
+      return `${String(i).padStart(4)}  ${s.op.padEnd(20)} ${n.dtype}${formatShape(n.shape).padEnd(20)} grid ${s.workgroups.join('x')}${fused}`;
+    });
+    lines.push(`${this.stats.dispatches} dispatches, ${(this.stats.transientBytes / 2 ** 20).toFixed(2)} MiB transient buffers, ${(this.stats.bytesMoved / 2 ** 20).toFixed(2)} MiB moved per run`);
+    return lines.join('\n');
+  }
+
+  destroy(): void {
+    for (const b of this.owned) b.destroy();
+    this.owned.length = 0;
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Scheduling: which nodes a program needs, which of them become kernels, and which
+ * elementwise nodes are fused into their consumer's kernel instead of being materialised.
+ *
+ * Rules (conservative, always correct):
+ *  - a node is materialised if it is fetched, assigned to a variable, read by a non-elementwise
+ *    kernel, read by more than one node, or read by an elementwise node of a different shape
+ *    (broadcast readers index memory);
+ *  - otherwise an elementwise node is computed in registers inside its only consumer;
+ *  - reshape is an alias of its input's buffer, never a kernel.
+ */
+import type { Graph, Node } from '../graph/graph.js';
+import { shapesEqual } from '../graph/shape.js';
+import { isElementwiseNode, type ElementwiseGroup } from '../../codegen/wgsl/elementwise.js';
+
+/** Storage buffers a kernel may bind (WebGPU's default maxStorageBuffersPerShaderStage is 8; Dawn gives 16 on lavapipe). */
+export const MAX_BINDINGS = 8;
+
+export type Step =
+  | { kind: 'elementwise'; node: number; group: ElementwiseGroup }
+  | { kind: 'kernel'; node: number };
+
+export interface Schedule {
+  steps: Step[];
+  /** Nodes that need a buffer of their own (kernel outputs, inputs, variables, data constants). */
+  materialised: Set<number>;
+  /** reshape node -> the node whose buffer it shares. */
+  aliases: Map<number, number>;
+  needed: Set<number>;
+}
+
+export function neededNodes(graph: Graph, roots: number[]): Set<number> {
+  const needed = new Set<number>();
+  const stack = [...roots];
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (needed.has(id)) continue;
+    needed.add(id);
+    stack.push(...graph.node(id).inputs);
+  }
+  return needed;
+}
+
+export function schedule(graph: Graph, fetch: number[], opts: { fuse?: boolean } = {}): Schedule {
+  const fuse = opts.fuse ?? true;
+  const roots = [...fetch, ...graph.updates.map((u) => u.value)];
+  const needed = neededNodes(graph, roots);
+  const pinned = new Set(roots);
+
+  const consumers = new Map<number, Node[]>();
+  for (const n of graph.nodes) {
+    if (!needed.has(n.id)) continue;
+    for (const i of n.inputs) {
+      const list = consumers.get(i) ?? [];
+      list.push(n);
+      consumers.set(i, list);
+    }
+  }
+
+  // Resolve reshape aliases (chains included).
+  const aliases = new Map<number, number>();
+  const base = (id: number): number => aliases.get(id) ?? id;
+  for (const n of graph.nodes) {
+    if (needed.has(n.id) && n.op === 'reshape') aliases.set(n.id, base(n.inputs[0]!));
+  }
+
+  const inlinable = (n: Node): boolean => {
+    if (!fuse || pinned.has(n.id) || !isElementwiseNode(n)) return false;
+    if (n.op === 'const') return true; // scalar fills are literals wherever they are read elementwise
+    const cs = consumers.get(n.id) ?? [];
+    if (cs.length !== 1) return false;
+    const c = cs[0]!;
+    return isElementwiseNode(c) && c.op !== 'const' && shapesEqual(c.shape, n.shape) && c.inputs.filter((x) => x === n.id).length === 1;
+  };
+
+  const materialised = new Set<number>();
+  const fused = new Set<number>();
+  for (const n of graph.nodes) {
+    if (needed.has(n.id) && n.op !== 'const' && inlinable(n)) fused.add(n.id);
+  }
+
+  // Un-fuse until every elementwise kernel fits the binding limit.
+  for (;;) {
+    let changed = false;
+    for (const n of graph.nodes) {
+      if (!needed.has(n.id) || fused.has(n.id) || !isElementwiseNode(n) || n.op === 'const') continue;
+      const group = collectGroup(graph, n.id, (id) => fused.has(id));
+      if (group.externals.length + 1 <= MAX_BINDINGS) continue;
+      for (const i of n.inputs) if (fused.delete(i)) changed = true;
+    }
+    if (!changed) break;
+  }
+
+  const steps: Step[] = [];
+  for (const n of graph.nodes) {
+    if (!needed.has(n.id)) continue;
+    if (n.op === 'input' || n.op === 'variable' || (n.op === 'const' && n.attrs['data'] !== undefined)) {
+      materialised.add(n.id);
+      continue;
+    }
+    if (n.op === 'reshape' || fused.has(n.id)) continue;
+    if (n.op === 'const') {
+      // A fill constant needs memory only if something other than an elementwise kernel reads it.
+      const cs = consumers.get(n.id) ?? [];
+      const needsBuffer = pinned.has(n.id) || cs.some((c) => !isElementwiseNode(c) || c.op === 'const');
+      if (!needsBuffer) continue;
+    }
+    if (isElementwiseNode(n)) {
+      steps.push({ kind: 'elementwise', node: n.id, group: collectGroup(graph, n.id, (id) => fused.has(id)) });
+    } else {
+      steps.push({ kind: 'kernel', node: n.id });
+    }
+    materialised.add(n.id);
+  }
+  return { steps, materialised, aliases, needed };
+}
+
+/** Gather the fused members feeding `root` and the external nodes its kernel binds. */
+function collectGroup(graph: Graph, root: number, isFused: (id: number) => boolean): ElementwiseGroup {
+  const members: number[] = [];
+  const externals: number[] = [];
+  const seen = new Set<number>();
+  const visit = (id: number) => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    const node = graph.node(id);
+    if (id === root || isFused(id)) {
+      for (const i of node.inputs) visit(i);
+      members.push(id);
+      return;
+    }
+    if (node.op === 'const' && node.attrs['data'] === undefined) return; // inlined literal
+    externals.push(id);
+  };
+  visit(root);
+  return { root, members, externals };
+}

@@ -1,0 +1,74 @@
+/**
+ * Persistent device buffers by name: parameters, optimizer state, BN statistics, per-example
+ * state. Programs compiled on the same runtime bind the same buffers, so a training program
+ * and an evaluation program see the same weights without copies.
+ */
+import type { DType } from '../graph/graph.js';
+import { sizeOf, formatShape, shapesEqual } from '../graph/shape.js';
+import type { TypedArray } from '../ops/registry.js';
+import { readBuffer } from './readback.js';
+
+export interface Variable {
+  name: string;
+  shape: number[];
+  dtype: DType;
+  buffer: GPUBuffer;
+}
+
+export class VariableStore {
+  private readonly vars = new Map<string, Variable>();
+
+  constructor(private readonly device: GPUDevice) {}
+
+  /** Get or create (zero-filled) a variable. */
+  ensure(name: string, shape: readonly number[], dtype: DType = 'f32'): Variable {
+    const v = this.vars.get(name);
+    if (v) {
+      if (!shapesEqual(v.shape, shape) || v.dtype !== dtype) {
+        throw new Error(`variable '${name}' is ${v.dtype}${formatShape(v.shape)}, asked for ${dtype}${formatShape(shape)}`);
+      }
+      return v;
+    }
+    const buffer = this.device.createBuffer({
+      label: `var:${name}`,
+      size: Math.max(16, Math.ceil((sizeOf(shape) * 4) / 16) * 16),
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+    const created = { name, shape: [...shape], dtype, buffer };
+    this.vars.set(name, created);
+    return created;
+  }
+
+  has(name: string): boolean {
+    return this.vars.has(name);
+  }
+
+  get(name: string): Variable {
+    const v = this.vars.get(name);
+    if (!v) throw new Error(`no variable '${name}'`);
+    return v;
+  }
+
+  names(): string[] {
+    return [...this.vars.keys()];
+  }
+
+  /** Upload values (the variable must exist or `shape` be given). */
+  write(name: string, data: TypedArray | number[], shape?: readonly number[], dtype?: DType): void {
+    const v = shape ? this.ensure(name, shape, dtype ?? (data instanceof Int32Array ? 'i32' : data instanceof Uint32Array ? 'u32' : 'f32')) : this.get(name);
+    const n = sizeOf(v.shape);
+    if (data.length !== n) throw new Error(`variable '${name}': ${data.length} values for shape ${formatShape(v.shape)}`);
+    const typed = Array.isArray(data) ? (v.dtype === 'f32' ? Float32Array.from(data) : v.dtype === 'i32' ? Int32Array.from(data) : Uint32Array.from(data)) : data;
+    this.device.queue.writeBuffer(v.buffer, 0, typed.buffer, typed.byteOffset, n * 4);
+  }
+
+  async read(name: string): Promise<TypedArray> {
+    const v = this.get(name);
+    return readBuffer(this.device, v.buffer, sizeOf(v.shape), v.dtype);
+  }
+
+  destroy(): void {
+    for (const v of this.vars.values()) v.buffer.destroy();
+    this.vars.clear();
+  }
+}
