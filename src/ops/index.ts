@@ -3,3 +3,6 @@ import './elementwise.js';
 import './shape.js';
 import './indexing.js';
 import './random.js';
+import './reduce.js';
+import './softmax.js';
+import './losses.js';

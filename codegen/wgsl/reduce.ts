@@ -1,0 +1,219 @@
+/**
+ * WGSL reduction kernels (sum, max, argmax over any set of axes).
+ *
+ * The input shape is first simplified: size-1 dims are dropped and adjacent dims of the same
+ * kind (both kept or both reduced) are merged, so [128,16,28,28] over {0,2,3} becomes
+ * kept [16 @ stride 784] and reduced [128 @ stride 12544, 784 @ stride 1].
+ *
+ * Two strategies, because matc meets two very different shapes:
+ *  - thread per output: each invocation walks its whole (short) reduction with nested loops.
+ *    Right for many outputs with short reductions (softmax rows [128,10], bias gradients).
+ *  - workgroup per output: a workgroup of WG threads covers one output; each thread folds a
+ *    strided slice of the reduction, then a shared-memory tree combines the WG partials.
+ *    Right for few outputs with huge reductions (batch-norm statistics: 16 outputs of 100k).
+ * A thread folds its slice in increasing index order and the tree keeps the lower index on
+ * ties, so argmax returns the first maximum in both strategies.
+ */
+import type { DType } from '../../src/graph/graph.js';
+import { stridesOf, type Shape } from '../../src/graph/shape.js';
+import type { Kernel } from '../../src/ops/registry.js';
+import { wgslLiteral } from '../../src/ops/elementwise.js';
+import { bindingsWGSL, dispatch1d, flatIndexWGSL, FLAT_BUILTINS } from './dispatch.js';
+
+export type ReduceKind = 'sum' | 'max' | 'argmax';
+
+/** One (merged) dimension: how many steps and how far apart in the input, in elements. */
+export interface Dim {
+  size: number;
+  stride: number;
+}
+
+export interface ReductionPlan {
+  /** Kept dims, outermost first; their row-major order is the output's order. */
+  kept: Dim[];
+  /** Reduced dims, outermost first. */
+  reduced: Dim[];
+  outCount: number;
+  reduceCount: number;
+}
+
+/** Simplify a reduction of `shape` over `axes` to merged kept/reduced dimension lists. */
+export function planReduction(shape: Shape, axes: readonly number[]): ReductionPlan {
+  const strides = stridesOf(shape);
+  const kept: Dim[] = [];
+  const reduced: Dim[] = [];
+  let prevKind: 'kept' | 'reduced' | null = null;
+  shape.forEach((size, d) => {
+    if (size === 1) return;
+    const kind = axes.includes(d) ? 'reduced' : 'kept';
+    const list = kind === 'kept' ? kept : reduced;
+    const last = list[list.length - 1];
+    // Row-major: dim d-1 spans exactly size*stride of dim d, so same-kind neighbours merge.
+    if (prevKind === kind && last) {
+      last.size *= size;
+      last.stride = strides[d]!;
+    } else list.push({ size, stride: strides[d]! });
+    prevKind = kind;
+  });
+  const outCount = kept.reduce((p, d) => p * d.size, 1);
+  const reduceCount = axes.reduce((p, a) => p * shape[a]!, 1);
+  return { kept, reduced, outCount, reduceCount };
+}
+
+/**
+ * Thread per output unless the reduction is long: long reductions, or moderately long ones
+ * with too few outputs to occupy the device, get a workgroup each.
+ */
+export function useWorkgroupPerOutput(plan: ReductionPlan): boolean {
+  const r = plan.reduceCount;
+  return r >= 1024 || (r >= 64 && plan.outCount < 2048);
+}
+
+export interface ReductionSpec {
+  kind: ReduceKind;
+  inShape: Shape;
+  axes: readonly number[];
+  inDtype: DType;
+  /** Override the strategy (tests exercise both on the same shapes). */
+  strategy?: 'thread' | 'workgroup';
+}
+
+export function reductionKernel(spec: ReductionSpec): Kernel {
+  const plan = planReduction(spec.inShape, spec.axes);
+  const perWorkgroup = spec.strategy ? spec.strategy === 'workgroup' : useWorkgroupPerOutput(plan);
+  return perWorkgroup ? workgroupPerOutput(spec, plan) : threadPerOutput(spec, plan);
+}
+
+/** WGSL statements adding the input offset of flat index `v` over `dims` to `off`. */
+function offsetOf(dims: Dim[], v: string, off: string): string {
+  if (dims.length === 0) return '';
+  const lines = [`  var ${v}_rest: u32 = ${v};`];
+  for (let k = dims.length - 1; k >= 0; k--) {
+    const d = dims[k]!;
+    if (k === 0) lines.push(`  ${off} += ${v}_rest * ${d.stride}u;`);
+    else {
+      lines.push(`  ${off} += (${v}_rest % ${d.size}u) * ${d.stride}u;`);
+      lines.push(`  ${v}_rest = ${v}_rest / ${d.size}u;`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Identity of the fold (the value an empty reduction gives). */
+function identity(kind: ReduceKind, dtype: DType): string {
+  if (kind === 'sum') return wgslLiteral(0, dtype);
+  if (dtype === 'f32') return 'bitcast<f32>(NEG_INF_BITS)';
+  return dtype === 'i32' ? 'i32(-2147483647 - 1)' : '0u';
+}
+
+/**
+ * Tint rejects any constant expression that evaluates to an infinity or NaN, so -inf is made
+ * at run time from a private variable's bits.
+ */
+export const NEG_INF_DECL = 'var<private> NEG_INF_BITS: u32 = 0xff800000u;';
+
+function outType(spec: ReductionSpec): DType {
+  return spec.kind === 'argmax' ? 'i32' : spec.inDtype;
+}
+
+function threadPerOutput(spec: ReductionSpec, plan: ReductionPlan): Kernel {
+  const WG = 64;
+  const T = spec.inDtype;
+  const loops: string[] = [];
+  const closes: string[] = [];
+  const terms: string[] = ['base'];
+  plan.reduced.forEach((d, k) => {
+    const pad = '  '.repeat(k + 1);
+    loops.push(`${pad}for (var j${k}: u32 = 0u; j${k} < ${d.size}u; j${k}++) {`);
+    closes.unshift(`${pad}}`);
+    terms.push(d.stride === 1 ? `j${k}` : `j${k} * ${d.stride}u`);
+  });
+  const pad = '  '.repeat(plan.reduced.length + 1);
+  // The flat reduction index; for argmax (one axis) it is the position along that axis.
+  const body =
+    spec.kind === 'sum'
+      ? `${pad}acc += in0[${terms.join(' + ')}];`
+      : spec.kind === 'max'
+        ? `${pad}acc = max(acc, in0[${terms.join(' + ')}]);`
+        : `${pad}let v = in0[${terms.join(' + ')}];\n${pad}if (v > acc) { acc = v; best = i32(${plan.reduced.length ? 'j0' : '0u'}); }`;
+  const code = `${bindingsWGSL([T], outType(spec))}
+${NEG_INF_DECL}
+
+@compute @workgroup_size(${WG})
+fn main(${FLAT_BUILTINS}) {
+  ${flatIndexWGSL('o', WG)}
+  if (o >= ${plan.outCount}u) { return; }
+  var base: u32 = 0u;
+${offsetOf(plan.kept, 'o', 'base')}
+  var acc: ${T} = ${identity(spec.kind, T)};
+  var best: i32 = 0;
+${loops.join('\n')}
+${body}
+${closes.join('\n')}
+  out[o] = ${spec.kind === 'argmax' ? 'best' : 'acc'};
+}
+`;
+  return { code, workgroups: dispatch1d(plan.outCount, WG) };
+}
+
+function workgroupPerOutput(spec: ReductionSpec, plan: ReductionPlan): Kernel {
+  const WG = plan.reduceCount >= 256 ? 256 : 64;
+  const T = spec.inDtype;
+  const argmax = spec.kind === 'argmax';
+  const fold =
+    spec.kind === 'sum'
+      ? '    acc += v;'
+      : spec.kind === 'max'
+        ? '    acc = max(acc, v);'
+        : '    if (v > acc) { acc = v; best = r; }';
+  // Tree step: combine slot lid with slot lid + s; argmax keeps the lower index on equal values.
+  const combine =
+    spec.kind === 'sum'
+      ? '      partial[lid] += partial[lid + s];'
+      : spec.kind === 'max'
+        ? '      partial[lid] = max(partial[lid], partial[lid + s]);'
+        : `      let v = partial[lid + s];
+      let i = partialIdx[lid + s];
+      if (v > partial[lid] || (v == partial[lid] && i < partialIdx[lid])) { partial[lid] = v; partialIdx[lid] = i; }`;
+  const code = `${bindingsWGSL([T], outType(spec))}
+${NEG_INF_DECL}
+
+var<workgroup> partial: array<${T}, ${WG}>;
+${argmax ? `var<workgroup> partialIdx: array<u32, ${WG}>;` : ''}
+
+fn reducedOffset(r: u32) -> u32 {
+  var off: u32 = 0u;
+${offsetOf(plan.reduced, 'r', 'off')}
+  return off;
+}
+
+@compute @workgroup_size(${WG})
+fn main(${FLAT_BUILTINS}) {
+  // One workgroup per output: o is uniform across the workgroup, so returning early is safe.
+  let o: u32 = wid.y * nwg.x + wid.x;
+  if (o >= ${plan.outCount}u) { return; }
+  var base: u32 = 0u;
+${offsetOf(plan.kept, 'o', 'base')}
+  var acc: ${T} = ${identity(spec.kind, T)};
+  var best: u32 = 0xffffffffu;
+  for (var r: u32 = lid; r < ${plan.reduceCount}u; r += ${WG}u) {
+    let v = in0[base + reducedOffset(r)];
+${fold}
+  }
+  partial[lid] = acc;
+  ${argmax ? 'partialIdx[lid] = best;' : ''}
+  workgroupBarrier();
+  for (var s: u32 = ${WG / 2}u; s > 0u; s = s >> 1u) {
+    if (lid < s) {
+${combine}
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+    ${argmax ? 'out[o] = i32(select(partialIdx[0], 0u, partialIdx[0] == 0xffffffffu));' : 'out[o] = partial[0];'}
+  }
+}
+`;
+  return { code, workgroups: dispatch1d(plan.outCount, 1) };
+}
+
