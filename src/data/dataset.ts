@@ -66,25 +66,23 @@ export function identityIndices(n: number): Int32Array {
  * split, so a subset of a subset still knows where each example came from.
  */
 export function subset(ds: Dataset, options: SubsetOptions): Dataset {
-  let positions: ArrayLike<number>;
-  if (options.indices !== undefined) {
-    positions = options.indices;
+  const positions: ArrayLike<number> = options.indices ?? identityIndices(ds.n);
+  if (options.indices) {
     for (let i = 0; i < positions.length; i++) {
       const p = positions[i]!;
       if (!Number.isInteger(p) || p < 0 || p >= ds.n) {
         throw new RangeError(`subset of ${ds.name}: index ${p} is outside 0..${ds.n - 1}`);
       }
     }
-  } else {
-    positions = identityIndices(ds.n);
   }
+  let count = positions.length;
   if (options.first !== undefined) {
     if (!Number.isInteger(options.first) || options.first < 0) {
       throw new RangeError(`subset of ${ds.name}: first must be a non-negative integer, got ${options.first}`);
     }
-    positions = Array.prototype.slice.call(positions, 0, Math.min(options.first, positions.length)) as number[];
+    count = Math.min(options.first, count);
   }
-  const picked = gather(ds, positions, 0, positions.length);
+  const picked = gather(ds, positions, 0, count);
   return { ...ds, images: picked.images, labels: picked.labels, indices: picked.indices, n: picked.n };
 }
 

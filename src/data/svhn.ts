@@ -8,7 +8,6 @@ import { makeDataset, type Dataset } from './dataset.js';
 import { corruptFile } from './errors.js';
 import { readDataFile } from './files.js';
 import { readMatV5, type MatVariable } from './matv5.js';
-import { unitFromByte } from './pixels.js';
 
 export const SVHN_FILES = {
   train: 'train_32x32.mat',
@@ -39,7 +38,7 @@ export function parseSvhnMat(bytes: Uint8Array, file: string): SvhnArrays {
   if (yCount !== n || y.dims.filter((d) => d !== 1).length > 1) {
     throw corruptFile(file, `y has dimensions ${y.dims.join('x')} but X holds ${n} images; expected ${n}x1`);
   }
-  return { images: columnMajorHwcnToNchw(x.real!, height, width, channels, n, file), labels: svhnLabels(y.real!, file), height, width };
+  return { images: columnMajorHwcnToNchw(x.real!, height, width, file), labels: svhnLabels(y.real!, file), height, width };
 }
 
 function requireNumeric(variables: Map<string, MatVariable>, name: string, file: string): MatVariable {
@@ -52,30 +51,32 @@ function requireNumeric(variables: Map<string, MatVariable>, name: string, file:
 
 /**
  * X(h, w, c, n) lives at h + H*w + H*W*c + H*W*C*n (column-major); NCHW wants it at
- * ((n*C + c)*H + h)*W + w, so within each channel plane rows and columns swap.
+ * ((n*C + c)*H + h)*W + w. The (n, c) planes are contiguous and in the same order in both
+ * layouts, so only rows and columns swap within each plane.
  */
-function columnMajorHwcnToNchw(
-  x: Uint8Array | Float64Array,
-  height: number,
-  width: number,
-  channels: number,
-  n: number,
-  file: string,
-): Float32Array {
-  const out = new Float32Array(x.length);
+function columnMajorHwcnToNchw(x: Uint8Array | Float64Array, height: number, width: number, file: string): Float32Array {
+  const bytes = x instanceof Uint8Array ? x : pixelBytes(x, file);
+  const out = new Float32Array(bytes.length);
   const plane = height * width;
-  const isBytes = x instanceof Uint8Array;
-  for (let p = 0; p < n * channels; p++) {
-    const base = p * plane; // (n, c) planes are contiguous and in the same order in both layouts
+  for (let base = 0; base < bytes.length; base += plane) {
+    // Read the source in its storage order (column by column) and write rows of the output.
+    let from = base;
     for (let w = 0; w < width; w++) {
-      for (let h = 0; h < height; h++) {
-        const v = x[base + h + height * w]!;
-        if (!isBytes && !(v >= 0 && v <= 255)) throw corruptFile(file, `pixel value ${v} in X is outside 0..255`);
-        out[base + h * width + w] = isBytes ? unitFromByte(v) : v / 255;
-      }
+      for (let h = 0; h < height; h++) out[base + h * width + w] = bytes[from++]! / 255;
     }
   }
   return out;
+}
+
+/** X saved as doubles (e.g. by a conversion script) must still hold byte values. */
+function pixelBytes(x: Float64Array, file: string): Uint8Array {
+  const bytes = new Uint8Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    if (!Number.isInteger(v) || v < 0 || v > 255) throw corruptFile(file, `pixel value ${v} in X is not an integer in 0..255`);
+    bytes[i] = v;
+  }
+  return bytes;
 }
 
 /** 1..9 stay, 10 (the digit 0) becomes 0; 0 is accepted too for copies already converted. */
