@@ -20,7 +20,7 @@ export function corruptFile(file: string, problem: string, hint?: string): DataE
   return new DataError(`Corrupt dataset file ${file}: ${problem}. ${tail}`, file);
 }
 
-/** Bytes as "12 345 678" style text is hard to grep; plain digits with a unit read best. */
+/** A byte count for messages: plain digits (easy to compare with `ls -l`) and a unit. */
 export function describeBytes(n: number): string {
   return `${n} byte${n === 1 ? '' : 's'}`;
 }

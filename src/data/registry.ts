@@ -46,8 +46,10 @@ export function clearDatasetCache(): void {
 }
 
 function cacheKey(name: DatasetName, split: Split, dir: string, options: LoadOptions): string {
-  const variant = name === 'cifar100' ? (options.cifar100Label ?? 'fine') : name === 'svhn' && split === 'train' ? String(options.svhnExtra ?? false) : '';
-  return JSON.stringify([name, split, dir, variant]);
+  // Only options that change what is read are part of the key, so irrelevant ones still share an entry.
+  const label = name === 'cifar100' ? (options.cifar100Label ?? 'fine') : null;
+  const extra = name === 'svhn' && split === 'train' ? (options.svhnExtra ?? false) : null;
+  return JSON.stringify([name, split, dir, label, extra]);
 }
 
 function readSplit(name: DatasetName, split: Split, dir: string, options: LoadOptions): Dataset {

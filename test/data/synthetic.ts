@@ -8,7 +8,3 @@ export function syntheticDataset(n: number, c = 3, h = 4, w = 5, classes = 10): 
   return makeDataset({ name: 'synthetic', images, labels, channels: c, height: h, width: w, classes });
 }
 
-/** Pixel value of example i at (ch, y, x) in `syntheticDataset(n, c, h, w)`. */
-export function syntheticPixel(n: number, c: number, h: number, w: number, i: number, ch: number, y: number, x: number): number {
-  return Math.fround((((i * c + ch) * h + y) * w + x) / (n * c * h * w));
-}
