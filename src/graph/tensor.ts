@@ -117,4 +117,22 @@ export class Tensor {
   slice(begin: number[], size: number[]): Tensor {
     return this.op('slice', [this], { begin, size });
   }
+
+  // Indexing (src/ops/indexing.ts): index tensors are i32; out-of-range indices read as 0.
+  /** torch.index_select: entries `indices` (i32 [K]) along `axis`. */
+  gather(indices: Tensor, axis = 0): Tensor {
+    return this.op('gather', [this, indices], { axis });
+  }
+  /** Rows `rows` (i32 [B]) of this [N, ...] table: [B, ...]. */
+  gatherRows(rows: Tensor): Tensor {
+    return this.op('gather_rows', [this, rows]);
+  }
+  /** This [N, ...] table with row rows[b] replaced by values[b]; of repeated rows the last wins. */
+  scatterRows(rows: Tensor, values: Tensor): Tensor {
+    return this.op('scatter_rows', [this, rows, values]);
+  }
+  /** this[..., idx[...]] along the last axis (e.g. the true-class logit of [B, C] logits). */
+  takeAlongAxis(idx: Tensor): Tensor {
+    return this.op('take_along_axis', [this, idx]);
+  }
 }

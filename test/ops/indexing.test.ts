@@ -8,6 +8,23 @@ const f32 = (name: string, shape: number[], seed: number): InputSpec => ({ name,
 const idx = (name: string, values: number[]): InputSpec => ({ name, shape: [values.length], dtype: 'i32', data: Int32Array.from(values) });
 const exact = { rtol: 0, atol: 0 };
 
+describe('Tensor methods', () => {
+  it('build the same nodes as the helpers', () => {
+    const g = new Graph();
+    const table = g.input('t', [5, 3]);
+    const rows = g.input('r', [2], 'i32');
+    const values = g.input('v', [2, 3]);
+    const y = g.input('y', [5], 'i32');
+    const ops = [table.gather(rows, 1), table.gatherRows(rows), table.scatterRows(rows, values), table.takeAlongAxis(y)].map((t) => g.node(t.id));
+    expect(ops.map((n) => [n.op, n.shape])).toEqual([
+      ['gather', [5, 2]],
+      ['gather_rows', [2, 3]],
+      ['scatter_rows', [5, 3]],
+      ['take_along_axis', [5]],
+    ]);
+  });
+});
+
 describe('gather', () => {
   it('matches hand-written index_select on both axes', () => {
     const x = { name: 'x', shape: [3, 2], data: [1, 2, 3, 4, 5, 6] };

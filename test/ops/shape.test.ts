@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { Graph } from '../../src/graph/graph.js';
 import { ShapeError } from '../../src/graph/shape.js';
 import { concat } from '../../src/ops/shape.js';
+import { getOp } from '../../src/ops/registry.js';
+import { readBuffer } from '../../src/runtime/readback.js';
 import { checkForward, checkGradients, cpuEval, randn, type InputSpec } from '../helpers/op-harness.js';
+import { sharedTestRuntime } from '../helpers/gpu.js';
 
 const f32 = (name: string, shape: number[], seed: number): InputSpec => ({ name, shape, data: randn(shape, seed) });
 const iota = (n: number, from = 0) => Int32Array.from({ length: n }, (_, i) => from + i);
@@ -19,6 +22,29 @@ describe('reshape', () => {
   });
   it('gradient reshapes back', async () => {
     await checkGradients((_g, [x]) => x!.reshape([5, 6]).square(), [f32('x', [3, 10], 3)]);
+  });
+  it('has a working copy kernel (the executor aliases reshape, so run it by hand)', async () => {
+    const g = new Graph();
+    const y = g.input('x', [3, 5], 'i32').reshape([15]);
+    const node = g.node(y.id);
+    const kernel = getOp('reshape').kernel!({ node, inputs: [g.node(node.inputs[0]!)] });
+    const { device } = await sharedTestRuntime();
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    const src = device.createBuffer({ size: 60, usage });
+    const dst = device.createBuffer({ size: 60, usage });
+    device.queue.writeBuffer(src, 0, iota(15, -7));
+    const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code: kernel.code }), entryPoint: 'main' } });
+    const bindings = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [src, dst].map((buffer, binding) => ({ binding, resource: { buffer } })) });
+    const enc = device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindings);
+    pass.dispatchWorkgroups(...kernel.workgroups);
+    pass.end();
+    device.queue.submit([enc.finish()]);
+    expect([...(await readBuffer(device, dst, 15, 'i32'))]).toEqual([...iota(15, -7)]);
+    src.destroy();
+    dst.destroy();
   });
   it('rejects a size change', () => {
     const g = new Graph();
