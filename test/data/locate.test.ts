@@ -119,7 +119,8 @@ describe('Debian Fashion-MNIST', () => {
         expect(perClass).toEqual(new Array(10).fill(n / 10)); // Fashion-MNIST is exactly balanced
         let min = Infinity;
         let max = -Infinity;
-        for (const v of ds.images) {
+        for (let i = 0; i < ds.images.length; i++) {
+          const v = ds.images[i]!;
           if (v < min) min = v;
           if (v > max) max = v;
         }
