@@ -78,6 +78,10 @@ describe('transpose', () => {
     const u = Uint32Array.from({ length: 12 }, (_, i) => 0xffffff00 + i);
     await checkForward((_g, [t]) => t!.transpose([1, 0]), [{ name: 'u', shape: [3, 4], dtype: 'u32', data: u }], { rtol: 0, atol: 0 });
   });
+  it('handles rank 0 and rank 1', async () => {
+    await checkForward((_g, [t]) => t!.reshape([]).transpose([]), [f32('x', [1], 19)]);
+    await checkForward((_g, [t]) => t!.transpose([0]), [f32('x', [6], 19)]);
+  });
   it('keeps size-1 axes right', async () => {
     await checkForward((_g, [t]) => t!.transpose([2, 0, 3, 1]), [f32('x', [1, 4, 1, 3], 5)]);
   });
@@ -103,6 +107,13 @@ describe('pad', () => {
   });
   it('image-style padding of [B, C, H, W]', async () => {
     await checkForward((_g, [x]) => x!.pad([[0, 0], [0, 0], [4, 4], [4, 4]]), [f32('x', [2, 3, 5, 6], 9)]);
+  });
+  it('folds launches past 65535 workgroups into a 2-D grid', async () => {
+    // 4097 x 4097 outputs need 65569 workgroups of 256 threads.
+    const n = 4097 * 4096;
+    const data = Float32Array.from({ length: n }, (_, k) => k % 1009);
+    const out = await checkForward((_g, [x]) => x!.pad([[0, 0], [0, 1]], -1), [{ name: 'x', shape: [4097, 4096], data }], { rtol: 0, atol: 0 });
+    expect(out[4097 * 4097 - 1]).toBe(-1);
   });
   it('gradient slices the padding away', async () => {
     await checkGradients((_g, [x]) => x!.pad([[2, 1], [0, 3]], 1).square(), [f32('x', [3, 4], 10)]);
