@@ -18,10 +18,9 @@
  * uniform(0, 1) samples are identical; scaled uniforms may differ in the last ulp (the GPU
  * may fuse the multiply-add) and normals by ~1e-6 (f32 log/cos on the GPU).
  */
-import type { Attrs, Node } from '../graph/graph.js';
+import type { Attrs, Graph, Node } from '../graph/graph.js';
 import { ShapeError, formatShape, sizeOf } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
-import type { Graph } from '../graph/graph.js';
 import { registerOp, allocFor, type TypedArray } from './registry.js';
 import { wgslLiteral } from './elementwise.js';
 import { hashKey, mix32, normal, uniformFromBits } from '../util/random.js';
