@@ -30,20 +30,37 @@ export function gatherKernel(type: string, outer: number, axis: number, count: n
 
 /**
  * Adjoint of gatherKernel: `out[o, j, i] = sum over k with indices[k] == j of g[o, k, i]`.
+ * One thread per (o, j, chunk of i), so the index scan is paid once per chunk; sums run in
+ * ascending k, accumulated in place in the thread's own outputs.
  * Inputs: indices (binding 0), g (binding 1).
  */
 export function scatterAddKernel(type: string, outer: number, count: number, size: number, inner: number): Kernel {
+  const chunk = chunkLength(inner, count);
+  const chunks = Math.ceil(inner / chunk);
   const body = [
-    `let i: u32 = t % ${u32(inner)};`,
-    `let j: i32 = i32((t / ${u32(inner)}) % ${u32(size)});`,
-    `let o: u32 = t / ${u32(inner * size)};`,
-    `var acc: ${type} = ${type}();`,
+    `let c: u32 = t % ${u32(chunks)};`,
+    `let j: u32 = (t / ${u32(chunks)}) % ${u32(size)};`,
+    `let o: u32 = t / ${u32(chunks * size)};`,
+    `let first: u32 = c * ${u32(chunk)};`,
+    `let last: u32 = min(first + ${u32(chunk)}, ${u32(inner)});`,
+    `let dst: u32 = (o * ${u32(size)} + j) * ${u32(inner)};`,
+    `for (var i: u32 = first; i < last; i = i + 1u) { out[dst + i] = ${type}(); }`,
     `for (var k: u32 = 0u; k < ${u32(count)}; k = k + 1u) {`,
-    `  if (in0[k] == j) { acc = acc + in1[(o * ${u32(count)} + k) * ${u32(inner)} + i]; }`,
+    '  if (in0[k] == i32(j)) {',
+    `    let src: u32 = (o * ${u32(count)} + k) * ${u32(inner)};`,
+    '    for (var i: u32 = first; i < last; i = i + 1u) { out[dst + i] = out[dst + i] + in1[src + i]; }',
+    '  }',
     '}',
-    'out[t] = acc;',
   ].join('\n');
-  return threadKernel({ inputTypes: ['i32', type], outputType: type, threads: outer * size * inner, body });
+  return threadKernel({ inputTypes: ['i32', type], outputType: type, threads: outer * size * chunks, body });
+}
+
+/**
+ * Elements of a row one thread handles when it must first scan `count` indices: about as
+ * many as the scan is long, so scanning costs at most as much as copying.
+ */
+function chunkLength(rowLength: number, count: number): number {
+  return Math.min(rowLength, Math.max(8, count));
 }
 
 /**
@@ -53,7 +70,7 @@ export function scatterAddKernel(type: string, outer: number, count: number, siz
  * Inputs: table (0), indices (1), values (2).
  */
 export function scatterRowsKernel(type: string, rows: number, rowSize: number, count: number): Kernel {
-  const chunk = Math.min(rowSize, Math.max(8, count));
+  const chunk = chunkLength(rowSize, count);
   const chunksPerRow = Math.ceil(rowSize / chunk);
   const body = [
     `let n: u32 = t / ${u32(chunksPerRow)};`,

@@ -53,6 +53,12 @@ describe('scatter_add', () => {
   it('GPU sums in the same order as the CPU (bit-exact)', async () => {
     await checkForward(build(1, 6), [idx('i', [5, 1, 5, 5, 0, 1, 3]), f32('v', [3, 7, 4], 3)], exact);
   });
+  it('rows longer than one thread chunk, and a 50000-row target', async () => {
+    await checkForward(build(1, 6), [idx('i', [5, 1, 5]), f32('v', [2, 3, 20], 5)], exact);
+    const rows = Array.from({ length: 128 }, (_, b) => (b * 7919) % 50000);
+    rows[9] = rows[90]!;
+    await checkForward(build(0, 50000), [idx('i', rows), f32('v', [128, 10], 6)], exact);
+  });
   it('gradient is a gather', async () => {
     await checkGradients((g, ts) => build(1, 4)(g, ts).square(), [idx('i', [3, 1, 3]), f32('v', [2, 3, 2], 4)]);
   });
