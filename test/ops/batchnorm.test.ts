@@ -1,0 +1,205 @@
+import { describe, it, expect } from 'vitest';
+import { checkForward, checkGradients, randn, randu, expectClose, type InputSpec } from '../helpers/op-harness.js';
+import { sharedTestRuntime } from '../helpers/gpu.js';
+import { Graph } from '../../src/graph/graph.js';
+import type { Tensor } from '../../src/graph/tensor.js';
+import { runCpu } from '../../src/runtime/cpu-executor.js';
+import type { TypedArray } from '../../src/ops/registry.js';
+import { batchNorm, batchNorm2d, type BatchNormOptions } from '../../src/ops/batchnorm.js';
+
+const f32 = (name: string, shape: number[], data: ArrayLike<number>): InputSpec => ({ name, shape, data: Float32Array.from(data) });
+
+/** [N, C, H, W] data whose channel c has mean ~c and scale ~(1 + c). */
+function images(shape: number[], seed: number): Float32Array {
+  const [, c, h, w] = shape as [number, number, number, number];
+  return randn(shape, seed).map((v, i) => {
+    const ch = Math.floor(i / (h * w)) % c;
+    return v * (1 + ch) + ch;
+  });
+}
+
+/** Per-channel mean and biased / unbiased variance in f64 (the PyTorch formulas). */
+function channelStats(x: ArrayLike<number>, shape: number[]) {
+  const c = shape[1]!;
+  const inner = shape.slice(2).reduce((p, d) => p * d, 1);
+  const n = x.length / c;
+  const mean = new Array<number>(c).fill(0);
+  const sq = new Array<number>(c).fill(0);
+  for (let i = 0; i < x.length; i++) mean[Math.floor(i / inner) % c]! += x[i]! / n;
+  for (let i = 0; i < x.length; i++) {
+    const ch = Math.floor(i / inner) % c;
+    sq[ch]! += (x[i]! - mean[ch]!) ** 2;
+  }
+  return { mean, biased: sq.map((s) => s / n), unbiased: sq.map((s) => s / (n - 1)) };
+}
+
+interface StepResult {
+  y: TypedArray;
+  vars: Record<string, TypedArray>;
+}
+
+/** Build a graph with BN variables, run one step on the CPU and on the GPU. */
+async function runStep(prefix: string, x: Float32Array, shape: number[], init: Record<string, TypedArray>, opts: BatchNormOptions): Promise<{ cpu: StepResult; gpu: StepResult; graph: Graph }> {
+  const c = shape[1]!;
+  const g = new Graph();
+  const xt = g.input('x', shape);
+  const v = (name: string, dtype: 'f32' | 'i32' = 'f32', s = [c]) => g.variable(`${prefix}.${name}`, s, dtype);
+  const nbt = init['numBatchesTracked'];
+  const y = batchNorm2d(
+    xt,
+    {
+      weight: v('weight'),
+      bias: v('bias'),
+      runningMean: v('runningMean'),
+      runningVar: v('runningVar'),
+      ...(nbt ? { numBatchesTracked: v('numBatchesTracked', nbt instanceof Int32Array ? 'i32' : 'f32', []) } : {}),
+    },
+    opts,
+  );
+  const names = Object.keys(init);
+  const feeds: Record<string, TypedArray> = { x };
+  for (const n of names) feeds[`${prefix}.${n}`] = init[n]!;
+
+  const cpuRun = runCpu(g, { feeds, outputs: [y.id] });
+  const cpu: StepResult = { y: cpuRun.values.get(y.id)!, vars: {} };
+  for (const n of names) cpu.vars[n] = cpuRun.updated.get(`${prefix}.${n}`) ?? init[n]!;
+
+  const rt = await sharedTestRuntime();
+  for (const n of names) rt.variables.write(`${prefix}.${n}`, init[n]!, n === 'numBatchesTracked' ? [] : [c]);
+  const program = await rt.compile(g, { fetch: [y] });
+  program.run({ x });
+  const gpu: StepResult = { y: await program.read(y), vars: {} };
+  for (const n of names) gpu.vars[n] = await rt.variables.read(`${prefix}.${n}`);
+  program.destroy();
+  return { cpu, gpu, graph: g };
+}
+
+const ones = (c: number) => new Float32Array(c).fill(1);
+const zeros = (c: number) => new Float32Array(c);
+
+describe('batchNorm2d in training mode', () => {
+  const shape = [8, 3, 5, 5];
+  const x = images(shape, 1);
+
+  it('normalises each channel to mean 0 and variance 1 (GPU and CPU)', async () => {
+    const { cpu, gpu } = await runStep('bn1', x, shape, { weight: ones(3), bias: zeros(3), runningMean: zeros(3), runningVar: ones(3) }, { training: true });
+    expectClose(gpu.y, cpu.y, { rtol: 1e-4, atol: 1e-4 });
+    const s = channelStats(cpu.y, shape);
+    expectClose(s.mean, [0, 0, 0], { atol: 1e-5 });
+    expectClose(s.biased, [1, 1, 1], { rtol: 1e-4 }); // eps 1e-5 shifts it by ~1e-5 / var
+  });
+
+  it('applies weight and bias after normalising', async () => {
+    const { cpu } = await runStep('bn2', x, shape, { weight: Float32Array.from([2, 0.5, -1]), bias: Float32Array.from([1, -2, 3]), runningMean: zeros(3), runningVar: ones(3) }, { training: true });
+    const s = channelStats(cpu.y, shape);
+    expectClose(s.mean, [1, -2, 3], { atol: 1e-5 });
+    expectClose(s.biased, [4, 0.25, 1], { rtol: 1e-4 });
+  });
+
+  it('updates running statistics exactly like PyTorch after one step (unbiased variance, momentum 0.1)', async () => {
+    const rm0 = Float32Array.from([0.5, -1, 2]);
+    const rv0 = Float32Array.from([1, 2, 0.5]);
+    const { cpu, gpu } = await runStep('bn3', x, shape, { weight: ones(3), bias: zeros(3), runningMean: rm0, runningVar: rv0, numBatchesTracked: Int32Array.from([7]) }, { training: true });
+    const s = channelStats(x, shape);
+    const wantMean = s.mean.map((m, c) => 0.9 * rm0[c]! + 0.1 * m);
+    const wantVar = s.unbiased.map((v, c) => 0.9 * rv0[c]! + 0.1 * v);
+    for (const r of [cpu, gpu]) {
+      expectClose(r.vars['runningMean']!, wantMean, { rtol: 1e-5, atol: 1e-6 }, 'running mean');
+      expectClose(r.vars['runningVar']!, wantVar, { rtol: 1e-5, atol: 1e-6 }, 'running var');
+      expect(Array.from(r.vars['numBatchesTracked']!)).toEqual([8]);
+      expect(r.vars['numBatchesTracked']).toBeInstanceOf(Int32Array);
+    }
+    // Parameters are not assigned.
+    expect(Array.from(gpu.vars['weight']!)).toEqual([1, 1, 1]);
+  });
+
+  it('momentum null gives the cumulative average (factor 1 / batches tracked), f32 count', async () => {
+    const rm0 = Float32Array.from([1, 1, 1]);
+    const { cpu, gpu } = await runStep('bn4', x, shape, { weight: ones(3), bias: zeros(3), runningMean: rm0, runningVar: ones(3), numBatchesTracked: Float32Array.from([3]) }, { training: true, momentum: null });
+    const s = channelStats(x, shape);
+    for (const r of [cpu, gpu]) {
+      expectClose(r.vars['runningMean']!, s.mean.map((m) => 0.75 * 1 + 0.25 * m), { rtol: 1e-5, atol: 1e-6 });
+      expect(Array.from(r.vars['numBatchesTracked']!)).toEqual([4]);
+    }
+  });
+
+  it('works on [N, C] inputs (BatchNorm1d)', async () => {
+    const x2 = randn([6, 4], 2, 3);
+    const { cpu, gpu } = await runStep('bn5', x2, [6, 4], { weight: ones(4), bias: zeros(4), runningMean: zeros(4), runningVar: ones(4) }, { training: true, momentum: 0.3 });
+    expectClose(gpu.y, cpu.y, { rtol: 1e-4, atol: 1e-4 });
+    const s = channelStats(x2, [6, 4]);
+    expectClose(gpu.vars['runningVar']!, s.unbiased.map((v) => 0.7 + 0.3 * v), { rtol: 1e-5 });
+  });
+
+  it('rejects a batch with one value per channel and mismatched parameters', () => {
+    const g = new Graph();
+    const p = { runningMean: g.variable('m', [3]), runningVar: g.variable('v', [3]) };
+    expect(() => batchNorm(g.input('x', [1, 3]), p, { training: true })).toThrow(/more than 1 value/);
+    expect(() => batchNorm(g.input('x2', [2, 4]), p, { training: false })).toThrow(/runningMean must be f32\[4\]/);
+  });
+
+  it('chains two training calls in one graph like two sequential PyTorch steps', () => {
+    const g = new Graph();
+    const rm = g.variable('rm', [3]);
+    const rv = g.variable('rv', [3]);
+    const xa = g.input('xa', shape);
+    const xb = g.input('xb', shape);
+    const first = batchNorm(xa, { runningMean: rm, runningVar: rv }, { training: true });
+    const second = batchNorm(xb, { runningMean: first.runningMean!, runningVar: first.runningVar! }, { training: true });
+    g.assign(rm, second.runningMean!);
+    g.assign(rv, second.runningVar!);
+    const xb0 = images(shape, 3);
+    const { updated } = runCpu(g, { feeds: { xa: x, xb: xb0, rm: [0, 0, 0], rv: [1, 1, 1] }, outputs: [] });
+    const sa = channelStats(x, shape);
+    const sb = channelStats(xb0, shape);
+    expectClose(updated.get('rm')!, sa.mean.map((m, c) => 0.9 * (0.1 * m) + 0.1 * sb.mean[c]!), { rtol: 1e-5, atol: 1e-6 });
+    expectClose(updated.get('rv')!, sa.unbiased.map((v, c) => 0.9 * (0.9 + 0.1 * v) + 0.1 * sb.unbiased[c]!), { rtol: 1e-5 });
+  });
+});
+
+describe('batchNorm2d in eval mode', () => {
+  it('uses the running statistics and records no updates', async () => {
+    const shape = [2, 3, 2, 2];
+    const x = randn(shape, 4);
+    const rm = Float32Array.from([0.5, -1, 2]);
+    const rv = Float32Array.from([1, 4, 0.25]);
+    const w = Float32Array.from([2, 1, -1]);
+    const b = Float32Array.from([0, 1, 0.5]);
+    const { cpu, gpu, graph } = await runStep('bn6', x, shape, { weight: w, bias: b, runningMean: rm, runningVar: rv }, { training: false });
+    expect(graph.updates).toHaveLength(0);
+    const want = Array.from(x, (v, i) => {
+      const c = Math.floor(i / 4) % 3;
+      return ((v - rm[c]!) / Math.sqrt(rv[c]! + 1e-5)) * w[c]! + b[c]!;
+    });
+    expectClose(cpu.y, want, { rtol: 1e-5, atol: 1e-5 });
+    expectClose(gpu.y, want, { rtol: 1e-5, atol: 1e-5 });
+    expectClose(gpu.vars['runningMean']!, rm);
+  });
+});
+
+describe('batch norm gradients (finite differences, GPU vs CPU)', () => {
+  const pure = (training: boolean) => (_g: Graph, [x, w, b, m, v]: Tensor[]) => batchNorm(x!, { weight: w!, bias: b!, runningMean: m!, runningVar: v! }, { training }).y;
+  const params = (c: number): InputSpec[] => [
+    f32('w', [c], randu([c], 5, 0.5, 1.5)),
+    f32('b', [c], randn([c], 6)),
+    { name: 'm', shape: [c], data: randn([c], 7), differentiable: false },
+    { name: 'v', shape: [c], data: randu([c], 8, 0.5, 2), differentiable: false },
+  ];
+
+  it('training mode through the batch statistics, [4, 3, 2, 2]', async () => {
+    await checkGradients(pure(true), [f32('x', [4, 3, 2, 2], images([4, 3, 2, 2], 9)), ...params(3)], { eps: 1e-3 });
+  });
+
+  it('training mode, [6, 3]', async () => {
+    await checkGradients(pure(true), [f32('x', [6, 3], randn([6, 3], 10)), ...params(3)], { eps: 1e-3 });
+  });
+
+  it('eval mode, [3, 2, 2, 3]', async () => {
+    await checkGradients(pure(false), [f32('x', [3, 2, 2, 3], randn([3, 2, 2, 3], 11)), ...params(2)], { eps: 1e-3 });
+  });
+
+  it('GPU forward vs CPU on a ResNet-sized activation [32, 16, 16, 16]', async () => {
+    const shape = [32, 16, 16, 16];
+    await checkForward(pure(true), [f32('x', shape, images([32, 16, 16, 16], 12).map((v, i) => v + (i % 7))), ...params(16)], { rtol: 1e-3, atol: 1e-3 });
+  });
+});
