@@ -1,0 +1,136 @@
+/**
+ * Compile-time evaluation of constant expressions: `let` values, module parameters, layer
+ * hyperparameters and settings. Arithmetic, comparisons, `and`/`or`/`not` and `if then else` fold
+ * here; anything that depends on data is an error in these positions.
+ */
+import type * as A from '../syntax/ast.js';
+import { error, type Diagnostic } from '../syntax/diagnostic.js';
+import { didYouMean } from './suggest.js';
+
+export type ConstValue = number | boolean | string;
+
+/** Constants in scope; `parent` chains module parameters to file-level lets. */
+export class ConstScope {
+  private readonly values = new Map<string, ConstValue>();
+  constructor(private readonly parent?: ConstScope) {}
+  set(name: string, value: ConstValue): void {
+    this.values.set(name, value);
+  }
+  get(name: string): ConstValue | undefined {
+    return this.values.get(name) ?? this.parent?.get(name);
+  }
+  has(name: string): boolean {
+    return this.values.has(name) || (this.parent?.has(name) ?? false);
+  }
+  names(): string[] {
+    return [...this.values.keys(), ...(this.parent?.names() ?? [])];
+  }
+  hasOwn(name: string): boolean {
+    return this.values.has(name);
+  }
+}
+
+export interface ConstOptions {
+  /** Identifiers that are not constants evaluate to their own name (settings enums like `flip`). */
+  symbols?: boolean;
+  /** Extra names to suggest in unknown-name hints. */
+  candidates?: readonly string[];
+}
+
+/** Evaluate `e`; on failure push diagnostics and return undefined. */
+export function evaluateConstant(e: A.Expr, scope: ConstScope, diagnostics: Diagnostic[], options: ConstOptions = {}): ConstValue | undefined {
+  const recurse = (x: A.Expr): ConstValue | undefined => evaluateConstant(x, scope, diagnostics, options);
+  switch (e.kind) {
+    case 'NumberLiteral':
+      return e.value;
+    case 'StringLiteral':
+      return e.value;
+    case 'BooleanLiteral':
+      return e.value;
+    case 'EpochExpr':
+      if (e.at !== undefined) return e.at;
+      diagnostics.push(error('not-constant', '`epoch` varies during training and cannot be used here', e.span, 'use it in a `schedule`'));
+      return undefined;
+    case 'Identifier': {
+      const value = scope.get(e.name);
+      if (value !== undefined) return value;
+      if (options.symbols) return e.name;
+      diagnostics.push(error('unknown-name', `unknown name \`${e.name}\``, e.span, didYouMean(e.name, [...scope.names(), ...(options.candidates ?? [])])));
+      return undefined;
+    }
+    case 'UnaryExpr': {
+      const v = recurse(e.operand);
+      if (v === undefined) return undefined;
+      if (e.operator === 'not') return expectBoolean(v, e.operand, diagnostics) === undefined ? undefined : !v;
+      const n = expectNumber(v, e.operand, diagnostics);
+      return n === undefined ? undefined : e.operator === '-' ? -n : n;
+    }
+    case 'BinaryExpr': {
+      const l = recurse(e.left);
+      const r = recurse(e.right);
+      if (l === undefined || r === undefined) return undefined;
+      return binary(e, l, r, diagnostics);
+    }
+    case 'ConditionalExpr': {
+      const c = recurse(e.condition);
+      if (c === undefined || expectBoolean(c, e.condition, diagnostics) === undefined) return undefined;
+      return recurse(c ? e.then : e.otherwise);
+    }
+    default:
+      diagnostics.push(error('not-constant', 'expected a constant (a number, string, boolean or arithmetic on them)', e.span));
+      return undefined;
+  }
+}
+
+function binary(e: A.BinaryExpr, l: ConstValue, r: ConstValue, diagnostics: Diagnostic[]): ConstValue | undefined {
+  switch (e.operator) {
+    case 'and':
+    case 'or': {
+      const a = expectBoolean(l, e.left, diagnostics);
+      const b = expectBoolean(r, e.right, diagnostics);
+      if (a === undefined || b === undefined) return undefined;
+      return e.operator === 'and' ? a && b : a || b;
+    }
+    case '==':
+      return l === r;
+    case '!=':
+      return l !== r;
+    default: {
+      const a = expectNumber(l, e.left, diagnostics);
+      const b = expectNumber(r, e.right, diagnostics);
+      if (a === undefined || b === undefined) return undefined;
+      switch (e.operator) {
+        case '+': return a + b;
+        case '-': return a - b;
+        case '*': return a * b;
+        case '/':
+          if (b === 0) {
+            diagnostics.push(error('division-by-zero', 'division by zero', e.right.span));
+            return undefined;
+          }
+          return a / b;
+        case '^': return a ** b;
+        case '<': return a < b;
+        case '>': return a > b;
+        case '<=': return a <= b;
+        case '>=': return a >= b;
+      }
+    }
+  }
+}
+
+export function expectNumber(v: ConstValue, at: A.Expr, diagnostics: Diagnostic[]): number | undefined {
+  if (typeof v === 'number') return v;
+  diagnostics.push(error('type-mismatch', `expected a number but found ${describeConstant(v)}`, at.span));
+  return undefined;
+}
+
+export function expectBoolean(v: ConstValue, at: A.Expr, diagnostics: Diagnostic[]): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  diagnostics.push(error('type-mismatch', `expected a condition (true or false) but found ${describeConstant(v)}`, at.span));
+  return undefined;
+}
+
+export function describeConstant(v: ConstValue): string {
+  return typeof v === 'number' ? `the number ${v}` : typeof v === 'boolean' ? `\`${v}\`` : `\`${v}\``;
+}

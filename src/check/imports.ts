@@ -1,0 +1,121 @@
+/**
+ * Loading a program: the entry file and everything it imports, transitively. An import resolves
+ * relative to the importing file first, then relative to the standard library (the pipelines/
+ * folder of the installed matc package). Cycles are reported with the whole chain.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SourceFile } from '../syntax/ast.js';
+import { error, type Diagnostic } from '../syntax/diagnostic.js';
+import { parseSource } from '../syntax/parse.js';
+
+/** Where files come from; tests substitute in-memory files. */
+export interface FileHost {
+  /** The text of an absolute path, or undefined if there is no such file. */
+  read(path: string): string | undefined;
+  /** Absolute path of the standard library folder. */
+  standardLibrary: string;
+}
+
+export interface LoadedFile {
+  /** Absolute path (the identity of the file). */
+  path: string;
+  /** The name diagnostics show: the path relative to the working directory when that is shorter. */
+  displayName: string;
+  text: string;
+  ast: SourceFile;
+}
+
+export interface Program {
+  entry: LoadedFile;
+  /** Every loaded file, in load order (imports before importers). */
+  files: LoadedFile[];
+  diagnostics: Diagnostic[];
+  /** displayName -> text, for formatting diagnostics. */
+  sources: Map<string, string>;
+}
+
+/** The pipelines/ folder of this package, found by walking up from this module to package.json. */
+export function standardLibraryDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'pipelines'))) return join(dir, 'pipelines');
+    dir = dirname(dir);
+  }
+  return resolve('pipelines');
+}
+
+export const diskHost = (): FileHost => ({
+  read: (path) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+  standardLibrary: standardLibraryDir(),
+});
+
+function displayNameOf(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+/**
+ * Load `entryPath` (with `entryText` if given, otherwise read through the host) and its imports.
+ * `entryDisplayName` overrides how the entry file is named in diagnostics.
+ */
+export function loadProgram(entryPath: string, host: FileHost, entryText?: string, entryDisplayName?: string): Program | { diagnostics: Diagnostic[] } {
+  const absoluteEntry = resolve(entryPath);
+  const text = entryText ?? host.read(absoluteEntry);
+  if (text === undefined) {
+    return { diagnostics: [error('file-not-found', `cannot read \`${entryPath}\``, { file: entryPath, line: 1, col: 1, endLine: 1, endCol: 1, offset: 0, endOffset: 0 })] };
+  }
+  const diagnostics: Diagnostic[] = [];
+  const files: LoadedFile[] = [];
+  const byPath = new Map<string, LoadedFile>();
+  const sources = new Map<string, string>();
+
+  const parse = (path: string, source: string, displayName: string): LoadedFile => {
+    const { ast, diagnostics: syntax } = parseSource(source, displayName);
+    diagnostics.push(...syntax);
+    sources.set(displayName, source);
+    return { path, displayName, text: source, ast };
+  };
+
+  /** Depth-first with the current chain on a stack: a target already on it closes a cycle. */
+  const visit = (file: LoadedFile, chain: LoadedFile[]): void => {
+    byPath.set(file.path, file);
+    for (const item of file.ast.items) {
+      if (item.kind !== 'ImportDeclaration' || item.path === '') continue;
+      const candidates = [resolve(dirname(file.path), item.path), resolve(host.standardLibrary, item.path)];
+      let target: string | undefined;
+      let targetText: string | undefined;
+      for (const candidate of candidates) {
+        targetText = byPath.get(candidate)?.text ?? host.read(candidate);
+        if (targetText !== undefined) {
+          target = candidate;
+          break;
+        }
+      }
+      if (target === undefined || targetText === undefined) {
+        diagnostics.push(error('import-not-found', `cannot find \`${item.path}\``, item.pathSpan, `looked in ${candidates.map(displayNameOf).join(' and ')}`));
+        continue;
+      }
+      const onChain = [...chain, file].findIndex((f) => f.path === target);
+      if (onChain >= 0) {
+        const cycle = [...chain, file].slice(onChain).map((f) => f.displayName);
+        diagnostics.push(error('import-cycle', `import cycle: ${[...cycle, cycle[0]].join(' -> ')}`, item.pathSpan, 'move the shared definitions into a file that both can import'));
+        continue;
+      }
+      if (byPath.has(target)) continue;
+      visit(parse(target, targetText, displayNameOf(target)), [...chain, file]);
+    }
+    files.push(file);
+  };
+
+  const entry = parse(absoluteEntry, text, entryDisplayName ?? entryPath);
+  visit(entry, []);
+  return { entry, files, diagnostics, sources };
+}

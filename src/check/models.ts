@@ -1,0 +1,429 @@
+/**
+ * Models: instantiating `model`/`block` definitions into a resolved layer tree (names, kinds,
+ * hyperparameters, state_dict tensors, forward graphs), then inferring shapes through it.
+ *
+ * Names follow PyTorch: a layer declared `conv1 = conv(...)` inside a block is the attribute
+ * `conv1`; the entries of `sequential { ... }` are `0`, `1`, ... (layers without parameters such as
+ * `relu` are numbered too, exactly like torch.nn.Sequential); `none` registers nothing; an empty
+ * `sequential {}` registers an empty container (an identity, like the shortcut of a ResNet block).
+ */
+import type * as A from '../syntax/ast.js';
+import type { Span } from '../syntax/span.js';
+import { error, type Diagnostic } from '../syntax/diagnostic.js';
+import { bindArguments } from './arguments.js';
+import { ConstScope, describeConstant, evaluateConstant, type ConstValue } from './const-eval.js';
+import { initSchemeNames, isLeafKind, layerKinds, type ArgumentSpec } from './layers.js';
+import type { ForwardGraph, ForwardStep, ResolvedLayer, Shape, TensorSpec } from './resolved.js';
+import { didYouMean } from './suggest.js';
+
+/** A definition and the constants of the file that defines it. */
+export interface DefinitionEntry {
+  definition: A.ModuleDefinition;
+  scope: ConstScope;
+}
+export type ModuleRegistry = ReadonlyMap<string, DefinitionEntry>;
+
+/** Parameter-free functions usable inside `forward`. */
+const forwardFunctions = ['relu', 'flatten', 'identity', 'maxpool', 'avgpool'] as const;
+type ForwardFunction = (typeof forwardFunctions)[number];
+
+const shapeText = (s: Shape): string => `[${s.join(', ')}]`;
+const joinPath = (parent: string, name: string): string => (parent ? `${parent}.${name}` : name);
+
+export class ModelBuilder {
+  /** Definitions being instantiated, to report recursion instead of looping. */
+  private readonly active: string[] = [];
+
+  constructor(private readonly registry: ModuleRegistry, private readonly diagnostics: Diagnostic[]) {}
+
+  /** Names that can start a layer expression, for suggestions. */
+  layerNames(): string[] {
+    return [...Object.keys(layerKinds), ...this.registry.keys()];
+  }
+
+  /**
+   * Build the layer that `expr` denotes: a built-in layer, a definition call, `sequential { }`,
+   * `if c then a else b`, or `none` (returned as the string 'none').
+   */
+  buildLayer(expr: A.Expr, scope: ConstScope, path: string, name: string): ResolvedLayer | 'none' | undefined {
+    switch (expr.kind) {
+      case 'NoneLiteral':
+        return 'none';
+      case 'ConditionalExpr': {
+        const condition = evaluateConstant(expr.condition, scope, this.diagnostics);
+        if (condition === undefined) return undefined;
+        if (typeof condition !== 'boolean') {
+          this.diagnostics.push(error('type-mismatch', `expected a condition (true or false) but found ${describeConstant(condition)}`, expr.condition.span));
+          return undefined;
+        }
+        return this.buildLayer(condition ? expr.then : expr.otherwise, scope, path, name);
+      }
+      case 'SequentialExpr':
+        return this.buildSequential(expr, scope, path, name);
+      case 'Identifier':
+        return this.buildCall(expr.name, expr.span, [], expr.span, scope, path, name);
+      case 'CallExpr':
+        if (expr.callee.kind === 'Identifier') return this.buildCall(expr.callee.name, expr.callee.span, expr.args, expr.span, scope, path, name);
+        break;
+      default:
+        break;
+    }
+    this.diagnostics.push(error('expected-layer', 'expected a layer (a built-in layer, a block or model call, `sequential { }` or `none`)', expr.span));
+    return undefined;
+  }
+
+  private buildCall(callee: string, calleeSpan: Span, args: readonly A.Argument[], span: Span, scope: ConstScope, path: string, name: string): ResolvedLayer | 'none' | undefined {
+    if (isLeafKind(callee)) return this.buildLeaf(callee, args, span, scope, path, name);
+    const entry = this.registry.get(callee);
+    if (entry) return this.instantiate(entry, args, span, scope, path, name);
+    this.diagnostics.push(error('unknown-layer', `unknown layer \`${callee}\``, calleeSpan, didYouMean(callee, this.layerNames())));
+    return undefined;
+  }
+
+  private buildLeaf(kind: keyof typeof layerKinds, args: readonly A.Argument[], span: Span, scope: ConstScope, path: string, name: string): ResolvedLayer | undefined {
+    const spec = layerKinds[kind];
+    const values = this.bindTyped(kind, spec.arguments, args, span, scope);
+    if (!values) return undefined;
+    const hyper = spec.hyper(values);
+    return { name, path, kind, hyper, tensors: spec.tensors(hyper, values, path ? `${path}.` : ''), children: [], span };
+  }
+
+  /** Bind and type-check the arguments of a built-in layer, filling defaults. */
+  private bindTyped(callee: string, specs: readonly ArgumentSpec[], args: readonly A.Argument[], span: Span, scope: ConstScope): Record<string, ConstValue> | undefined {
+    const bound = bindArguments(callee, specs.map((s) => ({ name: s.name, required: s.default === undefined })), args, span, this.diagnostics);
+    if (!bound) return undefined;
+    const values: Record<string, ConstValue> = {};
+    let ok = true;
+    for (const spec of specs) {
+      const arg = bound.get(spec.name);
+      if (!arg) continue;
+      const value = evaluateConstant(arg.value, scope, this.diagnostics, spec.type === 'init' ? { symbols: true } : {});
+      if (value === undefined) { ok = false; continue; }
+      const problem = typeProblem(spec, value);
+      if (problem) {
+        this.diagnostics.push(error('type-mismatch', `argument \`${spec.name}\` of \`${callee}\` ${problem}`, arg.value.span, spec.type === 'init' ? didYouMean(String(value), initSchemeNames) : undefined));
+        ok = false;
+        continue;
+      }
+      values[spec.name] = value;
+    }
+    if (!ok) return undefined;
+    for (const spec of specs) {
+      if (values[spec.name] === undefined && spec.default !== undefined) {
+        values[spec.name] = typeof spec.default === 'function' ? spec.default(values) : spec.default;
+      }
+    }
+    return values;
+  }
+
+  /** Instantiate a `model`/`block` definition with arguments evaluated in the caller's scope. */
+  instantiate(entry: DefinitionEntry, args: readonly A.Argument[], span: Span, callerScope: ConstScope, path: string, name: string): ResolvedLayer | 'none' | undefined {
+    const def = entry.definition;
+    const defName = def.name.text;
+    if (this.active.includes(defName)) {
+      this.diagnostics.push(error('recursive-module', `\`${defName}\` contains itself (${[...this.active, defName].join(' -> ')})`, span));
+      return undefined;
+    }
+    const bound = bindArguments(defName, def.parameters.map((p) => ({ name: p.name.text, required: p.default === undefined })), args, span, this.diagnostics);
+    if (!bound) return undefined;
+    const scope = new ConstScope(entry.scope);
+    for (const parameter of def.parameters) {
+      const arg = bound.get(parameter.name.text);
+      const value = arg ? evaluateConstant(arg.value, callerScope, this.diagnostics) : evaluateConstant(parameter.default!, scope, this.diagnostics);
+      if (value === undefined) return undefined;
+      scope.set(parameter.name.text, value);
+    }
+    this.active.push(defName);
+    try {
+      if (def.body) {
+        const layer = this.buildLayer(def.body, scope, path, name);
+        if (layer && layer !== 'none' && layer.definition === undefined) layer.definition = defName;
+        return layer;
+      }
+      return this.buildBlock(def, scope, span, path, name);
+    } finally {
+      this.active.pop();
+    }
+  }
+
+  private buildBlock(def: A.ModuleDefinition, scope: ConstScope, span: Span, path: string, name: string): ResolvedLayer | undefined {
+    const children = new Map<string, ResolvedLayer>();
+    const declared = new Map<string, Span>();
+    let forward: A.ForwardDefinition | undefined;
+    let ok = true;
+    for (const member of def.members ?? []) {
+      if (member.kind === 'ForwardDefinition') {
+        if (forward) this.diagnostics.push(error('duplicate-definition', `\`${def.name.text}\` defines \`forward\` twice`, member.span));
+        forward = member;
+        continue;
+      }
+      const memberName = member.name.text;
+      const previous = declared.get(memberName);
+      if (previous) {
+        this.diagnostics.push(error('duplicate-definition', `\`${memberName}\` is already defined in \`${def.name.text}\``, member.name.span, `the first definition is at line ${previous.line}`));
+        ok = false;
+        continue;
+      }
+      declared.set(memberName, member.name.span);
+      if (member.kind === 'LetDeclaration') {
+        const value = evaluateConstant(member.value, scope, this.diagnostics);
+        if (value === undefined) ok = false;
+        else scope.set(memberName, value);
+        continue;
+      }
+      const child = this.buildLayer(member.value, scope, joinPath(path, memberName), memberName);
+      if (child === undefined) ok = false;
+      else if (child !== 'none') children.set(memberName, child);
+    }
+    if (!ok) return undefined;
+    const childList = [...children.values()];
+    const graph = forward ? this.buildForward(forward, children, scope) : chainGraph(childList, span);
+    if (!graph) return undefined;
+    return { name, path, kind: 'block', definition: def.name.text, hyper: {}, tensors: [], children: childList, forward: graph, span };
+  }
+
+  private buildSequential(expr: A.SequentialExpr, scope: ConstScope, path: string, name: string): ResolvedLayer | undefined {
+    const children: ResolvedLayer[] = [];
+    let ok = true;
+    const addEntries = (entries: readonly A.SequentialEntry[]): void => {
+      for (const entry of entries) {
+        if (entry.kind === 'RepeatEntry') {
+          const count = evaluateConstant(entry.count, scope, this.diagnostics);
+          if (count === undefined) { ok = false; continue; }
+          if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
+            this.diagnostics.push(error('type-mismatch', `\`repeat\` needs a whole number of times but receives ${describeConstant(count)}`, entry.count.span));
+            ok = false;
+            continue;
+          }
+          for (let i = 0; i < count; i++) addEntries(entry.entries);
+          continue;
+        }
+        const index = String(children.length);
+        const child = this.buildLayer(entry, scope, joinPath(path, index), index);
+        if (child === undefined) ok = false;
+        else if (child === 'none') {
+          this.diagnostics.push(error('expected-layer', '`none` cannot be an entry of `sequential`; leave it out', entry.span));
+          ok = false;
+        } else children.push(child);
+      }
+    };
+    addEntries(expr.entries);
+    if (!ok) return undefined;
+    return { name, path, kind: 'sequential', hyper: {}, tensors: [], children, forward: chainGraph(children, expr.span), span: expr.span };
+  }
+
+  // ---- forward graphs
+
+  private buildForward(def: A.ForwardDefinition, children: ReadonlyMap<string, ResolvedLayer>, scope: ConstScope): ForwardGraph | undefined {
+    const steps: ForwardStep[] = [{ id: 0, op: 'input', span: def.input.span }];
+    const variables = new Map<string, number>([[def.input.text, 0]]);
+    const context: ForwardContext = { steps, variables, children, scope };
+    for (const let_ of def.lets) {
+      if (variables.has(let_.name.text) || children.has(let_.name.text)) {
+        this.diagnostics.push(error('duplicate-definition', `\`${let_.name.text}\` is already defined`, let_.name.span));
+        return undefined;
+      }
+      const id = this.forwardValue(let_.value, context);
+      if (id === undefined) return undefined;
+      variables.set(let_.name.text, id);
+    }
+    const output = this.forwardValue(def.result, context);
+    return output === undefined ? undefined : { steps, output };
+  }
+
+  private forwardValue(expr: A.Expr, c: ForwardContext): number | undefined {
+    const add = (step: DistributiveOmit<ForwardStep, 'id'>): number => {
+      const id = c.steps.length;
+      c.steps.push({ ...step, id } as ForwardStep);
+      return id;
+    };
+    switch (expr.kind) {
+      case 'Identifier': {
+        const id = c.variables.get(expr.name);
+        if (id !== undefined) return id;
+        if (c.children.has(expr.name)) {
+          this.diagnostics.push(error('type-mismatch', `\`${expr.name}\` is a layer; apply it to a tensor, e.g. \`${expr.name}(x)\``, expr.span));
+          return undefined;
+        }
+        this.diagnostics.push(error('unknown-name', `unknown name \`${expr.name}\``, expr.span, didYouMean(expr.name, [...c.variables.keys(), ...c.children.keys()])));
+        return undefined;
+      }
+      case 'ConditionalExpr': {
+        const condition = evaluateConstant(expr.condition, c.scope, this.diagnostics);
+        if (condition === undefined) return undefined;
+        return this.forwardValue(condition === true ? expr.then : expr.otherwise, c);
+      }
+      case 'CallExpr': {
+        if (expr.callee.kind !== 'Identifier') break;
+        const callee = expr.callee.name;
+        const child = c.children.get(callee);
+        const [first, ...rest] = expr.args;
+        if (child || (forwardFunctions as readonly string[]).includes(callee)) {
+          if (!first || first.name) {
+            this.diagnostics.push(error('missing-argument', `\`${callee}\` needs a tensor as its first argument`, expr.span));
+            return undefined;
+          }
+          const input = this.forwardValue(first.value, c);
+          if (input === undefined) return undefined;
+          if (child) {
+            if (rest.length > 0) this.diagnostics.push(error('argument-count', `layer \`${callee}\` takes one tensor`, rest[0]!.span));
+            return add({ op: 'child', child: callee, input, span: expr.span });
+          }
+          return this.forwardFunction(callee as ForwardFunction, input, rest, expr.span, c, add);
+        }
+        this.diagnostics.push(error('unknown-function', `unknown layer or function \`${callee}\` in \`forward\``, expr.callee.span, didYouMean(callee, [...c.children.keys(), ...forwardFunctions]) ?? (isLeafKind(callee) || this.registry.has(callee) ? `declare it first, e.g. \`${callee}1 = ${callee}(...)\`, then apply \`${callee}1(x)\`` : undefined)));
+        return undefined;
+      }
+      case 'BinaryExpr': {
+        if (expr.operator === '+' || expr.operator === '-' || expr.operator === '*') {
+          const constantSide = expr.operator === '*' ? [expr.left, expr.right].find((side) => isConstantSyntax(side, c)) : undefined;
+          if (constantSide) {
+            const other = constantSide === expr.left ? expr.right : expr.left;
+            const factor = evaluateConstant(constantSide, c.scope, this.diagnostics);
+            const input = this.forwardValue(other, c);
+            if (typeof factor !== 'number' || input === undefined) return undefined;
+            return add({ op: 'scale', input, factor, span: expr.span });
+          }
+          const left = this.forwardValue(expr.left, c);
+          const right = this.forwardValue(expr.right, c);
+          if (left === undefined || right === undefined) return undefined;
+          const op = expr.operator === '+' ? 'add' : expr.operator === '-' ? 'sub' : 'mul';
+          return add({ op, inputs: [left, right], span: expr.span });
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    this.diagnostics.push(error('unsupported-expression', 'not supported in `forward`: use layers, relu, flatten, maxpool, avgpool, identity, `+`, `-`, `*` and `if then else`', expr.span));
+    return undefined;
+  }
+
+  private forwardFunction(fn: ForwardFunction, input: number, rest: readonly A.Argument[], span: Span, c: ForwardContext, add: (s: DistributiveOmit<ForwardStep, 'id'>) => number): number | undefined {
+    if (fn === 'maxpool' || fn === 'avgpool') {
+      const values = this.bindTyped(fn, layerKinds[fn].arguments, rest, span, c.scope);
+      if (!values) return undefined;
+      return add({ op: fn, input, kernel: values.kernel as number, stride: values.stride as number, padding: values.padding as number, span });
+    }
+    if (rest.length > 0) {
+      this.diagnostics.push(error('argument-count', `\`${fn}\` takes one tensor`, rest[0]!.span));
+      return undefined;
+    }
+    return add({ op: fn, input, span });
+  }
+
+  // ---- shapes
+
+  /** Infer and record the shapes through `layer` for a per-example input shape; undefined on a mismatch (reported). */
+  inferShapes(layer: ResolvedLayer, input: Shape, where: string): Shape | undefined {
+    layer.inputShape = input;
+    let output: Shape | undefined;
+    if (layer.kind === 'sequential' || layer.kind === 'block') {
+      output = this.inferGraph(layer, input, where);
+    } else {
+      const result = layerKinds[layer.kind].outputShape(layer.hyper, input);
+      if (typeof result === 'string') {
+        this.diagnostics.push(error('shape-mismatch', result, layer.span, `in layer \`${layer.path || layer.kind}\` of ${where}`));
+        return undefined;
+      }
+      output = result;
+    }
+    if (output) layer.outputShape = output;
+    return output;
+  }
+
+  private inferGraph(layer: ResolvedLayer, input: Shape, where: string): Shape | undefined {
+    const graph = layer.forward!;
+    const shapes: Shape[] = [];
+    for (const step of graph.steps) {
+      let shape: Shape | undefined;
+      switch (step.op) {
+        case 'input':
+          shape = input;
+          break;
+        case 'child': {
+          const child = layer.children.find((ch) => ch.name === step.child)!;
+          shape = this.inferShapes(child, shapes[step.input]!, where);
+          break;
+        }
+        case 'relu':
+        case 'identity':
+        case 'scale':
+          shape = shapes[step.input];
+          break;
+        case 'flatten':
+          shape = [shapes[step.input]!.reduce((a, b) => a * b, 1)];
+          break;
+        case 'maxpool':
+        case 'avgpool': {
+          const result = layerKinds[step.op].outputShape({ kernel: step.kernel, stride: step.stride, padding: step.padding }, shapes[step.input]!);
+          if (typeof result === 'string') this.diagnostics.push(error('shape-mismatch', result, step.span, `in ${where}`));
+          else shape = result;
+          break;
+        }
+        case 'add':
+        case 'sub':
+        case 'mul': {
+          const [a, b] = step.inputs.map((i) => shapes[i]!) as [Shape, Shape];
+          if (shapeText(a) === shapeText(b)) shape = a;
+          else this.diagnostics.push(error('shape-mismatch', `cannot ${step.op === 'add' ? 'add' : step.op === 'sub' ? 'subtract' : 'multiply'} tensors of shapes ${shapeText(a)} and ${shapeText(b)}`, step.span, `in \`${layer.definition ?? layer.path}\` of ${where}`));
+          break;
+        }
+      }
+      if (!shape) return undefined;
+      step.shape = shape;
+      shapes.push(shape);
+    }
+    return shapes[graph.output];
+  }
+}
+
+interface ForwardContext {
+  steps: ForwardStep[];
+  variables: Map<string, number>;
+  children: ReadonlyMap<string, ResolvedLayer>;
+  scope: ConstScope;
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** The forward of a container without an explicit one: its children applied in order. */
+function chainGraph(children: readonly ResolvedLayer[], span: Span): ForwardGraph {
+  const steps: ForwardStep[] = [{ id: 0, op: 'input', span }];
+  for (const child of children) steps.push({ id: steps.length, op: 'child', child: child.name, input: steps.length - 1, span: child.span });
+  return { steps, output: steps.length - 1 };
+}
+
+/** Numbers and constants only: a forward sub-expression that is a scale factor, not a tensor. */
+function isConstantSyntax(e: A.Expr, c: ForwardContext): boolean {
+  switch (e.kind) {
+    case 'NumberLiteral':
+      return true;
+    case 'Identifier':
+      return !c.variables.has(e.name) && !c.children.has(e.name) && c.scope.has(e.name);
+    case 'UnaryExpr':
+      return isConstantSyntax(e.operand, c);
+    case 'BinaryExpr':
+      return isConstantSyntax(e.left, c) && isConstantSyntax(e.right, c);
+    default:
+      return false;
+  }
+}
+
+function typeProblem(spec: ArgumentSpec, value: ConstValue): string | undefined {
+  switch (spec.type) {
+    case 'int':
+      return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? undefined : `must be a whole number but is ${describeConstant(value)}`;
+    case 'number':
+      return typeof value === 'number' ? undefined : `must be a number but is ${describeConstant(value)}`;
+    case 'bool':
+      return typeof value === 'boolean' ? undefined : `must be \`true\` or \`false\` but is ${describeConstant(value)}`;
+    case 'init':
+      return (initSchemeNames as readonly ConstValue[]).includes(value) ? undefined : `must be one of ${initSchemeNames.map((n) => `\`${n}\``).join(', ')} but is ${describeConstant(value)}`;
+  }
+}
+
+/** Every state_dict entry below `layer`, in PyTorch order (own tensors, then children in registration order). */
+export function collectStateDict(layer: ResolvedLayer): TensorSpec[] {
+  return [...layer.tensors, ...layer.children.flatMap(collectStateDict)];
+}
