@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+/**
+ * The `matc` command line. Every command validates its arguments, reports user errors without a
+ * stack trace (exit 1), and disposes of the GPU device so the process exits promptly.
+ */
+import { parseArgs, flag, flagList, helpText, type FlagSpec } from './args.js';
+import { reportError, UserError } from './errors.js';
+import { loadPipeline } from './load-pipeline.js';
+import { doctor } from './commands/doctor.js';
+import { check } from './commands/check.js';
+import { graph } from './commands/graph.js';
+import { run } from './commands/run.js';
+
+const out = (s: string) => process.stdout.write(`${s}\n`);
+
+interface Command {
+  usage: string;
+  description: string;
+  flags: Record<string, FlagSpec>;
+  main(args: ReturnType<typeof parseArgs>): Promise<void> | void;
+}
+
+const help: FlagSpec = { help: 'show this help', short: 'h' };
+const set: FlagSpec = { value: true, repeatable: true, help: 'override a setting, e.g. --set train.epochs=5 (repeatable)' };
+
+const commands: Record<string, Command> = {
+  run: {
+    usage: 'matc run FILE [--set key=value]... [--out DIR] [--resume] [--data-dir DIR]',
+    description: 'Train the pipeline in FILE: progress on the terminal, metrics.jsonl, checkpoints and a results table in the run directory.',
+    flags: {
+      set,
+      out: { value: true, help: 'run directory (default runs/<pipeline name>)' },
+      resume: { help: 'continue from the run directory\'s resume.safetensors' },
+      'data-dir': { value: true, help: 'where the data sets are (also MATC_DATA_DIR)' },
+      pipeline: { value: true, help: 'which pipeline of FILE, if it defines several' },
+      help,
+    },
+    async main(a) {
+      const file = one(a.positional, 'run');
+      const p = loadPipeline(file, flagList(a, 'set'), flag(a, 'pipeline'));
+      await run(p, { outDir: flag(a, 'out'), resume: a.flags.has('resume'), dataDir: flag(a, 'data-dir') }, out);
+    },
+  },
+  check: {
+    usage: 'matc check FILE... [--set key=value]...',
+    description: 'Parse and check .mat files; print diagnostics with file:line:col. Exit 1 on any error.',
+    flags: { set, help },
+    main(a) {
+      check(a.positional, flagList(a, 'set'), out);
+    },
+  },
+  graph: {
+    usage: 'matc graph FILE [--batch B] [--kernels] [--states all|none]',
+    description: 'Print the compiled training step: the graph of each program, and with --kernels the fused kernels the GPU will run.',
+    flags: {
+      set,
+      batch: { value: true, help: 'batch size to compile for (default: the pipeline\'s)' },
+      kernels: { help: 'also compile for the GPU and list the kernels after fusion' },
+      states: { value: true, help: 'per-example states active (all) or not yet (none); default all' },
+      pipeline: { value: true, help: 'which pipeline of FILE, if it defines several' },
+      help,
+    },
+    async main(a) {
+      const file = one(a.positional, 'graph');
+      const p = loadPipeline(file, flagList(a, 'set'), flag(a, 'pipeline'));
+      const batch = Number(flag(a, 'batch') ?? p.settings.train.batch);
+      if (!Number.isInteger(batch) || batch < 1) throw new UserError(`graph: --batch must be a positive integer`);
+      const states = flag(a, 'states') ?? 'all';
+      if (states !== 'all' && states !== 'none') throw new UserError(`graph: --states must be all or none`);
+      await graph(p, { batch, kernels: a.flags.has('kernels'), active: states }, out);
+    },
+  },
+  doctor: {
+    usage: 'matc doctor',
+    description: 'Show the WebGPU adapter, its limits, and run a small forward/backward checked against the CPU reference.',
+    flags: { help },
+    async main() {
+      await doctor(out);
+    },
+  },
+};
+
+function one(positional: string[], command: string): string {
+  if (positional.length !== 1) throw new UserError(`${command}: expected one FILE (see matc ${command} --help)`);
+  return positional[0]!;
+}
+
+function usage(): string {
+  const lines = ['usage: matc COMMAND [options]', '', 'commands:'];
+  for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(10)} ${c.description}`);
+  lines.push('', 'matc COMMAND --help shows the options of a command.');
+  return lines.join('\n');
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    const [name, ...rest] = argv;
+    if (!name || name === '--help' || name === '-h' || name === 'help') {
+      out(usage());
+      return name ? 0 : 1;
+    }
+    const cmd = commands[name];
+    if (!cmd) throw new UserError(`unknown command '${name}'\n${usage()}`);
+    const args = parseArgs(rest, cmd.flags, name);
+    if (args.flags.has('help')) {
+      out(helpText(cmd.usage, cmd.description, cmd.flags));
+      return 0;
+    }
+    await cmd.main(args);
+    return 0;
+  } catch (e) {
+    return reportError(e);
+  }
+}
+
+process.env['XDG_RUNTIME_DIR'] ??= '/tmp';
+const code = await main(process.argv.slice(2));
+process.exitCode = code;

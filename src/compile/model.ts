@@ -1,0 +1,188 @@
+/**
+ * Lowers a resolved model (the checker's layer tree) to graph ops. Every state_dict entry becomes
+ * a runtime variable named `model/<pytorch name>`, so checkpoints map one-to-one onto PyTorch.
+ *
+ * A ModelLowering belongs to one graph. It may apply the model several times in that graph (TRADES
+ * runs it on x and on x_adv in train mode): batch-norm running statistics are chained through the
+ * applications in order, exactly as consecutive PyTorch forward calls update them, and written back
+ * once by `finish()`.
+ */
+import type { Graph } from '../graph/graph.js';
+import type { Tensor } from '../graph/tensor.js';
+import type { ResolvedLayer, ResolvedModel, ConvHyper, LinearHyper, BatchNormHyper, PoolHyper, ForwardStep, TensorSpec } from '../check/resolved.js';
+
+export type ModelMode = 'train' | 'eval';
+
+export const MODEL_PREFIX = 'model/';
+
+export function modelVariableName(stateDictName: string): string {
+  return MODEL_PREFIX + stateDictName;
+}
+
+interface RunningStats {
+  mean: Tensor;
+  var: Tensor;
+  count?: Tensor;
+}
+
+export class ModelLowering {
+  private readonly running = new Map<string, RunningStats>();
+  private finished = false;
+
+  constructor(
+    readonly model: ResolvedModel,
+    readonly graph: Graph,
+  ) {}
+
+  /** The variable of a state_dict entry. */
+  variable(spec: TensorSpec): Tensor {
+    return this.graph.variable(modelVariableName(spec.name), [...spec.shape], 'f32');
+  }
+
+  /** Trainable parameters, in state_dict order. */
+  parameters(): { name: string; tensor: Tensor }[] {
+    return this.model.stateDict.filter((s) => s.trainable).map((s) => ({ name: s.name, tensor: this.variable(s) }));
+  }
+
+  /** Apply the model to a batch `x` of shape [B, ...inputShape]; returns logits [B, classes]. */
+  apply(x: Tensor, mode: ModelMode): Tensor {
+    if (this.finished) throw new Error('ModelLowering.apply after finish()');
+    return this.layer(this.model.root, x, mode);
+  }
+
+  /** Record the running-statistics updates of all train-mode applications. */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    for (const [path, stats] of this.running) {
+      this.graph.assign(this.graph.variable(modelVariableName(`${path}running_mean`), stats.mean.shape), stats.mean);
+      this.graph.assign(this.graph.variable(modelVariableName(`${path}running_var`), stats.var.shape), stats.var);
+      if (stats.count) this.graph.assign(this.graph.variable(modelVariableName(`${path}num_batches_tracked`), []), stats.count);
+    }
+  }
+
+  private tensor(layer: ResolvedLayer, role: TensorSpec['role']): Tensor {
+    const spec = layer.tensors.find((t) => t.role === role);
+    if (!spec) throw new Error(`layer '${layer.path}' has no ${role}`);
+    return this.variable(spec);
+  }
+
+  private hasTensor(layer: ResolvedLayer, role: TensorSpec['role']): boolean {
+    return layer.tensors.some((t) => t.role === role);
+  }
+
+  private layer(layer: ResolvedLayer, x: Tensor, mode: ModelMode): Tensor {
+    switch (layer.kind) {
+      case 'conv': {
+        const h = layer.hyper as ConvHyper;
+        let y = x.conv2d(this.tensor(layer, 'weight'), { stride: h.stride, pad: h.padding });
+        if (h.bias) y = y.add(this.tensor(layer, 'bias').reshape([1, h.outChannels, 1, 1]));
+        return y;
+      }
+      case 'linear': {
+        const h = layer.hyper as LinearHyper;
+        let y = x.matmul(this.tensor(layer, 'weight'), { transB: true });
+        if (h.bias) y = y.add(this.tensor(layer, 'bias'));
+        return y;
+      }
+      case 'batchnorm':
+        return this.batchNorm(layer, x, mode);
+      case 'relu':
+        return x.relu();
+      case 'maxpool': {
+        const h = layer.hyper as PoolHyper;
+        return x.maxPool2d(h.kernel, h.stride, h.padding);
+      }
+      case 'avgpool': {
+        const h = layer.hyper as PoolHyper;
+        return x.avgPool2d(h.kernel, h.stride, h.padding);
+      }
+      case 'flatten':
+        return x.flatten(1);
+      case 'identity':
+        return x;
+      case 'sequential':
+      case 'block':
+        if (layer.forward) return this.forwardGraph(layer, x, mode);
+        return layer.children.reduce((h, child) => this.layer(child, h, mode), x);
+    }
+  }
+
+  private forwardGraph(layer: ResolvedLayer, x: Tensor, mode: ModelMode): Tensor {
+    const values = new Map<number, Tensor>();
+    const get = (id: number) => {
+      const v = values.get(id);
+      if (!v) throw new Error(`forward of '${layer.path}': step ${id} used before it is computed`);
+      return v;
+    };
+    for (const step of layer.forward!.steps) values.set(step.id, this.forwardStep(layer, step, x, get, mode));
+    return get(layer.forward!.output);
+  }
+
+  private forwardStep(layer: ResolvedLayer, step: ForwardStep, x: Tensor, get: (id: number) => Tensor, mode: ModelMode): Tensor {
+    switch (step.op) {
+      case 'input':
+        return x;
+      case 'child': {
+        const child = layer.children.find((c) => c.name === step.child);
+        if (!child) throw new Error(`forward of '${layer.path}': no child '${step.child}'`);
+        return this.layer(child, get(step.input), mode);
+      }
+      case 'relu':
+        return get(step.input).relu();
+      case 'flatten':
+        return get(step.input).flatten(1);
+      case 'identity':
+        return get(step.input);
+      case 'maxpool':
+        return get(step.input).maxPool2d(step.kernel, step.stride, step.padding);
+      case 'avgpool':
+        return get(step.input).avgPool2d(step.kernel, step.stride, step.padding);
+      case 'add':
+        return get(step.inputs[0]).add(get(step.inputs[1]));
+      case 'sub':
+        return get(step.inputs[0]).sub(get(step.inputs[1]));
+      case 'mul':
+        return get(step.inputs[0]).mul(get(step.inputs[1]));
+      case 'scale':
+        return get(step.input).mul(step.factor);
+    }
+  }
+
+  /**
+   * PyTorch BatchNorm1d/2d. Train mode normalises with the batch mean and biased variance and
+   * moves the running statistics (running_var with the unbiased variance); eval mode uses them.
+   */
+  private batchNorm(layer: ResolvedLayer, x: Tensor, mode: ModelMode): Tensor {
+    const h = layer.hyper as BatchNormHyper;
+    const c = h.features;
+    const axes = x.rank === 4 ? [0, 2, 3] : [0];
+    const bshape = x.rank === 4 ? [1, c, 1, 1] : [1, c];
+    const weight = this.tensor(layer, 'weight').reshape(bshape);
+    const bias = this.tensor(layer, 'bias').reshape(bshape);
+    const prefix = layer.path ? `${layer.path}.` : '';
+    const prev: RunningStats = this.running.get(prefix) ?? {
+      mean: this.graph.variable(modelVariableName(`${prefix}running_mean`), [c]),
+      var: this.graph.variable(modelVariableName(`${prefix}running_var`), [c]),
+      count: this.hasTensor(layer, 'num_batches_tracked') ? this.graph.variable(modelVariableName(`${prefix}num_batches_tracked`), []) : undefined,
+    };
+    if (mode === 'eval') {
+      const inv = prev.var.add(h.eps).sqrt().reshape(bshape);
+      return x.sub(prev.mean.reshape(bshape)).div(inv).mul(weight).add(bias);
+    }
+    const n = axes.reduce((p, a) => p * x.shape[a]!, 1);
+    const mean = x.mean(axes, true);
+    const centered = x.sub(mean);
+    const variance = centered.square().mean(axes, true);
+    const y = centered.div(variance.add(h.eps).sqrt()).mul(weight).add(bias);
+    const m = h.momentum;
+    const batchMean = mean.reshape([c]).stopGradient();
+    const unbiased = variance.reshape([c]).mul(n / Math.max(1, n - 1)).stopGradient();
+    this.running.set(prefix, {
+      mean: prev.mean.mul(1 - m).add(batchMean.mul(m)),
+      var: prev.var.mul(1 - m).add(unbiased.mul(m)),
+      count: prev.count?.add(1),
+    });
+    return y;
+  }
+}

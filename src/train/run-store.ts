@@ -1,0 +1,80 @@
+/**
+ * A run directory on disk: the metrics log, the best and final model checkpoints (PyTorch
+ * state_dict names), and the full training state for an exact --resume. Every file is written
+ * atomically, so killing a run at any moment leaves the previous complete files in place.
+ */
+import { join } from 'node:path';
+import { rmSync, existsSync } from 'node:fs';
+import type { ResolvedPipeline } from '../check/resolved.js';
+import type { Trainer, EpochMetrics } from './trainer.js';
+import { saveModel, saveTrainingState, loadTrainingState } from './checkpoint.js';
+import { appendRecord, type EpochRecord } from '../report/metrics.js';
+import { optimizerSlots } from './optimizer.js';
+
+export interface ResumeState {
+  epoch: number;
+  best: EpochMetrics | null;
+  last: EpochMetrics | null;
+}
+
+export class RunStore {
+  constructor(
+    readonly dir: string,
+    readonly pipeline: ResolvedPipeline,
+    readonly trainer: Trainer,
+  ) {}
+
+  get resumePath(): string {
+    return join(this.dir, 'resume.safetensors');
+  }
+
+  modelPath(kind: 'best' | 'final'): string {
+    return join(this.dir, `model-${kind}.safetensors`);
+  }
+
+  get metricsPath(): string {
+    return join(this.dir, 'metrics.jsonl');
+  }
+
+  /** A fresh run replaces the log and checkpoints of an earlier run in the same directory. */
+  startFresh(): void {
+    for (const f of [this.metricsPath, this.resumePath, this.modelPath('best'), this.modelPath('final')]) if (existsSync(f)) rmSync(f);
+  }
+
+  async appendEpoch(m: EpochMetrics, isBest: boolean): Promise<void> {
+    const record: EpochRecord = { ...m, is_best: isBest };
+    await appendRecord(this.dir, record);
+  }
+
+  async saveModel(kind: 'best' | 'final', m: EpochMetrics): Promise<string> {
+    const path = this.modelPath(kind);
+    await saveModel(path, this.pipeline.model, this.trainer.rt.variables, { pipeline: this.pipeline.name, epoch: String(m.epoch), kind });
+    return path;
+  }
+
+  async saveResume(epoch: number, best: EpochMetrics | null, last: EpochMetrics | null): Promise<string> {
+    const params = this.pipeline.model.stateDict.filter((s) => s.trainable).map((s) => s.name);
+    await saveTrainingState(this.resumePath, {
+      model: this.pipeline.model,
+      store: this.trainer.rt.variables,
+      optimizerParams: params,
+      optimizerSlots: optimizerSlots(this.pipeline.settings.train.optimizer),
+      stateNames: this.pipeline.states.map((s) => s.name),
+      metadata: { epoch, step: this.trainer.step, seed: this.trainer.seed, pipeline: this.pipeline.name, best, last },
+    });
+    return this.resumePath;
+  }
+
+  async loadResume(): Promise<ResumeState> {
+    const params = this.pipeline.model.stateDict.filter((s) => s.trainable).map((s) => s.name);
+    const meta = (await loadTrainingState(this.resumePath, {
+      model: this.pipeline.model,
+      store: this.trainer.rt.variables,
+      optimizerParams: params,
+      optimizerSlots: optimizerSlots(this.pipeline.settings.train.optimizer),
+      stateNames: this.pipeline.states.map((s) => s.name),
+    })) as { epoch: number; step: number; best: EpochMetrics | null; last: EpochMetrics | null };
+    this.trainer.step = meta.step;
+    return { epoch: meta.epoch, best: meta.best, last: meta.last };
+  }
+}
