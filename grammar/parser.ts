@@ -231,7 +231,7 @@ export class MatParser extends CstParser {
 
   /** `epochs: 200` */
   public setting = this.RULE('setting', () => {
-    this.CONSUME(T.Identifier);
+    this.CONSUME(T.Word);
     this.CONSUME(T.Colon);
     this.SUBRULE(this.expression);
   });
@@ -316,7 +316,7 @@ export class MatParser extends CstParser {
 
   /** A positional argument `x` or a named one `steps: 10`. */
   public argument = this.RULE('argument', () => {
-    this.OPTION(() => { this.CONSUME(T.Identifier); this.CONSUME(T.Colon); });
+    this.OPTION(() => { this.CONSUME(T.Word); this.CONSUME(T.Colon); });
     this.SUBRULE(this.expression);
   });
 

@@ -11,11 +11,16 @@ export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+
 /** `#` starts a comment that runs to the end of the line. */
 export const Comment = createToken({ name: 'Comment', pattern: /#[^\n\r]*/, group: Lexer.SKIPPED });
 
-export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: 'identifier' });
+/**
+ * Any word, keyword or not: settings keys and argument names may be keywords (`epoch: 3` is a
+ * typo worth a helpful message, not a syntax error).
+ */
+export const Word = createToken({ name: 'Word', pattern: Lexer.NA, label: 'name' });
+export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: 'identifier', categories: Word });
 
 function keyword(word: string): TokenType {
   const name = word.charAt(0).toUpperCase() + word.slice(1);
-  return createToken({ name, pattern: new RegExp(`${word}\\b`), longer_alt: Identifier, label: `\`${word}\`` });
+  return createToken({ name, pattern: new RegExp(`${word}\\b`), longer_alt: Identifier, label: `\`${word}\``, categories: Word });
 }
 
 export const Import = keyword('import');
@@ -92,7 +97,7 @@ export const keywordTokens: TokenType[] = [
 export const allTokens: TokenType[] = [
   WhiteSpace, Comment,
   ...keywordTokens,
-  Identifier, NumberLiteral, StringLiteral,
+  Word, Identifier, NumberLiteral, StringLiteral,
   AdditiveOperator, MultiplicativeOperator, ComparisonOperator,
   Plus, Minus, Star, Slash, Caret,
   EqualEqual, NotEqual, LessEqual, GreaterEqual, Less, Greater, Equals,

@@ -217,7 +217,7 @@ export class AstBuilder {
   private settingsBlock(node: CstNode): A.SettingsBlock {
     const settings = this.nodes(node, 'setting').map((s): A.Setting => ({
       kind: 'Setting',
-      key: this.name(this.token(s, 'Identifier'), s),
+      key: this.name(this.token(s, 'Word'), s),
       value: this.expressionOr(this.node(s, 'expression'), s),
       span: this.nodeSpan(s),
     }));
@@ -325,7 +325,7 @@ export class AstBuilder {
 
   private argument(node: CstNode): A.Argument {
     const value = this.expressionOr(this.node(node, 'expression'), node);
-    const nameToken = this.token(node, 'Identifier');
+    const nameToken = this.token(node, 'Word');
     const argument: A.Argument = { kind: 'Argument', value, span: this.nodeSpan(node) };
     if (nameToken) argument.name = this.name(nameToken, node);
     return argument;
