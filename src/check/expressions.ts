@@ -28,6 +28,8 @@ export interface ExpressionScope {
   schedules: ReadonlySet<string>;
   inputShape: Shape;
   classes: number;
+  /** Declared names whose definitions failed to check: uses stay silent to avoid cascades. */
+  failed: ReadonlySet<string>;
 }
 
 const builtinPlaceNames: Record<ExpressionPlace, string[]> = {
@@ -102,6 +104,7 @@ export class ExpressionChecker {
     const span = e.span;
     const name = e.name;
     const builtins = builtinPlaceNames[s.place];
+    if (s.failed.has(name)) return undefined;
     if (name === 'x' || name === 'y' || name === 'delta' || name === 'step') {
       if (builtins.includes(name)) {
         if (name === 'x') return { kind: 'input', type: tensorType(s.inputShape), span };
@@ -159,6 +162,7 @@ export class ExpressionChecker {
     if (e.callee.kind !== 'Identifier') return this.fail('unsupported-expression', 'only named functions and models can be called', e.callee);
     const name = e.callee.name;
     const span = e.span;
+    if (this.scope.failed.has(name)) return undefined;
     const model = this.scope.models.get(name);
     if (model) {
       const [arg, ...rest] = e.args;

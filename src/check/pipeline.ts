@@ -126,9 +126,14 @@ export function checkPipeline(pipeline: A.PipelineDefinition, fileScope: ConstSc
     diagnostics.push(error('missing-declaration', `pipeline \`${pipeline.name.text}\` has no model`, pipeline.name.span, 'add e.g. `model f = resnet18(classes: 10)`'));
   }
 
+  // Everything declared but not (yet) resolved stays silent in expressions; see the end of this function.
+  const failed = new Set<string>();
   const baseScope = (place: ExpressionScope['place']): ExpressionScope => ({
-    place, constants: scope, models, attacks: new Set(), states: new Map(), schedules: new Set(), inputShape: info.inputShape, classes: info.classes,
+    place, constants: scope, models, attacks: new Set(), states: new Map(), schedules: new Set(), inputShape: info.inputShape, classes: info.classes, failed,
   });
+  for (const member of members) {
+    if (member.kind === 'ModelInstance' && !models.has(member.name.text)) failed.add(member.name.text);
+  }
 
   // ---- schedules: each may read the ones declared before it
   const schedules: ResolvedSchedule[] = [];
@@ -136,8 +141,9 @@ export function checkPipeline(pipeline: A.PipelineDefinition, fileScope: ConstSc
     if (member.kind !== 'ScheduleDeclaration') continue;
     const checker = new ExpressionChecker({ ...baseScope('schedule'), schedules: new Set(schedules.map((s) => s.name)) }, diagnostics);
     const value = checker.check(member.value);
-    if (!value) continue;
+    if (!value) { failed.add(member.name.text); continue; }
     if (value.type.kind !== 'number' && value.type.kind !== 'scalar') {
+      failed.add(member.name.text);
       diagnostics.push(error('type-mismatch', `a schedule must be a number but \`${member.name.text}\` is ${describeType(value.type)}`, member.value.span));
       continue;
     }
@@ -151,6 +157,7 @@ export function checkPipeline(pipeline: A.PipelineDefinition, fileScope: ConstSc
     if (member.kind !== 'StateDeclaration') continue;
     const state = checkState(member, { ...baseScope('state'), schedules: scheduleNames }, diagnostics);
     if (state) states.push(state);
+    else failed.add(member.name.text);
   }
   const stateShapes = new Map<string, Shape>(states.map((s) => [s.name, s.shape]));
 
@@ -161,6 +168,7 @@ export function checkPipeline(pipeline: A.PipelineDefinition, fileScope: ConstSc
     const attackScope: ExpressionScope = { ...baseScope('attack'), attack: member.name.text, states: stateShapes, schedules: scheduleNames };
     const attack = checkAttack(member, attackScope, diagnostics);
     if (attack) attacks.push(attack);
+    else failed.add(member.name.text);
   }
 
   // ---- outer objective
@@ -169,7 +177,7 @@ export function checkPipeline(pipeline: A.PipelineDefinition, fileScope: ConstSc
   if (!minimize) {
     diagnostics.push(error('missing-declaration', `pipeline \`${pipeline.name.text}\` has no \`minimize\` objective`, pipeline.name.span, 'add e.g. `minimize ce(f(x), y)`'));
   } else {
-    const attackNames = new Set(members.filter((m): m is A.AttackDeclaration => m.kind === 'AttackDeclaration').map((m) => m.name.text));
+    const attackNames = new Set(attacks.map((a) => a.name));
     const checker = new ExpressionChecker({ ...baseScope('minimize'), attacks: attackNames, states: stateShapes, schedules: scheduleNames }, diagnostics);
     objective = checker.check(minimize.objective);
     if (objective && !requireScalar(objective, 'the `minimize` objective', diagnostics)) objective = undefined;

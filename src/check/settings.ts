@@ -31,7 +31,9 @@ function call<K extends string, S extends z.ZodRawShape>(kind: K, positional: re
   return z.preprocess(normalizeCall(kind, positional), z.strictObject({ kind: z.literal(kind), ...shape }));
 }
 
-const positiveInt = z.int().positive();
+/** Integers with a message people understand ("expected a whole number", not zod's "expected int"). */
+const wholeNumber = () => z.int({ error: 'expected a whole number' });
+const positiveInt = wholeNumber().positive();
 const nonNegative = z.number().nonnegative();
 
 // ---------------------------------------------------------------- data
@@ -42,14 +44,14 @@ export const datasetNames = ['fashion_mnist', 'mnist', 'cifar10', 'cifar100', 's
 export const SubsetSchema = z.union([
   call('all', [], {}),
   call('first', ['count'], { count: positiveInt }),
-  call('range', ['start', 'end'], { start: z.int().nonnegative(), end: positiveInt }),
-  call('random', ['count', 'seed'], { count: positiveInt, seed: z.int().nonnegative().default(0) }),
+  call('range', ['start', 'end'], { start: wholeNumber().nonnegative(), end: positiveInt }),
+  call('random', ['count', 'seed'], { count: positiveInt, seed: wholeNumber().nonnegative().default(0) }),
 ]);
 export type Subset = z.infer<typeof SubsetSchema>;
 
 /** Training augmentations: `crop(padding)` (random crop after zero padding) and `flip` (horizontal, p = 0.5). */
 export const AugmentSchema = z.union([
-  call('crop', ['padding'], { padding: z.int().nonnegative() }),
+  call('crop', ['padding'], { padding: wholeNumber().nonnegative() }),
   call('flip', [], {}),
 ]);
 
@@ -106,7 +108,7 @@ export const trainShape = {
   optimizer: OptimizerSchema.default({ kind: 'sgd', lr: 0.1, momentum: 0, weight_decay: 0, nesterov: false }),
   /** Absent: the optimizer's `lr`, constant. */
   lr: LearningRateSchema.optional(),
-  seed: z.int().nonnegative().default(0),
+  seed: wholeNumber().nonnegative().default(0),
 };
 export const TrainSettingsSchema = z.strictObject(trainShape);
 
@@ -153,7 +155,7 @@ export type EvaluationAttackSettings = z.infer<typeof EvaluationAttackSchema>;
 
 export const evaluateShape = {
   /** Evaluate after every `every` epochs; 0 means never during training. */
-  every: z.int().nonnegative().default(1),
+  every: wholeNumber().nonnegative().default(1),
   /** Also evaluate once after training, on `checkpoints`. */
   at_end: z.boolean().default(false),
   checkpoints: z.array(z.enum(['best', 'final'])).default(['final']),
