@@ -61,12 +61,30 @@ export function planReduction(shape: Shape, axes: readonly number[]): ReductionP
 }
 
 /**
- * Thread per output unless the reduction is long: long reductions, or moderately long ones
- * with too few outputs to occupy the device, get a workgroup each.
+ * Sizes measured on lavapipe (llvmpipe: 2 cores, 8-wide SIMD; a workgroup runs on one core in
+ * batches of 8 invocations and every barrier switches between the batches):
+ *  - sum over [128,64,32,32] axes 0,2,3: thread/8 ~8-12 ms, workgroup/8 ~14 ms, workgroup/256 ~30 ms;
+ *  - sum of 8M elements to 1 output: thread ~30-50 ms, workgroup/8 ~7 ms, workgroup/64 ~16-32 ms;
+ *  - [4096,512] over axis 1: thread/32 ~2.3 ms, thread/8 ~2.3-3 ms, workgroup/64 ~11-15 ms.
+ * So: few outputs with long reductions get a small workgroup each (8 invocations: one SIMD
+ * batch, barriers nearly free); everything else a thread per output, in small workgroups when
+ * outputs are few so they spread over both cores. A discrete GPU would prefer 256-wide groups;
+ * retune here if matc ever targets one.
  */
+export const TUNING = {
+  /** Below this many outputs, a long reduction gets a workgroup per output. */
+  minOutputsForThread: 64,
+  /** ... if it is at least this long. */
+  minLengthForGroup: 256,
+  groupSize: 8,
+  threadWorkgroupNarrow: 8,
+  threadWorkgroupWide: 32,
+  /** From this many outputs on, thread-per-output uses the wide workgroup size. */
+  wideThreadOutputs: 1024,
+} as const;
+
 export function useWorkgroupPerOutput(plan: ReductionPlan): boolean {
-  const r = plan.reduceCount;
-  return r >= 1024 || (r >= 64 && plan.outCount < 2048);
+  return plan.outCount < TUNING.minOutputsForThread && plan.reduceCount >= TUNING.minLengthForGroup;
 }
 
 export interface ReductionSpec {
@@ -99,6 +117,46 @@ function offsetOf(dims: Dim[], v: string, off: string): string {
   return lines.join('\n');
 }
 
+/**
+ * Division-free walk over the flat index space of `dims` in steps of `step`, starting at flat
+ * index `start`: the start is decomposed once, then each step adds the mixed-radix digits of
+ * `step` with carries. (A div/mod per element made the workgroup strategy 3x slower on lavapipe.)
+ * Exposes `var <name>: u32`, the input offset of the current position.
+ */
+export function stridedWalkWGSL(dims: Dim[], start: string, step: number, name: string): { init: string; advance: string } {
+  if (dims.length === 0) return { init: `  var ${name}: u32 = 0u;`, advance: '' };
+  const init = [`  var ${name}: u32 = 0u;`, `  var ${name}_rest: u32 = ${start};`];
+  const inc: number[] = new Array<number>(dims.length);
+  let rem = step;
+  for (let k = dims.length - 1; k >= 0; k--) {
+    const d = dims[k]!;
+    if (k === 0) {
+      init.push(`  ${name} += ${name}_rest * ${d.stride}u;`);
+      inc[k] = rem;
+    } else {
+      init.push(`  var ${name}_j${k}: u32 = ${name}_rest % ${d.size}u;`, `  ${name} += ${name}_j${k} * ${d.stride}u;`, `  ${name}_rest = ${name}_rest / ${d.size}u;`);
+      inc[k] = rem % d.size;
+      rem = Math.floor(rem / d.size);
+    }
+  }
+  const adv = [`    var ${name}_carry: u32 = 0u;`];
+  for (let k = dims.length - 1; k >= 0; k--) {
+    const d = dims[k]!;
+    const add = `(${inc[k]}u + ${name}_carry)`;
+    if (k === 0) {
+      adv.push(`    ${name} += ${add} * ${d.stride}u;`);
+      continue;
+    }
+    adv.push(
+      `    ${name}_j${k} += ${add};`,
+      `    ${name} += ${add} * ${d.stride}u;`,
+      `    ${name}_carry = 0u;`,
+      `    if (${name}_j${k} >= ${d.size}u) { ${name}_j${k} -= ${d.size}u; ${name} -= ${d.size * d.stride}u; ${name}_carry = 1u; }`,
+    );
+  }
+  return { init: init.join('\n'), advance: adv.join('\n') };
+}
+
 /** Identity of the fold (the value an empty reduction gives). */
 function identity(kind: ReduceKind, dtype: DType): string {
   if (kind === 'sum') return wgslLiteral(0, dtype);
@@ -117,7 +175,7 @@ function outType(spec: ReductionSpec): DType {
 }
 
 function threadPerOutput(spec: ReductionSpec, plan: ReductionPlan): Kernel {
-  const WG = 64;
+  const WG = plan.outCount >= TUNING.wideThreadOutputs ? TUNING.threadWorkgroupWide : TUNING.threadWorkgroupNarrow;
   const T = spec.inDtype;
   const loops: string[] = [];
   const closes: string[] = [];
@@ -157,7 +215,7 @@ ${closes.join('\n')}
 }
 
 function workgroupPerOutput(spec: ReductionSpec, plan: ReductionPlan): Kernel {
-  const WG = plan.reduceCount >= 256 ? 256 : 64;
+  const WG = TUNING.groupSize;
   const T = spec.inDtype;
   const argmax = spec.kind === 'argmax';
   const fold =
@@ -175,17 +233,12 @@ function workgroupPerOutput(spec: ReductionSpec, plan: ReductionPlan): Kernel {
         : `      let v = partial[lid + s];
       let i = partialIdx[lid + s];
       if (v > partial[lid] || (v == partial[lid] && i < partialIdx[lid])) { partial[lid] = v; partialIdx[lid] = i; }`;
+  const walk = stridedWalkWGSL(plan.reduced, 'lid', WG, 'off');
   const code = `${bindingsWGSL([T], outType(spec))}
 ${NEG_INF_DECL}
 
 var<workgroup> partial: array<${T}, ${WG}>;
 ${argmax ? `var<workgroup> partialIdx: array<u32, ${WG}>;` : ''}
-
-fn reducedOffset(r: u32) -> u32 {
-  var off: u32 = 0u;
-${offsetOf(plan.reduced, 'r', 'off')}
-  return off;
-}
 
 @compute @workgroup_size(${WG})
 fn main(${FLAT_BUILTINS}) {
@@ -196,9 +249,11 @@ fn main(${FLAT_BUILTINS}) {
 ${offsetOf(plan.kept, 'o', 'base')}
   var acc: ${T} = ${identity(spec.kind, T)};
   var best: u32 = 0xffffffffu;
+${walk.init}
   for (var r: u32 = lid; r < ${plan.reduceCount}u; r += ${WG}u) {
-    let v = in0[base + reducedOffset(r)];
+    let v = in0[base + off];
 ${fold}
+${walk.advance}
   }
   partial[lid] = acc;
   ${argmax ? 'partialIdx[lid] = best;' : ''}

@@ -65,6 +65,21 @@ describe('sum and max: GPU forward vs CPU reference', () => {
     await checkForward((_g, [x]) => x!.max([0, 2, 3], true), input(data, shape));
   });
 
+  it('workgroup strategy walks several reduced dims with carries ([40,3,7,5] and [9,4,11,3,13])', async () => {
+    const cases: [number[], number[]][] = [
+      [[40, 3, 7, 5], [0, 2, 3]],
+      [[9, 4, 11, 3, 13], [0, 2, 4]],
+    ];
+    for (const [shape, axes] of cases) {
+      const data = randn(shape, 5);
+      for (const op of ['sum', 'max'] as const) {
+        for (const strategy of ['thread', 'workgroup'] as const) {
+          await checkForward((_g, [x]) => pinned(op, x!, axes, true, strategy), input(data, shape), { atol: 1e-4 });
+        }
+      }
+    }
+  });
+
   it('long rows with few outputs [2, 3001] over the last axis', async () => {
     const data = randn([2, 3001], 3);
     await checkForward((_g, [x]) => x!.sum(1), input(data, [2, 3001]), { atol: 1e-4 });
