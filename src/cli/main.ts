@@ -10,6 +10,8 @@ import { doctor } from './commands/doctor.js';
 import { check } from './commands/check.js';
 import { graph } from './commands/graph.js';
 import { run } from './commands/run.js';
+import { writeFileSync } from 'node:fs';
+import { emitPipelineModule } from '../../codegen/ts/emit-pipeline.js';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -68,6 +70,19 @@ const commands: Record<string, Command> = {
       const states = flag(a, 'states') ?? 'all';
       if (states !== 'all' && states !== 'none') throw new UserError(`graph: --states must be all or none`);
       await graph(p, { batch, kernels: a.flags.has('kernels'), active: states }, out);
+    },
+  },
+  codegen: {
+    usage: 'matc codegen FILE -o OUT.ts [--set key=value]...',
+    description: 'Emit a typed TypeScript module for the pipeline: its settings as an interface with defaults, and a run() function.',
+    flags: { set, out: { value: true, short: 'o', help: 'the .ts file to write' }, module: { value: true, help: "module specifier of matc's API (default 'matc')" }, pipeline: { value: true, help: 'which pipeline of FILE' }, help },
+    main(a) {
+      const file = one(a.positional, 'codegen');
+      const target = flag(a, 'out');
+      if (!target) throw new UserError('codegen: name the output file with -o OUT.ts');
+      const p = loadPipeline(file, flagList(a, 'set'), flag(a, 'pipeline'));
+      writeFileSync(target, emitPipelineModule(p, { outFile: target, matcModule: flag(a, 'module') }));
+      out(`wrote ${target}`);
     },
   },
   doctor: {

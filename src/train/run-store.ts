@@ -73,7 +73,7 @@ export class RunStore {
       optimizerParams: params,
       optimizerSlots: optimizerSlots(this.pipeline.settings.train.optimizer),
       stateNames: this.pipeline.states.map((s) => s.name),
-    })) as { epoch: number; step: number; best: EpochMetrics | null; last: EpochMetrics | null };
+    })) as unknown as { epoch: number; step: number; best: EpochMetrics | null; last: EpochMetrics | null };
     this.trainer.step = meta.step;
     return { epoch: meta.epoch, best: meta.best, last: meta.last };
   }
