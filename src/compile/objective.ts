@@ -1,9 +1,9 @@
 /**
  * Lowers typed objective expressions (attack objectives, the outer objective, state values) to
- * graph ops. Conventions (docs/language.md): `ce` and `kl` are batch means of per-example values,
- * `mse` is the mean over batch and classes, softmax-like functions act on the class axis, and a
- * reduction (`sum`, `mean`, `max`, `min`, `norm`) of a per-example tensor reduces its example axes,
- * while a reduction of a per-example number reduces over the batch.
+ * graph ops, with the semantics of docs/language.md: `ce` and `kl` are batch means of per-example
+ * values, `mse` is the mean over batch and classes, softmax-like functions act on the class axis,
+ * `sum`/`mean`/`max`/`min` reduce all elements (or dimension `dim`), two-argument `max`/`min` are
+ * elementwise, and `norm` is per example.
  *
  * Terms that read an inactive per-example state (before its `from` epoch) are dropped from sums,
  * which is the reference's `if epoch >= es` (the programs are compiled once per phase).
@@ -48,10 +48,6 @@ export function lowerValue(e: TypedExpr, env: ExprEnv): Lowered {
   const v = lower(e, env);
   if (v === DROPPED) throw new Error('lowerValue: expression reads an inactive state');
   return v;
-}
-
-function isPerExample(t: Tensor): boolean {
-  return t.rank >= 1;
 }
 
 function asTensor(v: Lowered, like: Tensor): Tensor {
@@ -148,8 +144,12 @@ function call(e: Extract<TypedExpr, { kind: 'call' }>, env: ExprEnv): Value {
   };
   const n = (i: number): number => args[i] as number;
   switch (e.fn) {
-    case 'ce':
-      return crossEntropy(t(0), t(1), 'mean');
+    case 'ce': {
+      const target = t(1);
+      if (target.dtype === 'i32') return crossEntropy(t(0), target, 'mean');
+      // Soft targets: -sum_k p_k log_softmax(z)_k, mean over the batch.
+      return t(0).logSoftmax(-1).mul(target).sum(-1).neg().mean();
+    }
     case 'kl': {
       const pLogits = softmaxArg(e.args[0]!);
       const qLogits = softmaxArg(e.args[1]!);
@@ -178,31 +178,43 @@ function call(e: Extract<TypedExpr, { kind: 'call' }>, env: ExprEnv): Value {
     case 'cos':
       if (typeof args[0] === 'number') return Math.cos(n(0));
       throw new Error('cos of a tensor is not supported');
-    case 'sum':
-    case 'mean':
     case 'max':
     case 'min':
-    case 'norm': {
-      const x = t(0);
-      const axes = x.rank >= 2 ? Array.from({ length: x.rank - 1 }, (_, i) => i + 1) : [0];
-      if (x.rank === 0) return x;
-      switch (e.fn) {
-        case 'sum': return x.sum(axes);
-        case 'mean': return x.mean(axes);
-        case 'max': return x.max(axes);
-        case 'min': return x.neg().max(axes).neg();
-        case 'norm': {
-          const p = (e.options['p'] as number | undefined) ?? 2;
-          if (p === 1) return x.abs().sum(axes);
-          if (p === Infinity) return x.abs().max(axes);
-          return x.square().sum(axes).add(1e-30).sqrt();
-        }
+      if (args.length === 2) {
+        // Elementwise max/min of two operands (numbers fold on the host).
+        if (typeof args[0] === 'number' && typeof args[1] === 'number') return e.fn === 'max' ? Math.max(n(0), n(1)) : Math.min(n(0), n(1));
+        const a = typeof args[0] === 'number' ? t(1) : t(0);
+        const b = typeof args[0] === 'number' ? n(0) : (args[1] as Lowered);
+        return e.fn === 'max' ? a.maximum(b as Tensor | number) : a.minimum(b as Tensor | number);
       }
-      return x;
+      return reduceCall(e.fn, t(0), e.options);
+    case 'sum':
+    case 'mean':
+      return reduceCall(e.fn, t(0), e.options);
+    case 'norm': {
+      // Per-example norm of [B, ...] -> [B].
+      const x = t(0);
+      const axes = Array.from({ length: x.rank - 1 }, (_, i) => i + 1);
+      const p = Number(e.options['p'] ?? 2);
+      if (p === 1) return x.abs().sum(axes);
+      if (p === Infinity) return x.abs().max(axes);
+      return x.square().sum(axes).add(1e-30).sqrt();
     }
     case 'ramp':
     case 'sigmoid_ramp':
       throw new Error(`'${e.fn}' belongs to schedules and is evaluated on the host`);
+  }
+}
+
+/** sum/mean/max/min over all elements (a scalar), or over dimension `dim` (>= 1; 0 is the batch). */
+function reduceCall(fn: 'sum' | 'mean' | 'max' | 'min', x: Tensor, options: Record<string, number | string>): Tensor {
+  const dim = options['dim'];
+  const axes = dim === undefined ? undefined : [Number(dim)];
+  switch (fn) {
+    case 'sum': return x.sum(axes);
+    case 'mean': return x.mean(axes);
+    case 'max': return x.max(axes);
+    case 'min': return x.neg().max(axes).neg();
   }
 }
 
@@ -216,5 +228,3 @@ function lowerTensor(e: TypedExpr, env: ExprEnv): Tensor {
 export function dependsOnDelta(e: TypedExpr): boolean {
   return someNode(e, (n) => n.kind === 'delta');
 }
-
-export { isPerExample };
