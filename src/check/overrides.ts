@@ -7,12 +7,13 @@
 import { matLexer } from '../../grammar/tokens.js';
 import { matParser } from '../../grammar/parser.js';
 import { AstBuilder } from '../syntax/build-ast.js';
+import type * as A from '../syntax/ast.js';
 import type { Span } from '../syntax/span.js';
 import { error, type Diagnostic } from '../syntax/diagnostic.js';
 import { ConstScope } from './const-eval.js';
 import { toRawValue, type RawValue } from './raw-value.js';
 import { knownSettingKeys, PipelineSettingsSchema, type PipelineSettings, type PipelineSettingsInput } from './settings.js';
-import { describeIssueMessage } from './settings-source.js';
+import { describeIssue } from './settings-source.js';
 import { didYouMean } from './suggest.js';
 
 /** Diagnostics about overrides name this pseudo-file; format them with the override text as source. */
@@ -26,6 +27,22 @@ export interface OverrideResult {
 
 function spanIn(text: string, start: number, end: number): Span {
   return { file: overrideFile, line: 1, col: start + 1, endLine: 1, endCol: Math.max(end, start + 1) + 1, offset: start, endOffset: Math.max(end, start + 1) };
+}
+
+/**
+ * Parse the value part of an override as an expression, with spans in the pseudo-file `<override>`
+ * that point into the whole override text (`valueStart` is where the value begins in it).
+ */
+export function parseOverrideExpression(overrideText: string, valueStart: number): A.Expr | Diagnostic {
+  const padded = ' '.repeat(valueStart) + overrideText.slice(valueStart);
+  const lexed = matLexer.tokenize(padded);
+  const whole = spanIn(overrideText, valueStart, overrideText.length);
+  if (lexed.errors.length === 0 && lexed.tokens.length > 0) {
+    matParser.input = lexed.tokens;
+    const cst = matParser.expression();
+    if (matParser.errors.length === 0) return new AstBuilder(overrideFile, whole).expression(cst);
+  }
+  return error('invalid-override', `cannot read \`${overrideText.slice(valueStart)}\` as a value`, whole);
 }
 
 /** Parse the value part of an override. */
@@ -85,7 +102,7 @@ export function applyOverrides(settings: PipelineSettings | PipelineSettingsInpu
       if (!allowed.includes(segment)) {
         const where = i === 0 ? 'the settings' : `\`${segments.slice(0, i).join('.')}\``;
         diagnostics.push(error('unknown-setting', `unknown setting \`${segments.slice(0, i + 1).join('.')}\``, spanIn(text, offset, offset + segment.length),
-          didYouMean(segment, allowed) ?? (allowed.length ? `the keys of ${where} are ${allowed.map((k) => `\`${k}\``).join(', ')}` : undefined)));
+          didYouMean(segment, allowed) ?? (allowed.length ? `the keys of ${where} are ${allowed.map((k) => `\`${k}\``).join(', ')}` : i === 1 && segments[0] === 'evaluate' ? 'the pipeline has no evaluate block of that name' : undefined)));
         ok = false;
         break;
       }
@@ -116,7 +133,8 @@ export function applyOverrides(settings: PipelineSettings | PipelineSettingsInpu
     const text = culprit?.text ?? '';
     const span = culprit ? spanIn(text, culprit.valueStart, text.length) : spanIn('', 0, 0);
     const shownValue = culprit ? text.slice(culprit.valueStart) : '';
-    diagnostics.push(error('invalid-setting', `invalid value \`${shownValue}\` for \`${path || culprit?.path}\`: ${describeIssueMessage(issue)}`, span));
+    const described = describeIssue(issue as unknown as Parameters<typeof describeIssue>[0], draft);
+    diagnostics.push(error('invalid-setting', `invalid value \`${shownValue}\` for \`${path || culprit?.path}\`: ${described.message}`, span, described.hint));
   }
   return { diagnostics };
 }

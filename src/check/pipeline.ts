@@ -12,7 +12,7 @@ import { datasets, isDatasetName } from './datasets.js';
 import { ExpressionChecker, requireScalar, type ExpressionScope } from './expressions.js';
 import type { Program } from './imports.js';
 import { collectStateDict, ModelBuilder, type DefinitionEntry } from './models.js';
-import { applyOverrides } from './overrides.js';
+import { applyOverrides, overrideFile, parseOverrideExpression } from './overrides.js';
 import type {
   AttackStart, PerturbationBall, ResolvedAttack, ResolvedData, ResolvedEvaluation, ResolvedModel, ResolvedPipeline,
   ResolvedSchedule, ResolvedState, Shape, TypedExpr,
@@ -73,7 +73,7 @@ export interface PipelineCheckOptions {
 
 export function checkPipeline(pipeline: A.PipelineDefinition, fileScope: ConstScope, definitions: ProgramDefinitions, diagnostics: Diagnostic[], options: PipelineCheckOptions = {}): ResolvedPipeline | undefined {
   const before = diagnostics.length;
-  const members = pipeline.members;
+  const { members, settingOverrides } = applySourceOverrides(pipeline.members, options.overrides ?? [], diagnostics);
   const scope = new ConstScope(fileScope);
 
   // ---- names: one namespace for lets, models, attacks, states and schedules
@@ -117,12 +117,13 @@ export function checkPipeline(pipeline: A.PipelineDefinition, fileScope: ConstSc
   // ---- models
   const builder = new ModelBuilder(definitions.registry, diagnostics);
   const models = new Map<string, ResolvedModel>();
-  for (const member of members) {
-    if (member.kind !== 'ModelInstance') continue;
-    const model = instantiateModelInstance(member, scope, builder, info.inputShape, info.classes, datasetName, diagnostics);
+  // One model per pipeline: the lowering trains one set of parameters.
+  const modelDecl = single('ModelInstance', 'model');
+  if (modelDecl) {
+    const model = instantiateModelInstance(modelDecl, scope, builder, info.inputShape, info.classes, datasetName, diagnostics);
     if (model) models.set(model.binding, model);
   }
-  if (!members.some((m) => m.kind === 'ModelInstance')) {
+  if (!modelDecl) {
     diagnostics.push(error('missing-declaration', `pipeline \`${pipeline.name.text}\` has no model`, pipeline.name.span, 'add e.g. `model f = resnet18(classes: 10)`'));
   }
 
@@ -181,6 +182,11 @@ export function checkPipeline(pipeline: A.PipelineDefinition, fileScope: ConstSc
     const checker = new ExpressionChecker({ ...baseScope('minimize'), attacks: attackNames, states: stateShapes, schedules: scheduleNames }, diagnostics);
     objective = checker.check(minimize.objective);
     if (objective && !requireScalar(objective, 'the `minimize` objective', diagnostics)) objective = undefined;
+    for (const attack of attacks) {
+      if (objective && !someNode(objective, (n) => n.kind === 'adversarial' && n.attack === attack.name)) {
+        diagnostics.push({ severity: 'warning', code: 'unused-attack', message: `attack \`${attack.name}\` is never used by the \`minimize\` objective`, span: attack.span, hint: `train on its result, e.g. \`minimize ce(f(${attack.name}), y)\`` });
+      }
+    }
   }
 
   // ---- settings
@@ -189,8 +195,8 @@ export function checkPipeline(pipeline: A.PipelineDefinition, fileScope: ConstSc
     scope,
     diagnostics,
   );
-  if (settings && options.overrides && options.overrides.length > 0) {
-    const result = applyOverrides(settings, options.overrides);
+  if (settings && settingOverrides.length > 0) {
+    const result = applyOverrides(settings, settingOverrides);
     diagnostics.push(...result.diagnostics);
     settings = result.settings;
   }
@@ -391,6 +397,8 @@ function parseStart(expr: A.Expr | undefined, constants: ConstScope, diagnostics
 
 function resolveEvaluations(settings: NonNullable<ResolvedPipeline['settings']>, attacks: readonly ResolvedAttack[], members: readonly A.PipelineMember[], pipeline: A.PipelineDefinition, diagnostics: Diagnostic[]): ResolvedEvaluation[] {
   const inherited = attacks[0];
+  // A declared training attack that failed to check was reported already: do not cascade.
+  const attackFailed = !inherited && members.some((m) => m.kind === 'AttackDeclaration');
   const out: ResolvedEvaluation[] = [];
   for (const [name, evaluation] of Object.entries(settings.evaluate)) {
     const decl = members.find((m): m is A.EvaluateDeclaration => m.kind === 'EvaluateDeclaration' && evaluateName(m) === name);
@@ -402,8 +410,8 @@ function resolveEvaluations(settings: NonNullable<ResolvedPipeline['settings']>,
       const label = seen === 1 ? attack.kind : `${attack.kind}_${seen}`;
       if (attack.kind === 'natural') return { label, settings: attack };
       const ball = attack.ball ? { norm: attack.ball.kind, eps: attack.ball.eps } : inherited?.ball;
-      if (!ball) diagnostics.push(error('missing-argument', `evaluation attack \`${attack.kind}\` needs \`ball:\` because the pipeline has no attack to take it from`, settingSpan('attacks'), 'e.g. `pgd(steps: 10, ball: linf(8/255), step: 2/255)`'));
-      if ((attack.kind === 'pgd' || attack.kind === 'cw') && attack.step === undefined && !inherited) {
+      if (!ball && !attackFailed) diagnostics.push(error('missing-argument', `evaluation attack \`${attack.kind}\` needs \`ball:\` because the pipeline has no attack to take it from`, settingSpan('attacks'), 'e.g. `pgd(steps: 10, ball: linf(8/255), step: 2/255)`'));
+      if ((attack.kind === 'pgd' || attack.kind === 'cw') && attack.step === undefined && !inherited && !attackFailed) {
         diagnostics.push(error('missing-argument', `evaluation attack \`${attack.kind}\` needs \`step:\` because the pipeline has no attack to take it from`, settingSpan('attacks')));
       }
       const settingsWithStep = (attack.kind === 'pgd' || attack.kind === 'cw') && attack.step === undefined && inherited ? { ...attack, step: inherited.step } : attack;
@@ -418,3 +426,56 @@ function resolveEvaluations(settings: NonNullable<ResolvedPipeline['settings']>,
 }
 
 export type { ConstValue };
+
+// ---------------------------------------------------------------- source-level overrides
+
+/**
+ * Overrides of the form `attack.NAME.ARG=value` (an argument of an attack's `pgd(...)`) and
+ * `let.NAME=value` (a pipeline constant) rewrite the pipeline's AST before checking, so their values
+ * are checked exactly like source text; all other overrides are settings (overrides.ts).
+ */
+function applySourceOverrides(members: readonly A.PipelineMember[], overrides: readonly string[], diagnostics: Diagnostic[]): { members: A.PipelineMember[]; settingOverrides: string[] } {
+  const out = [...members];
+  const settingOverrides: string[] = [];
+  for (const text of overrides) {
+    const eq = text.indexOf('=');
+    const key = eq > 0 ? text.slice(0, eq).trim() : '';
+    const segments = key.split('.');
+    if (segments[0] !== 'attack' && segments[0] !== 'let') {
+      settingOverrides.push(text);
+      continue;
+    }
+    const keySpan = (start: number, length: number): Span => ({ file: overrideFile, line: 1, col: start + 1, endLine: 1, endCol: start + length + 1, offset: start, endOffset: start + length });
+    const expected = segments[0] === 'attack' ? 3 : 2;
+    if (segments.length !== expected) {
+      diagnostics.push(error('invalid-override', `\`${key}\` should be ${segments[0] === 'attack' ? '`attack.NAME.ARGUMENT`' : '`let.NAME`'}`, keySpan(0, key.length), segments[0] === 'attack' ? 'e.g. `attack.adv.steps=5`' : 'e.g. `let.beta=3`'));
+      continue;
+    }
+    const value = parseOverrideExpression(text, eq + 1);
+    if ('severity' in value) {
+      diagnostics.push(value);
+      continue;
+    }
+    const name = segments[1]!;
+    const nameSpan = keySpan(segments[0].length + 1, name.length);
+    const index = out.findIndex((m) => (segments[0] === 'attack' ? m.kind === 'AttackDeclaration' : m.kind === 'LetDeclaration') && 'name' in m && m.name?.text === name);
+    if (index < 0) {
+      const candidates = out.filter((m) => m.kind === (segments[0] === 'attack' ? 'AttackDeclaration' : 'LetDeclaration')).map((m) => (m as A.AttackDeclaration | A.LetDeclaration).name.text);
+      diagnostics.push(error('unknown-name', `the pipeline has no ${segments[0] === 'attack' ? 'attack' : 'constant'} \`${name}\``, nameSpan, didYouMean(name, candidates)));
+      continue;
+    }
+    const member = out[index]!;
+    if (member.kind === 'LetDeclaration') {
+      out[index] = { ...member, value };
+      continue;
+    }
+    const attack = member as A.AttackDeclaration;
+    const method = attack.method;
+    if (method.kind !== 'CallExpr') continue;
+    const argument = segments[2]!;
+    const argName: A.Name = { kind: 'Name', text: argument, span: keySpan(key.length - argument.length, argument.length) };
+    const args = [...method.args.filter((a) => a.name?.text !== argument), { kind: 'Argument' as const, name: argName, value, span: value.span }];
+    out[index] = { ...attack, method: { ...method, args } };
+  }
+  return { members: out, settingOverrides };
+}

@@ -7,7 +7,7 @@ import type { Span } from '../syntax/span.js';
 import { error, type Diagnostic } from '../syntax/diagnostic.js';
 import type { ConstScope } from './const-eval.js';
 import { toRawValue, type RawValue } from './raw-value.js';
-import { knownSettingKeys, PipelineSettingsSchema, type PipelineSettings } from './settings.js';
+import { callArguments, knownSettingKeys, PipelineSettingsSchema, type PipelineSettings } from './settings.js';
 import { didYouMean } from './suggest.js';
 
 export interface SettingsSource {
@@ -81,21 +81,65 @@ export function settingsFromSource(source: SettingsSource, scope: ConstScope, di
     const settingPath = `${blockPath}.${path[keyIndex] ?? ''}`;
     const at = spans.get(settingPath);
     const shown = path.join('.');
-    diagnostics.push(error('invalid-setting', `invalid value for \`${shown}\`: ${describeIssueMessage(issue)}`, at?.value ?? blockSpan!));
+    const described = describeIssue(issue as unknown as IssueLike, raw);
+    diagnostics.push(error('invalid-setting', `invalid value for \`${shown}\`: ${described.message}`, at?.value ?? blockSpan!, described.hint));
   }
   return undefined;
 }
 
-/** zod's message without its generic prefix; union failures name the accepted forms. */
-export function describeIssueMessage(issue: { code: string; message: string; errors?: unknown }): string {
-  if (issue.code === 'invalid_union' && Array.isArray(issue.errors)) {
-    // Prefer the branch whose `kind` matched: its complaint is the specific one.
-    const branches = issue.errors as { path: PropertyKey[]; message: string; code: string }[][];
-    const matching = branches.find((b) => b.length > 0 && !b.some((i) => i.path[0] === 'kind' || (i.code === 'invalid_type' && i.path.length === 0)));
-    if (matching) return matching.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + stripPrefix(i.message)).join('; ');
-    return 'not one of the accepted forms (see docs/language.md, "Settings")';
+/** The value at `path` inside plain data, if any. */
+export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let current = root;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
   }
-  return stripPrefix(issue.message);
+  return current;
+}
+
+interface IssueLike {
+  code: string;
+  message: string;
+  path: PropertyKey[];
+  keys?: string[];
+  values?: unknown[];
+  errors?: IssueLike[][];
+}
+
+/**
+ * A readable message for one zod issue; `input` is the whole value that was validated, so calls can
+ * be named (`sgd has no argument momentm`) and unknown kinds suggested (`did you mean sgd?`).
+ */
+export function describeIssue(issue: IssueLike, input: unknown): { message: string; hint?: string } {
+  const here = valueAt(input, issue.path);
+  const kindOf = (v: unknown): string | undefined => (typeof v === 'string' ? v : v && typeof v === 'object' ? String((v as Record<string, unknown>).kind) : undefined);
+  if (issue.code === 'invalid_union' && issue.errors) {
+    // The branch whose `kind` matched carries the specific complaint.
+    const matching = issue.errors.find((branch) => branch.length > 0 && !branch.some((i) => i.path[0] === 'kind' || (i.code === 'invalid_type' && i.path.length === 0)));
+    if (matching) {
+      const parts = matching.map((i) => describeIssue(i, here));
+      return { message: parts.map((p) => p.message).join('; '), ...(parts.find((p) => p.hint)?.hint ? { hint: parts.find((p) => p.hint)!.hint! } : {}) };
+    }
+    const kinds = issue.errors.flatMap((branch) => branch.filter((i) => i.path[0] === 'kind').flatMap((i) => (i.values ?? []).map(String)));
+    const numberAccepted = issue.errors.some((branch) => branch.some((i) => i.path.length === 0 && /expected number/.test(i.message)));
+    const accepted = [...(numberAccepted ? ['a number'] : []), ...kinds.map((k) => `\`${k}\``)];
+    const actual = kindOf(here);
+    const hint = actual ? didYouMean(actual, kinds) : undefined;
+    return { message: accepted.length ? `expected ${accepted.join(', ').replace(/, ([^,]*)$/, ' or $1')}` : 'not one of the accepted forms', ...(hint ? { hint } : {}) };
+  }
+  if (issue.code === 'unrecognized_keys' && issue.keys) {
+    const kind = kindOf(here);
+    const known = kind ? callArguments[kind] : undefined;
+    const hint = known ? didYouMean(issue.keys[0]!, known) : undefined;
+    const owner = kind && known ? `\`${kind}\`` : 'this setting';
+    return { message: `${owner} has no argument${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `\`${k}\``).join(', ')}`, ...(hint ? { hint } : {}) };
+  }
+  if (issue.code === 'invalid_type' && here === undefined && issue.path.length > 0) {
+    const parentKind = kindOf(valueAt(input, issue.path.slice(0, -1)));
+    const name = String(issue.path[issue.path.length - 1]);
+    return { message: parentKind && callArguments[parentKind] ? `\`${parentKind}\` needs the argument \`${name}\`` : `missing \`${name}\`` };
+  }
+  return { message: stripPrefix(issue.message) };
 }
 
 function stripPrefix(message: string): string {

@@ -26,13 +26,17 @@ function normalizeCall(kind: string, positional: readonly string[]) {
   };
 }
 
+/** The argument names of every call-like settings value, by kind: for messages and suggestions. */
+export const callArguments: Record<string, string[]> = {};
+
 /** A call-like settings value `kind(a, b, name: c)` with the given argument names. */
 function call<K extends string, S extends z.ZodRawShape>(kind: K, positional: readonly string[], shape: S) {
+  callArguments[kind] = Object.keys(shape);
   return z.preprocess(normalizeCall(kind, positional), z.strictObject({ kind: z.literal(kind), ...shape }));
 }
 
 /** Integers with a message people understand ("expected a whole number", not zod's "expected int"). */
-const wholeNumber = () => z.int({ error: 'expected a whole number' });
+const wholeNumber = () => z.int({ error: (issue) => (issue.code === 'invalid_type' ? 'expected a whole number' : undefined) });
 const positiveInt = wholeNumber().positive();
 const nonNegative = z.number().nonnegative();
 

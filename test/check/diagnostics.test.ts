@@ -164,6 +164,29 @@ describe('shapes and objectives', () => {
   });
 });
 
+describe('pipeline structure', () => {
+  test('an attack the outer objective never uses is a warning, and the pipeline still resolves', () => {
+    const result = checkSource(`${head}  attack a = pgd(ball: linf(0.1), step: 0.01) { maximize ce(f(x + delta), y) }\n  minimize ce(f(x), y)\n}\n`, 'test.mat');
+    expect(result.diagnostics.map((d) => [d.severity, d.code, d.message])).toEqual([['warning', 'unused-attack', 'attack `a` is never used by the `minimize` objective']]);
+    expect(result.pipeline).toBeDefined();
+  });
+
+  test('a pipeline has one model, one data declaration and one objective', () => {
+    const { diagnostics } = diagnose(`${head}  model g = small_cnn()\n  minimize ce(f(x), y)\n  minimize ce(f(x), y)\n}\n`);
+    expect(diagnostics.map((d) => [d.message, d.span.line])).toEqual([['a pipeline has one model', 5], ['a pipeline has one `minimize` objective', 7]]);
+  });
+
+  test('missing declarations', () => {
+    const { diagnostics } = diagnose('pipeline p {\n  data mnist\n}\n');
+    expect(diagnostics.map((d) => d.message)).toEqual(['pipeline `p` has no model', 'pipeline `p` has no `minimize` objective']);
+  });
+
+  test('built-in names cannot be redefined', () => {
+    const { d } = only(`${head}  schedule x = 1\n  minimize ce(f(x), y)\n}\n`);
+    expect(d).toMatchObject({ code: 'reserved-name', message: '`x` is a built-in name of pipelines and cannot be redefined' });
+  });
+});
+
 describe('imports', () => {
   test('an import cycle reports the chain', () => {
     const files = { 'a.mat': 'import "b.mat"\nmodel ma = sequential { relu }\n', 'b.mat': 'import "c.mat"\n', 'c.mat': 'import "a.mat"\n' };

@@ -73,3 +73,44 @@ describe('checkFile with overrides', () => {
     expect(diagnostics.map((d) => d.code)).toEqual(['invalid-setting']);
   });
 });
+
+describe('messages for invalid values', () => {
+  const base2 = () => PipelineSettingsSchema.parse({ data: { dataset: 'fashion_mnist' } });
+  const message = (override: string) => {
+    const [d] = applyOverrides(base2(), [override]).diagnostics;
+    return [d!.message, d!.hint];
+  };
+  test('an unknown call kind lists the accepted ones and suggests', () => {
+    expect(message('train.optimizer=sgdd(lr: 0.1)')).toEqual(['invalid value `sgdd(lr: 0.1)` for `train.optimizer`: expected `sgd` or `adam`', 'did you mean `sgd`?']);
+    expect(message('data.subset=firstt(3)')).toEqual(['invalid value `firstt(3)` for `data.subset`: expected `all`, `first`, `range` or `random`', 'did you mean `first`?']);
+  });
+  test('an unknown argument of a call suggests the right one', () => {
+    expect(message('train.optimizer=sgd(lr: 0.1, momentm: 0.9)')).toEqual(['invalid value `sgd(lr: 0.1, momentm: 0.9)` for `train.optimizer`: `sgd` has no argument `momentm`', 'did you mean `momentum`?']);
+  });
+  test('a missing argument is named', () => {
+    expect(message('data.augment=[crop]')[0]).toBe('invalid value `[crop]` for `data.augment.0`: `crop` needs the argument `padding`');
+  });
+  test('an evaluate block that does not exist', () => {
+    expect(message('evaluate.default.every=2')).toEqual(['unknown setting `evaluate.default`', 'the pipeline has no evaluate block of that name']);
+  });
+});
+
+describe('overrides of attacks and constants', () => {
+  test('attack.NAME.ARG and let.NAME rewrite the source before checking', () => {
+    const { pipeline, diagnostics } = checkFile('pipelines/fmnist/trades.mat', { overrides: ['attack.adv.steps=3', 'attack.adv.ball=linf(8/255)', 'let.beta=1', 'train.epochs=2'] });
+    expect(diagnostics).toEqual([]);
+    expect(pipeline!.attacks[0]).toMatchObject({ steps: 3, step: 0.025 });
+    expect(pipeline!.attacks[0]!.ball.eps).toBeCloseTo(8 / 255);
+    expect(pipeline!.constants.beta).toBe(1);
+    expect(pipeline!.settings.train.epochs).toBe(2);
+  });
+  test('errors point into the override text', () => {
+    const { diagnostics } = checkFile('pipelines/fmnist/trades.mat', { overrides: ['attack.adv.stepz=3', 'attack.adb.steps=3', 'attack.adv.steps=-1'] });
+    expect(diagnostics.map((d) => [d.message, d.hint, d.span.file, d.span.col])).toEqual([
+      ['the pipeline has no attack `adb`', 'did you mean `adv`?', '<override>', 8],
+      ['`pgd` has no argument `stepz`', 'did you mean `step`?', '<override>', 12],
+    ]);
+    const steps = checkFile('pipelines/fmnist/trades.mat', { overrides: ['attack.adv.steps=-1'] }).diagnostics[0]!;
+    expect([steps.message, formatDiagnostic(steps, 'attack.adv.steps=-1').split('\n')[2]]).toEqual(['`steps` of `pgd` must be a positive whole number but is the number -1', '                 ^^']);
+  });
+});
