@@ -36,6 +36,10 @@ export class ModelBuilder {
 
   constructor(private readonly registry: ModuleRegistry, private readonly diagnostics: Diagnostic[]) {}
 
+  definition(name: string): DefinitionEntry | undefined {
+    return this.registry.get(name);
+  }
+
   /** Names that can start a layer expression, for suggestions. */
   layerNames(): string[] {
     return [...Object.keys(layerKinds), ...this.registry.keys()];
@@ -124,15 +128,10 @@ export class ModelBuilder {
       this.diagnostics.push(error('recursive-module', `\`${defName}\` contains itself (${[...this.active, defName].join(' -> ')})`, span));
       return undefined;
     }
-    const bound = bindArguments(defName, def.parameters.map((p) => ({ name: p.name.text, required: p.default === undefined })), args, span, this.diagnostics);
-    if (!bound) return undefined;
+    const values = this.bindDefinitionArguments(entry, args, span, callerScope);
+    if (!values) return undefined;
     const scope = new ConstScope(entry.scope);
-    for (const parameter of def.parameters) {
-      const arg = bound.get(parameter.name.text);
-      const value = arg ? evaluateConstant(arg.value, callerScope, this.diagnostics) : evaluateConstant(parameter.default!, scope, this.diagnostics);
-      if (value === undefined) return undefined;
-      scope.set(parameter.name.text, value);
-    }
+    for (const [parameter, value] of Object.entries(values)) scope.set(parameter, value);
     this.active.push(defName);
     try {
       if (def.body) {
@@ -144,6 +143,24 @@ export class ModelBuilder {
     } finally {
       this.active.pop();
     }
+  }
+
+  /** The parameter values of a definition call: arguments evaluated in the caller's scope, then defaults. */
+  bindDefinitionArguments(entry: DefinitionEntry, args: readonly A.Argument[], span: Span, callerScope: ConstScope): Record<string, ConstValue> | undefined {
+    const def = entry.definition;
+    const bound = bindArguments(def.name.text, def.parameters.map((p) => ({ name: p.name.text, required: p.default === undefined })), args, span, this.diagnostics);
+    if (!bound) return undefined;
+    // Defaults may refer to earlier parameters and to the defining file's constants.
+    const scope = new ConstScope(entry.scope);
+    const values: Record<string, ConstValue> = {};
+    for (const parameter of def.parameters) {
+      const arg = bound.get(parameter.name.text);
+      const value = arg ? evaluateConstant(arg.value, callerScope, this.diagnostics) : evaluateConstant(parameter.default!, scope, this.diagnostics);
+      if (value === undefined) return undefined;
+      scope.set(parameter.name.text, value);
+      values[parameter.name.text] = value;
+    }
+    return values;
   }
 
   private buildBlock(def: A.ModuleDefinition, scope: ConstScope, span: Span, path: string, name: string): ResolvedLayer | undefined {

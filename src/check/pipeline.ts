@@ -231,17 +231,14 @@ function instantiateModelInstance(member: A.ModelInstance, scope: ConstScope, bu
     diagnostics.push(error('shape-mismatch', `model \`${member.name.text}\` outputs shape ${shapeText(outputShape)} but ${datasetName} has ${classes} classes`, member.value.span, `the model should end in a layer with ${classes} outputs, e.g. \`classes: ${classes}\``));
     return undefined;
   }
-  const args: Record<string, number | boolean | string> = {};
-  if (member.value.kind === 'CallExpr') {
-    for (const arg of member.value.args) {
-      if (!arg.name) continue;
-      const value = evaluateConstant(arg.value, scope, []);
-      if (value !== undefined) args[arg.name.text] = value;
-    }
-  }
+  // Report the definition as written (`wrn34_10`, even though it is defined as a `wide_resnet`) with every argument after defaults.
+  const callee = member.value.kind === 'CallExpr' && member.value.callee.kind === 'Identifier' ? member.value.callee.name : member.value.kind === 'Identifier' ? member.value.name : undefined;
+  const entry = callee ? builder.definition(callee) : undefined;
+  const callArgs = member.value.kind === 'CallExpr' ? member.value.args : [];
+  const args = entry ? (builder.bindDefinitionArguments(entry, callArgs, member.value.span, scope) ?? {}) : {};
   return {
     binding: member.name.text,
-    definition: root.definition ?? root.kind,
+    definition: entry ? callee! : (root.definition ?? root.kind),
     args,
     root,
     inputShape,

@@ -11,7 +11,7 @@ describe('resolved pipelines', () => {
     const p = pipeline!;
     expect(p.data).toMatchObject({ dataset: 'cifar10', inputShape: [3, 32, 32], classes: 10 });
     expect(p.data.settings.augment).toEqual([{ kind: 'crop', padding: 4 }, { kind: 'flip' }]);
-    expect(p.model).toMatchObject({ binding: 'f', definition: 'resnet18', inputShape: [3, 32, 32], outputShape: [10] });
+    expect(p.model).toMatchObject({ binding: 'f', definition: 'resnet18', args: { classes: 10, channels: 3 }, inputShape: [3, 32, 32], outputShape: [10] });
     const [attack] = p.attacks;
     expect(attack).toMatchObject({ name: 'adv', method: 'pgd', ball: { norm: 'linf' }, steps: 10, start: { kind: 'normal', std: 0.001 }, stepRule: 'sign' });
     expect(attack!.ball.eps).toBeCloseTo(8 / 255);
@@ -70,6 +70,14 @@ describe('resolved pipelines', () => {
     expect(block.forward!.steps.map((s) => s.op)).toEqual(['input', 'child', 'child', 'relu', 'child', 'child', 'child', 'add', 'relu']);
     const identityShortcut = pipeline!.model.root.children.find((c) => c.name === 'layer1')!.children[0]!.children.find((c) => c.name === 'shortcut')!;
     expect(identityShortcut).toMatchObject({ kind: 'sequential', children: [], inputShape: [64, 32, 32], outputShape: [64, 32, 32] });
+  });
+
+  test('a model defined as another reports the name used and all arguments', () => {
+    const { pipeline, diagnostics } = checkSource('import "models/wrn34_10.mat"\npipeline p {\n  data cifar100\n  model f = wrn34_10(100)\n  minimize ce(f(x), y)\n}\n', 'w.mat');
+    expect(diagnostics).toEqual([]);
+    expect(pipeline!.model).toMatchObject({ definition: 'wrn34_10', args: { classes: 100, channels: 3 }, outputShape: [100] });
+    expect(pipeline!.model.root.definition).toBe('wide_resnet');
+    expect(pipeline!.model.stateDict.at(-2)).toMatchObject({ name: 'fc.weight', shape: [100, 640] });
   });
 
   test('schedules over epoch and step, l2 attacks default to normalized steps', () => {
