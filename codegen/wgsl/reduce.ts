@@ -103,7 +103,7 @@ export function reductionKernel(spec: ReductionSpec): Kernel {
 }
 
 /** WGSL statements adding the input offset of flat index `v` over `dims` to `off`. */
-function offsetOf(dims: Dim[], v: string, off: string): string {
+export function offsetOf(dims: Dim[], v: string, off: string): string {
   if (dims.length === 0) return '';
   const lines = [`  var ${v}_rest: u32 = ${v};`];
   for (let k = dims.length - 1; k >= 0; k--) {

@@ -11,9 +11,23 @@
  *
  * PyTorch keeps num_batches_tracked as int64; here it is whatever the variable is (i32 or f32;
  * an f32 count is exact up to 2^24 batches, far beyond any run of matc).
+ *
+ * Training mode runs on fused primitives by default (one dispatch each, see
+ * codegen/wgsl/batchnorm.ts), all over x [N, C, ...] per channel (axis 1), attrs `{ eps }`:
+ *  - `batch_norm_train(x, weight, bias) -> y`;
+ *  - `batch_norm_stats(x) -> [2, C]`: (batch mean; biased batch variance), for the running stats;
+ *  - `batch_norm_train_grad(x, weight, g) -> dx` and `batch_norm_param_grad(x, g) -> [2, C]`
+ *    (dweight; dbias): the backward of batch_norm_train.
+ * Each has a CPU reference; the gradients of the last three are the vector-Jacobian products of
+ * their composite formulas (`composite*` below, plain graph ops), so second order works too.
+ * `{ fused: false }` builds the composite graph instead (tests compare the two).
  */
-import { ShapeError, formatShape } from '../graph/shape.js';
+import type { Node } from '../graph/graph.js';
+import { ShapeError, formatShape, shapesEqual } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
+import { grad } from '../graph/autodiff.js';
+import { batchNormParamGradKernel, batchNormStatsKernel, batchNormTrainGradKernel, batchNormTrainKernel } from '../../codegen/wgsl/batchnorm.js';
+import { registerOp, type TypedArray } from './registry.js';
 
 export interface BatchNormParams {
   /** Per-channel scale (gamma), [C]; omitted: 1 (affine = False). */
@@ -35,6 +49,8 @@ export interface BatchNormOptions {
    */
   momentum?: number | null;
   eps?: number;
+  /** Training mode on the fused kernels (default true); false builds it from reduce/elementwise ops. */
+  fused?: boolean;
 }
 
 /** The normalised output and, in training mode, the new running statistics (not yet assigned). */
@@ -51,7 +67,7 @@ function perChannel(v: Tensor, rank: number): Tensor {
 }
 
 function checkParams(x: Tensor, p: BatchNormParams): number {
-  if (x.rank !== 2 && x.rank !== 4) throw new ShapeError(`batchNorm: input must be [N, C] or [N, C, H, W], got ${formatShape(x.shape)}`);
+  if (x.rank < 2) throw new ShapeError(`batchNorm: input must be [N, C, ...] (channels on axis 1), got ${formatShape(x.shape)}`);
   const c = x.shape[1]!;
   const named: [string, Tensor | undefined][] = [['weight', p.weight], ['bias', p.bias], ['runningMean', p.runningMean], ['runningVar', p.runningVar]];
   for (const [name, t] of named) {
@@ -85,18 +101,20 @@ export function batchNorm(x: Tensor, params: BatchNormParams, opts: BatchNormOpt
     return { y: affine(x.sub(mean), invStd) };
   }
 
-  const axes = rank === 4 ? [0, 2, 3] : [0];
   const n = x.size / c;
   if (n <= 1) throw new ShapeError(`batchNorm: training needs more than 1 value per channel, got ${formatShape(x.shape)}`);
-  const mean = x.mean(axes, true);
-  const centred = x.sub(mean);
-  const variance = centred.square().mean(axes, true); // biased: divides by n
-  const y = affine(centred, reciprocal(variance.add(eps).sqrt()));
+  const fused = opts.fused ?? true;
+  const weight = params.weight ?? x.graph.constant(1, [c]);
+  const bias = params.bias ?? x.graph.constant(0, [c]);
+  const y = fused ? x.graph.apply('batch_norm_train', [x, weight, bias], { eps }) : compositeTrain(x, weight, bias, eps);
+  const stats = fused ? x.graph.apply('batch_norm_stats', [x]) : compositeStats(x);
+  const mean = row(stats, 0);
+  const variance = row(stats, 1);
 
   const factor = momentumFactor(params, opts);
   const keep = typeof factor === 'number' ? 1 - factor : factor.neg().add(1);
   // Running statistics are buffers, not functions of the parameters: no gradient flows into them.
-  const blend = (running: Tensor, stat: Tensor): Tensor => running.mul(keep).add(stat.stopGradient().reshape([c]).mul(factor));
+  const blend = (running: Tensor, stat: Tensor): Tensor => running.mul(keep).add(stat.stopGradient().mul(factor));
   const result: BatchNormResult = {
     y,
     runningMean: blend(params.runningMean, mean),
@@ -131,3 +149,187 @@ export function batchNorm2d(x: Tensor, params: BatchNormParams, opts: BatchNormO
   if (r.numBatchesTracked && params.numBatchesTracked) g.assign(params.numBatchesTracked, r.numBatchesTracked);
   return r.y;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Composite formulas (graph ops): the unfused path, and the definitions the fused ops'
+// second-order gradients differentiate.
+
+function channelAxes(x: Tensor): number[] {
+  return x.shape.map((_, a) => a).filter((a) => a !== 1);
+}
+
+/** Row k of a [2, C] tensor as [C]. */
+function row(t: Tensor, k: number): Tensor {
+  const c = t.shape[1]!;
+  return t.slice([k, 0], [1, c]).reshape([c]);
+}
+
+function stack2(a: Tensor, b: Tensor): Tensor {
+  const c = a.size;
+  return a.graph.apply('concat', [a.reshape([1, c]), b.reshape([1, c])], { axis: 0 });
+}
+
+/** (mean; biased variance) per channel, [2, C]. */
+export function compositeStats(x: Tensor): Tensor {
+  const axes = channelAxes(x);
+  const mean = x.mean(axes, true);
+  const variance = x.sub(mean).square().mean(axes, true);
+  return stack2(mean, variance);
+}
+
+export function compositeTrain(x: Tensor, weight: Tensor, bias: Tensor, eps: number): Tensor {
+  const axes = channelAxes(x);
+  const mean = x.mean(axes, true);
+  const centred = x.sub(mean);
+  const variance = centred.square().mean(axes, true);
+  // Fold weight into the [1,C,1,1] scale so only one full-size multiply-add remains.
+  const scale = reciprocal(variance.add(eps).sqrt()).mul(perChannel(weight, x.rank));
+  return centred.mul(scale).add(perChannel(bias, x.rank));
+}
+
+/** The input gradient of compositeTrain for output gradient g, in closed form. */
+export function compositeTrainGrad(x: Tensor, weight: Tensor, g: Tensor, eps: number): Tensor {
+  const axes = channelAxes(x);
+  const mean = x.mean(axes, true);
+  const centred = x.sub(mean);
+  const istd = reciprocal(centred.square().mean(axes, true).add(eps).sqrt());
+  const gMean = g.mean(axes, true);
+  const proj = istd.square().mul(g.mul(centred).mean(axes, true));
+  return g.sub(gMean).sub(centred.mul(proj)).mul(istd.mul(perChannel(weight, x.rank)));
+}
+
+/** (dweight; dbias) of compositeTrain for output gradient g, [2, C]. */
+export function compositeParamGrad(x: Tensor, g: Tensor, eps: number): Tensor {
+  const axes = channelAxes(x);
+  const mean = x.mean(axes, true);
+  const centred = x.sub(mean);
+  const istd = reciprocal(centred.square().mean(axes, true).add(eps).sqrt());
+  return stack2(g.mul(centred).mul(istd).sum(axes), g.sum(axes));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fused primitives
+
+function epsOf(attrs: Readonly<Record<string, unknown>>): number {
+  return attrs['eps'] as number;
+}
+
+function checkPerChannel(op: string, x: Node, vectors: Node[], perElement: Node[]): void {
+  if (x.shape.length < 2 || x.dtype !== 'f32') throw new ShapeError(`${op}: x must be f32 [N, C, ...], got ${x.dtype}${formatShape(x.shape)}`);
+  for (const v of vectors) {
+    if (v.dtype !== 'f32' || v.shape.length !== 1 || v.shape[0] !== x.shape[1]) throw new ShapeError(`${op}: per-channel input must be f32[${x.shape[1]}], got ${v.dtype}${formatShape(v.shape)}`);
+  }
+  for (const t of perElement) {
+    if (t.dtype !== 'f32' || !shapesEqual(t.shape, x.shape)) throw new ShapeError(`${op}: gradient must be f32${formatShape(x.shape)}, got ${t.dtype}${formatShape(t.shape)}`);
+  }
+}
+
+/** Per-channel sums the CPU references need, in f64. */
+function channelSums(x: TypedArray, shape: readonly number[], g?: TypedArray) {
+  const c = shape[1]!;
+  const inner = shape.slice(2).reduce((p, d) => p * d, 1);
+  const n = x.length / c;
+  const channel = (i: number) => Math.floor(i / inner) % c;
+  const mean = new Float64Array(c);
+  for (let i = 0; i < x.length; i++) mean[channel(i)]! += x[i]!;
+  mean.forEach((s, k) => (mean[k] = s / n));
+  const variance = new Float64Array(c);
+  const sg = new Float64Array(c);
+  const sgc = new Float64Array(c);
+  for (let i = 0; i < x.length; i++) {
+    const k = channel(i);
+    const d = x[i]! - mean[k]!;
+    variance[k]! += d * d;
+    if (g) {
+      sg[k]! += g[i]!;
+      sgc[k]! += g[i]! * d;
+    }
+  }
+  variance.forEach((s, k) => (variance[k] = s / n));
+  return { n, channel, mean, variance, sg, sgc };
+}
+
+/** Vector-Jacobian product of a composite formula: second-order gradients of fused ops. */
+function vjp(composite: (inputs: Tensor[]) => Tensor, inputs: Tensor[], g: Tensor, differentiable: boolean[]): (Tensor | null)[] {
+  const wrt = inputs.filter((_, k) => differentiable[k]);
+  const grads = grad(composite(inputs), wrt, { seed: g });
+  let next = 0;
+  return inputs.map((_, k) => (differentiable[k] ? grads[next++]! : null));
+}
+
+registerOp({
+  name: 'batch_norm_stats',
+  infer: (inputs) => {
+    checkPerChannel('batch_norm_stats', inputs[0]!, [], []);
+    return { shape: [2, inputs[0]!.shape[1]!], dtype: 'f32' };
+  },
+  cpu: (inputs, ctx) => {
+    const { mean, variance } = channelSums(inputs[0]!, ctx.inputs[0]!.shape);
+    return Float32Array.from([...mean, ...variance]);
+  },
+  grad: (g, ctx) => vjp(([x]) => compositeStats(x!), ctx.inputs, g, [true]),
+  kernel: (ctx) => batchNormStatsKernel(ctx.inputs[0]!.shape),
+});
+
+registerOp({
+  name: 'batch_norm_train',
+  infer: (inputs) => {
+    const [x, w, b] = inputs as [Node, Node, Node];
+    checkPerChannel('batch_norm_train', x, [w, b], []);
+    return { shape: x.shape, dtype: 'f32' };
+  },
+  cpu: (inputs, ctx) => {
+    const [x, w, b] = inputs as [TypedArray, TypedArray, TypedArray];
+    const { channel, mean, variance } = channelSums(x, ctx.inputs[0]!.shape);
+    const eps = epsOf(ctx.node.attrs);
+    return x.map((v, i) => {
+      const k = channel(i);
+      return ((v - mean[k]!) * w[k]!) / Math.sqrt(variance[k]! + eps) + b[k]!;
+    });
+  },
+  grad: (g, ctx) => {
+    const [x, w] = ctx.inputs as [Tensor, Tensor];
+    const eps = epsOf(ctx.attrs);
+    const params = x.graph.apply('batch_norm_param_grad', [x, g], { eps });
+    return [x.graph.apply('batch_norm_train_grad', [x, w, g], { eps }), row(params, 0), row(params, 1)];
+  },
+  kernel: (ctx) => batchNormTrainKernel(ctx.inputs[0]!.shape, epsOf(ctx.node.attrs)),
+});
+
+registerOp({
+  name: 'batch_norm_train_grad',
+  infer: (inputs) => {
+    const [x, w, g] = inputs as [Node, Node, Node];
+    checkPerChannel('batch_norm_train_grad', x, [w], [g]);
+    return { shape: x.shape, dtype: 'f32' };
+  },
+  cpu: (inputs, ctx) => {
+    const [x, w, g] = inputs as [TypedArray, TypedArray, TypedArray];
+    const { n, channel, mean, variance, sg, sgc } = channelSums(x, ctx.inputs[0]!.shape, g);
+    const eps = epsOf(ctx.node.attrs);
+    return x.map((v, i) => {
+      const k = channel(i);
+      const istd = 1 / Math.sqrt(variance[k]! + eps);
+      return w[k]! * istd * (g[i]! - sg[k]! / n - (v - mean[k]!) * istd * istd * (sgc[k]! / n));
+    });
+  },
+  grad: (gg, ctx) => vjp(([x, w, g]) => compositeTrainGrad(x!, w!, g!, epsOf(ctx.attrs)), ctx.inputs, gg, [true, true, true]),
+  kernel: (ctx) => batchNormTrainGradKernel(ctx.inputs[0]!.shape, epsOf(ctx.node.attrs)),
+});
+
+registerOp({
+  name: 'batch_norm_param_grad',
+  infer: (inputs) => {
+    const [x, g] = inputs as [Node, Node];
+    checkPerChannel('batch_norm_param_grad', x, [], [g]);
+    return { shape: [2, x.shape[1]!], dtype: 'f32' };
+  },
+  cpu: (inputs, ctx) => {
+    const [x, g] = inputs as [TypedArray, TypedArray];
+    const { variance, sg, sgc } = channelSums(x, ctx.inputs[0]!.shape, g);
+    const eps = epsOf(ctx.node.attrs);
+    return Float32Array.from([...Array.from(sgc, (s, k) => s / Math.sqrt(variance[k]! + eps)), ...sg]);
+  },
+  grad: (gg, ctx) => vjp(([x, g]) => compositeParamGrad(x!, g!, epsOf(ctx.attrs)), ctx.inputs, gg, [true, true]),
+  kernel: (ctx) => batchNormParamGradKernel(ctx.inputs[0]!.shape, epsOf(ctx.node.attrs)),
+});

@@ -6,3 +6,7 @@ import './random.js';
 import './reduce.js';
 import './softmax.js';
 import './losses.js';
+import './batchnorm.js';
+import './matmul.js';
+import './conv.js';
+import './pool.js';

@@ -1,5 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { checkForward, checkGradients, randn, randu, expectClose, type InputSpec } from '../helpers/op-harness.js';
+import { checkForward, checkGradients, cpuEval, randn, randu, expectClose, type InputSpec } from '../helpers/op-harness.js';
+import { grad } from '../../src/graph/autodiff.js';
+import { formatShape } from '../../src/graph/shape.js';
 import { sharedTestRuntime } from '../helpers/gpu.js';
 import { Graph } from '../../src/graph/graph.js';
 import type { Tensor } from '../../src/graph/tensor.js';
@@ -198,8 +200,61 @@ describe('batch norm gradients (finite differences, GPU vs CPU)', () => {
     await checkGradients(pure(false), [f32('x', [3, 2, 2, 3], randn([3, 2, 2, 3], 11)), ...params(2)], { eps: 1e-3 });
   });
 
-  it('GPU forward vs CPU on a ResNet-sized activation [32, 16, 16, 16]', async () => {
-    const shape = [32, 16, 16, 16];
-    await checkForward(pure(true), [f32('x', shape, images([32, 16, 16, 16], 12).map((v, i) => v + (i % 7))), ...params(16)], { rtol: 1e-3, atol: 1e-3 });
+  it('training mode on the composite (unfused) graph, [4, 3, 2, 2]', async () => {
+    const composite = (_g: Graph, [x, w, b, m, v]: Tensor[]) => batchNorm(x!, { weight: w!, bias: b!, runningMean: m!, runningVar: v! }, { training: true, fused: false }).y;
+    await checkGradients(composite, [f32('x', [4, 3, 2, 2], images([4, 3, 2, 2], 13)), ...params(3)], { eps: 1e-3 });
   });
+
+  it('second order through the fused backward (grad of grad vs finite differences)', async () => {
+    const build = (g: Graph, ts: Tensor[]) => {
+      const [x, w] = ts as [Tensor, Tensor];
+      const y = pure(true)(g, ts);
+      const probe = g.constantData(randn([...y.shape], 14), y.shape);
+      const [dx, dw] = grad(y.mul(probe).sum(), [x, w]);
+      return dx!.square().sum().add(dw!.square().sum());
+    };
+    await checkGradients(build, [f32('x', [3, 2, 2, 2], images([3, 2, 2, 2], 15)), ...params(2)], { eps: 1e-3, fdRtol: 5e-2 });
+  });
+});
+
+describe('fused batch-norm kernels', () => {
+  const pure = (training: boolean, fused = true) => (_g: Graph, [x, w, b]: Tensor[]) =>
+    batchNorm(x!, { weight: w!, bias: b!, runningMean: _g.constant(0, [x!.shape[1]!]), runningVar: _g.constant(1, [x!.shape[1]!]) }, { training, fused }).y;
+  const inputs = (shape: number[], seed: number): InputSpec[] => [
+    f32('x', shape, images(shape, seed).map((v, i) => v + (i % 7))),
+    f32('w', [shape[1]!], randu([shape[1]!], seed + 1, 0.5, 1.5)),
+    f32('b', [shape[1]!], randn([shape[1]!], seed + 2)),
+  ];
+  // [32,16,16,16]: few channels, long reductions (a workgroup per channel);
+  // [8,80,3,3]: many channels (a thread per channel).
+  const shapes = [
+    [32, 16, 16, 16],
+    [8, 80, 3, 3],
+  ];
+
+  for (const shape of shapes) {
+    it(`forward, GPU vs CPU, and fused vs composite, ${formatShape(shape)}`, async () => {
+      const fused = await checkForward(pure(true), inputs(shape, 20), { rtol: 1e-3, atol: 1e-3 });
+      const composite = cpuEval(pure(true, false), inputs(shape, 20));
+      expectClose(fused, composite, { rtol: 1e-4, atol: 1e-4 }, 'fused vs composite');
+    });
+
+    it(`backward (dx, dweight, dbias), GPU vs CPU, and fused vs composite, ${formatShape(shape)}`, async () => {
+      for (const k of [0, 1, 2]) {
+        const build = (fused: boolean) => (g: Graph, ts: Tensor[]) => {
+          const y = pure(true, fused)(g, ts);
+          const probe = g.constantData(randn([...y.shape], 21), y.shape);
+          return grad(y.mul(probe).sum(), [ts[k]!])[0]!;
+        };
+        const gpuChecked = await checkForward(build(true), inputs(shape, 22), { rtol: 1e-3, atol: 2e-3 });
+        expectClose(gpuChecked, cpuEval(build(false), inputs(shape, 22)), { rtol: 1e-3, atol: 1e-3 }, `input ${k}: fused vs composite`);
+      }
+    });
+
+    it(`batch statistics, GPU vs CPU, ${formatShape(shape)}`, async () => {
+      const stats = await checkForward((g, [x]) => g.apply('batch_norm_stats', [x!]), inputs(shape, 23).slice(0, 1), { rtol: 1e-4, atol: 1e-4 });
+      const s = channelStats(inputs(shape, 23)[0]!.data as Float32Array, shape);
+      expectClose(stats, [...s.mean, ...s.biased], { rtol: 1e-4, atol: 1e-5 });
+    });
+  }
 });

@@ -1,0 +1,210 @@
+/**
+ * Fused batch-norm kernels. Each is one dispatch that, per channel, makes a few read passes
+ * over the channel's elements (every axis but 1) to accumulate sums, derives per-channel
+ * scalars from them, then writes either every element of the channel or a few per-channel
+ * values. Against the same math built from reduce + elementwise kernels this replaces 3-5
+ * full-size intermediate tensors (each a write pass) with extra read passes, which are several
+ * times cheaper on lavapipe.
+ *
+ * Channels map to threads or workgroups exactly as reductions map outputs (codegen/wgsl/reduce.ts):
+ * a thread per channel with nested loops, or, for few channels, a small workgroup per channel
+ * with a strided walk and a shared-memory tree per sum.
+ */
+import type { Shape } from '../../src/graph/shape.js';
+import type { Kernel } from '../../src/ops/registry.js';
+import { bindingsWGSL, dispatch1d, flatIndexWGSL, FLAT_BUILTINS } from './dispatch.js';
+import { offsetOf, planReduction, stridedWalkWGSL, useWorkgroupPerOutput, TUNING, type ReductionPlan } from './reduce.js';
+
+/**
+ * One step of a channel program. WGSL expressions may use `i` (the element's flat offset, for
+ * inputs shaped like x), `c` (the channel) and names defined by earlier steps.
+ */
+export type ChannelStep =
+  /** One read pass accumulating f32 sums: `let <name>: f32` = sum over the channel of `expr`. */
+  | { sums: { name: string; expr: string }[] }
+  /** WGSL statements run once per channel (`let` scalars from the sums). */
+  | { lets: string };
+
+export interface ChannelProgram {
+  /** Shape of the per-element tensors: [N, C, ...]. */
+  shape: Shape;
+  /** Number of input bindings (all f32). */
+  inputs: number;
+  steps: ChannelStep[];
+  /** Write `out[i] = elementwise` for every element, or `out[k * C + c] = perChannel[k]`. */
+  output: { elementwise: string } | { perChannel: string[] };
+}
+
+export function channelKernel(p: ChannelProgram): Kernel {
+  const axes = p.shape.map((_, a) => a).filter((a) => a !== 1);
+  const plan = planReduction(p.shape, axes);
+  return useWorkgroupPerOutput(plan) ? workgroupPerChannel(p, plan) : threadPerChannel(p, plan);
+}
+
+function header(p: ChannelProgram): string {
+  return bindingsWGSL(new Array<string>(p.inputs).fill('f32'), 'f32');
+}
+
+function channelCount(p: ChannelProgram): number {
+  return p.shape[1]!;
+}
+
+function threadPerChannel(p: ChannelProgram, plan: ReductionPlan): Kernel {
+  const C = channelCount(p);
+  const WG = C >= TUNING.wideThreadOutputs ? TUNING.threadWorkgroupWide : TUNING.threadWorkgroupNarrow;
+  // Nested loops over the reduced dims: `let i` is the element offset inside the body.
+  const loop = (body: string): string => {
+    const open = plan.reduced.map((d, k) => `for (var j${k}: u32 = 0u; j${k} < ${d.size}u; j${k}++) {`).join(' ');
+    const close = plan.reduced.map(() => '}').join(' ');
+    const terms = ['base', ...plan.reduced.map((d, k) => (d.stride === 1 ? `j${k}` : `j${k} * ${d.stride}u`))];
+    return `  ${open}\n    let i: u32 = ${terms.join(' + ')};\n${body}\n  ${close}`;
+  };
+  const lines: string[] = [];
+  for (const step of p.steps) {
+    if ('lets' in step) {
+      lines.push(step.lets);
+      continue;
+    }
+    for (const s of step.sums) lines.push(`  var ${s.name}_acc: f32 = 0.0;`);
+    lines.push(loop(step.sums.map((s) => `    ${s.name}_acc += ${s.expr};`).join('\n')));
+    for (const s of step.sums) lines.push(`  let ${s.name}: f32 = ${s.name}_acc;`);
+  }
+  if ('elementwise' in p.output) lines.push(loop(`    out[i] = ${p.output.elementwise};`));
+  else p.output.perChannel.forEach((e, k) => lines.push(`  out[${k * C}u + c] = ${e};`));
+  const code = `${header(p)}
+
+@compute @workgroup_size(${WG})
+fn main(${FLAT_BUILTINS}) {
+  ${flatIndexWGSL('c', WG)}
+  if (c >= ${C}u) { return; }
+  var base: u32 = 0u;
+${offsetOf(plan.kept, 'c', 'base')}
+${lines.join('\n')}
+}
+`;
+  return { code, workgroups: dispatch1d(C, WG) };
+}
+
+function workgroupPerChannel(p: ChannelProgram, plan: ReductionPlan): Kernel {
+  const C = channelCount(p);
+  const WG = TUNING.groupSize;
+  const R = plan.reduceCount;
+  const shared: string[] = [];
+  // Strided walk over the channel; every pass re-walks from the invocation's first element.
+  const walkLoop = (body: string): string => {
+    const walk = stridedWalkWGSL(plan.reduced, 'lid', WG, 'off');
+    return `  {\n${walk.init}\n  for (var r: u32 = lid; r < ${R}u; r += ${WG}u) {\n    let i: u32 = base + off;\n${body}\n${walk.advance}\n  }\n  }`;
+  };
+  const lines: string[] = [];
+  for (const step of p.steps) {
+    if ('lets' in step) {
+      lines.push(step.lets);
+      continue;
+    }
+    for (const s of step.sums) {
+      shared.push(`var<workgroup> ${s.name}_part: array<f32, ${WG}>;`);
+      lines.push(`  var ${s.name}_acc: f32 = 0.0;`);
+    }
+    lines.push(walkLoop(step.sums.map((s) => `    ${s.name}_acc += ${s.expr};`).join('\n')));
+    for (const s of step.sums) lines.push(`  ${s.name}_part[lid] = ${s.name}_acc;`);
+    lines.push(`  workgroupBarrier();
+  for (var s: u32 = ${WG / 2}u; s > 0u; s = s >> 1u) {
+    if (lid < s) {
+${step.sums.map((s) => `      ${s.name}_part[lid] += ${s.name}_part[lid + s];`).join('\n')}
+    }
+    workgroupBarrier();
+  }`);
+    for (const s of step.sums) lines.push(`  let ${s.name}: f32 = ${s.name}_part[0];`);
+  }
+  if ('elementwise' in p.output) lines.push(walkLoop(`    out[i] = ${p.output.elementwise};`));
+  else lines.push(`  if (lid == 0u) {\n${p.output.perChannel.map((e, k) => `    out[${k * C}u + c] = ${e};`).join('\n')}\n  }`);
+  const code = `${header(p)}
+
+${shared.join('\n')}
+
+@compute @workgroup_size(${WG})
+fn main(${FLAT_BUILTINS}) {
+  // One workgroup per channel: c is uniform across the workgroup, so returning early is safe.
+  let c: u32 = wid.y * nwg.x + wid.x;
+  if (c >= ${C}u) { return; }
+  var base: u32 = 0u;
+${offsetOf(plan.kept, 'c', 'base')}
+${lines.join('\n')}
+}
+`;
+  return { code, workgroups: dispatch1d(C, 1) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The four batch-norm programs. in0 is always x [N, C, ...].
+
+/** Per-channel mean and biased variance (two passes: the centred second pass is exact-ish). */
+function statsSteps(n: number): ChannelStep[] {
+  return [
+    { sums: [{ name: 'sx', expr: 'in0[i]' }] },
+    { lets: `  let mean: f32 = sx / ${n}.0;` },
+    { sums: [{ name: 'sdd', expr: '(in0[i] - mean) * (in0[i] - mean)' }] },
+    { lets: `  let variance: f32 = sdd / ${n}.0;` },
+  ];
+}
+
+function countOf(shape: Shape): number {
+  return shape.reduce((p, d, a) => (a === 1 ? p : p * d), 1);
+}
+
+function f32Literal(v: number): string {
+  const s = String(Math.fround(v));
+  return /[.eE]/.test(s) ? s : `${s}.0`;
+}
+
+/** batch_norm_stats: out [2, C] = (mean; biased variance). */
+export function batchNormStatsKernel(shape: Shape): Kernel {
+  return channelKernel({ shape, inputs: 1, steps: statsSteps(countOf(shape)), output: { perChannel: ['mean', 'variance'] } });
+}
+
+/** batch_norm_train(x, weight, bias): y = (x - mean) * weight / sqrt(var + eps) + bias. */
+export function batchNormTrainKernel(shape: Shape, eps: number): Kernel {
+  return channelKernel({
+    shape,
+    inputs: 3,
+    steps: [...statsSteps(countOf(shape)), { lets: `  let k: f32 = in1[c] / sqrt(variance + ${f32Literal(eps)});` }],
+    output: { elementwise: '(in0[i] - mean) * k + in2[c]' },
+  });
+}
+
+/**
+ * batch_norm_train_grad(x, weight, g) = dL/dx through the batch statistics:
+ * dx = w * istd * (g - sum(g)/n - (x - mean) * istd^2 * sum(g * (x - mean))/n).
+ */
+export function batchNormTrainGradKernel(shape: Shape, eps: number): Kernel {
+  const n = countOf(shape);
+  return channelKernel({
+    shape,
+    inputs: 3,
+    steps: [
+      ...statsSteps(n),
+      { sums: [{ name: 'sg', expr: 'in2[i]' }, { name: 'sgc', expr: 'in2[i] * (in0[i] - mean)' }] },
+      {
+        lets: `  let istd: f32 = 1.0 / sqrt(variance + ${f32Literal(eps)});
+  let k: f32 = in1[c] * istd;
+  let gMean: f32 = sg / ${n}.0;
+  let proj: f32 = istd * istd * sgc / ${n}.0;`,
+      },
+    ],
+    output: { elementwise: 'k * (in2[i] - gMean - (in0[i] - mean) * proj)' },
+  });
+}
+
+/** batch_norm_param_grad(x, g): out [2, C] = (dL/dweight = sum(g * xhat); dL/dbias = sum(g)). */
+export function batchNormParamGradKernel(shape: Shape, eps: number): Kernel {
+  return channelKernel({
+    shape,
+    inputs: 2,
+    steps: [
+      ...statsSteps(countOf(shape)),
+      { sums: [{ name: 'sg', expr: 'in1[i]' }, { name: 'sgc', expr: 'in1[i] * (in0[i] - mean)' }] },
+      { lets: `  let istd: f32 = 1.0 / sqrt(variance + ${f32Literal(eps)});` },
+    ],
+    output: { perChannel: ['sgc * istd', 'sg'] },
+  });
+}
