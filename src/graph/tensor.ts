@@ -135,4 +135,16 @@ export class Tensor {
   takeAlongAxis(idx: Tensor): Tensor {
     return this.op('take_along_axis', [this, idx]);
   }
+  /** NCHW convolution with [O, C, kh, kw] weights (no bias); stride and pad per dim or one number. */
+  conv2d(w: Tensor, opts: { stride?: number | [number, number]; pad?: number | [number, number] } = {}): Tensor {
+    return this.op('conv2d', [this, w], { stride: opts.stride ?? 1, pad: opts.pad ?? 0 });
+  }
+  /** Max pooling (PyTorch semantics); stride defaults to the kernel. */
+  maxPool2d(kernel: number | [number, number], stride?: number | [number, number], pad: number | [number, number] = 0): Tensor {
+    return this.op('maxpool2d', [this], { kernel, stride: stride ?? kernel, pad });
+  }
+  /** Average pooling counting padding in the divisor (PyTorch default); stride defaults to the kernel. */
+  avgPool2d(kernel: number | [number, number], stride?: number | [number, number], pad: number | [number, number] = 0): Tensor {
+    return this.op('avgpool2d', [this], { kernel, stride: stride ?? kernel, pad });
+  }
 }

@@ -1,0 +1,144 @@
+/**
+ * 2-D convolution kernels (NCHW input, [O, C, kh, kw] weights) as implicit GEMMs on the
+ * register-tiled generator of codegen/wgsl/gemm.ts. Nothing is materialised: the im2col
+ * matrix is gathered element by element while the K-tiles are staged in workgroup memory.
+ *
+ *   forward      y[n, o, p]      = sum_{c,ky,kx} w[o, (c,ky,kx)] * x[n, c, oy*s+ky-pad, ox*s+kx-pad]
+ *   grad input   dx[n, c, q]     = sum_{o,ky,kx} w[o, c, ky, kx] * gy[n, o, (iy+pad-ky)/s, (ix+pad-kx)/s]
+ *   grad weight  dw[o, (c,ky,kx)] = sum_{n,p}    gy[n, o, p] * x[n, c, oy*s+ky-pad, ox*s+kx-pad]
+ *
+ * The GEMM's m axis gets whichever of the two output axes is larger, so thin layers (1 input
+ * channel, 16 filters) still fill the tall tile instead of wasting most of a square one.
+ */
+import { gemmKernel, chooseTiling, type GemmKernel, type GemmTiling, type Operand } from './gemm.js';
+
+export interface ConvGeometry {
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  O: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  ph: number;
+  pw: number;
+  OH: number;
+  OW: number;
+}
+
+/** WGSL constants and the shared input gather: x at output position p = (oy, ox), tap (c, ky, kx). */
+function prelude(g: ConvGeometry): string {
+  return `const N_ = ${g.N}u; const C_ = ${g.C}u; const H_ = ${g.H}i; const W_ = ${g.W}i; const O_ = ${g.O}u;
+const KH = ${g.kh}u; const KW = ${g.kw}u; const SH = ${g.sh}i; const SW = ${g.sw}i; const PH = ${g.ph}i; const PW = ${g.pw}i;
+const OH = ${g.OH}u; const OW = ${g.OW}u;`;
+}
+
+/** Body returning x[n, c, oy*s+ky-pad, ox*s+kx-pad] (0 in the padding); tap = (c*KH + ky)*KW + kx. */
+function inputGather(xVar: string, n: string, tap: string, p: string): string {
+  return `  let c = ${tap} / (KH * KW);
+  let r = ${tap} % (KH * KW);
+  let iy = i32(${p} / OW) * SH + i32(r / KW) - PH;
+  let ix = i32(${p} % OW) * SW + i32(r % KW) - PW;
+  if (iy < 0 || iy >= H_ || ix < 0 || ix >= W_) { return 0.0; }
+  return ${xVar}[((${n} * C_ + c) * u32(H_) + u32(iy)) * u32(W_) + u32(ix)];`;
+}
+
+/** Swap operand roles (and the store) so the GEMM's m axis is the larger output axis. */
+function oriented(
+  rows: { size: number; op: Operand },
+  cols: { size: number; op: Operand },
+  K: number,
+  batch: number,
+  /** WGSL store for output (batch, row-axis index `r`, col-axis index `q`, value `v`). */
+  store: (r: string, q: string) => string,
+  pre: string,
+  tiling?: GemmTiling,
+): GemmKernel {
+  const swap = cols.size > rows.size;
+  const [M, N] = swap ? [cols.size, rows.size] : [rows.size, cols.size];
+  const t = tiling ?? chooseTiling(M, N, K);
+  return gemmKernel({
+    M,
+    N,
+    K,
+    batch,
+    inputCount: 2,
+    a: swap ? cols.op : rows.op,
+    b: swap ? rows.op : cols.op,
+    store: swap ? store('n', 'm') : store('m', 'n'),
+    prelude: pre,
+    tiling: t,
+  });
+}
+
+/** y = conv2d(x, w): inputs x (binding 0), w (binding 1). */
+export function conv2dForwardKernel(g: ConvGeometry, tiling?: GemmTiling): GemmKernel {
+  const P = g.OH * g.OW;
+  const Kc = g.C * g.kh * g.kw;
+  // Filters are a plain [O, C*kh*kw] matrix; the im2col side is gathered (batch = image).
+  const filters: Operand = { kind: 'matrix', binding: 1, contiguous: 'k', offset: '0u' };
+  const patches: Operand = { kind: 'gather', body: inputGather('in0', 'batch', 'k', 'mn') };
+  return oriented(
+    { size: g.O, op: filters },
+    { size: P, op: patches },
+    Kc,
+    g.N,
+    (o, p) => `  out[(batch * O_ + ${o}) * ${P}u + ${p}] = v;`,
+    prelude(g),
+    tiling,
+  );
+}
+
+/** dx = conv2d_grad_input(gy, w): inputs gy (binding 0), w (binding 1). */
+export function conv2dGradInputKernel(g: ConvGeometry, tiling?: GemmTiling): GemmKernel {
+  const Q = g.H * g.W;
+  const K = g.O * g.kh * g.kw;
+  // k = (o, ky, kx). Weight element w[o, c, ky, kx] for row c.
+  const weights: Operand = {
+    kind: 'gather',
+    body: `  let o = k / (KH * KW);
+  return in1[(o * C_ + mn) * KH * KW + k % (KH * KW)];`,
+  };
+  // gy at the output position whose window puts tap (ky, kx) on input pixel q; 0 when the
+  // stride skips it or it falls outside the output.
+  const grads: Operand = {
+    kind: 'gather',
+    body: `  let o = k / (KH * KW);
+  let r = k % (KH * KW);
+  let ty = i32(mn / u32(W_)) + PH - i32(r / KW);
+  let tx = i32(mn % u32(W_)) + PW - i32(r % KW);
+  if (ty < 0 || tx < 0 || ty % SH != 0 || tx % SW != 0) { return 0.0; }
+  let oy = u32(ty / SH);
+  let ox = u32(tx / SW);
+  if (oy >= OH || ox >= OW) { return 0.0; }
+  return in0[((batch * O_ + o) * OH + oy) * OW + ox];`,
+  };
+  return oriented(
+    { size: g.C, op: weights },
+    { size: Q, op: grads },
+    K,
+    g.N,
+    (c, q) => `  out[(batch * C_ + ${c}) * ${Q}u + ${q}] = v;`,
+    prelude(g),
+    tiling,
+  );
+}
+
+/** dw = conv2d_grad_weight(x, gy): inputs x (binding 0), gy (binding 1). K runs over (image, output pixel). */
+export function conv2dGradWeightKernel(g: ConvGeometry, tiling?: GemmTiling): GemmKernel {
+  const P = g.OH * g.OW;
+  const Kc = g.C * g.kh * g.kw;
+  const grads: Operand = { kind: 'gather', body: `  return in1[((k / ${P}u) * O_ + mn) * ${P}u + k % ${P}u];` };
+  const patches: Operand = { kind: 'gather', body: `  let img = k / ${P}u;\n  let p = k % ${P}u;\n${inputGather('in0', 'img', 'mn', 'p')}` };
+  return oriented(
+    { size: g.O, op: grads },
+    { size: Kc, op: patches },
+    g.N * P,
+    1,
+    (o, j) => `  out[${o} * ${Kc}u + ${j}] = v;`,
+    prelude(g),
+    tiling,
+  );
+}

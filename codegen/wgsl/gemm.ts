@@ -1,0 +1,259 @@
+/**
+ * A register-tiled GEMM kernel generator: C[batch][M][N] = sum_k A(batch, m, k) * B(batch, k, n).
+ *
+ * Matmul and the three convolution kernels (implicit GEMM) are all instances: they differ only
+ * in how an element of A or B is fetched (a strided matrix, or an on-the-fly im2col gather)
+ * and in where an element of C is stored. The tiling (after TF.js's webgpu matmul):
+ *  - a workgroup of threadsN x threadsM threads computes a tileM x tileN block of C, each thread
+ *    a regM x regN sub-block held in vec4 registers (regN is a multiple of 4);
+ *  - K is walked in tiles of tileK; each step the workgroup stages A's tileK x tileM and B's
+ *    tileK x tileN slices in workgroup memory, k-major and vec4-packed along m/n, so the
+ *    inner loop does one vec4 read per 4 rows/columns and regM*regN/4 vec4 FMAs per k;
+ *  - strided-matrix operands whose contiguous axis is a multiple of 4 are read as vec4 from
+ *    storage (the binding is declared array<vec4<f32>>, same buffer, same bytes).
+ * Shapes are constants in the code, so bounds checks are emitted only where a size is not a
+ * multiple of its tile.
+ */
+import { MAX_WORKGROUPS_PER_DIM } from './dispatch.js';
+
+/**
+ * Element (mn, k) of an operand, mn being m for A and n for B. `offset` is a WGSL expression
+ * of `batch` giving the matrix's first element (0 when it has no batch).
+ */
+export interface MatrixOperand {
+  kind: 'matrix';
+  binding: number;
+  /** 'k': element at offset + mn*K + k (A untransposed, B transposed); 'mn': offset + k*MN + mn. */
+  contiguous: 'k' | 'mn';
+  offset: string;
+}
+
+/** A gather: `body` is the WGSL body of `fn(batch: u32, mn: u32, k: u32) -> f32`, called only with mn < MN and k < K. */
+export interface GatherOperand {
+  kind: 'gather';
+  body: string;
+}
+
+export type Operand = MatrixOperand | GatherOperand;
+
+export interface GemmTiling {
+  /** Threads along m and n; the workgroup has threadsM * threadsN invocations. */
+  threadsM: number;
+  threadsN: number;
+  /** Outputs per thread along m and n (multiples of 4). */
+  regM: number;
+  regN: number;
+  /** K-tile depth, a multiple of 4. */
+  tileK: number;
+}
+
+export interface GemmSpec {
+  M: number;
+  N: number;
+  K: number;
+  batch: number;
+  a: Operand;
+  b: Operand;
+  /** Number of input bindings (the output binding follows them). */
+  inputCount: number;
+  /**
+   * Where C(batch, m, n) goes: the WGSL body of `fn(batch: u32, m: u32, n: u32, v: f32)`.
+   * Default: row-major out[batch][M][N], vectorised when N is a multiple of 4.
+   */
+  store?: string;
+  /** Extra module-scope WGSL (constants, helpers) the gathers and store use. */
+  prelude?: string;
+  tiling?: GemmTiling;
+}
+
+export interface GemmKernel {
+  code: string;
+  workgroups: [number, number, number];
+}
+
+/** 16x4 threads of 4x4 (64x16 tiles) suit tall-skinny GEMMs; 8x8 of 4x4 (32x32) square ones. */
+export function chooseTiling(M: number, N: number, K: number): GemmTiling {
+  if (N <= 16 && M >= 64) return { threadsM: 16, threadsN: 4, regM: 4, regN: 4, tileK: K <= 8 ? 4 : 16 };
+  if (M <= 16 && N >= 64) return { threadsM: 4, threadsN: 16, regM: 4, regN: 4, tileK: K <= 8 ? 4 : 16 };
+  return { threadsM: 8, threadsN: 8, regM: 4, regN: 4, tileK: K <= 8 ? 4 : 16 };
+}
+
+const u = (n: number) => `${n}u`;
+
+/** A WGSL vec4 of `lanes` scalar expressions. */
+const vec4Of = (lanes: string[]) => `vec4<f32>(${lanes.join(', ')})`;
+
+/** Does this operand read a vec4 straight from storage? */
+function isVectorised(op: Operand, MN: number, K: number): boolean {
+  if (op.kind !== 'matrix') return false;
+  return op.contiguous === 'k' ? K % 4 === 0 : MN % 4 === 0;
+}
+
+/**
+ * Code that loads this operand's tileK x tileMN slice into workgroup memory `sh` (k-major,
+ * vec4-packed along mn). Each thread loads groups of 4 elements: along the storage-contiguous
+ * axis for vectorised matrices (one vec4 load), along mn otherwise (one vec4 shared store).
+ */
+function tileLoad(name: 'A' | 'B', op: Operand, MN: number, K: number, tileMN: number, tileK: number, threads: number, bindingVar: string): string {
+  const mnBase = name === 'A' ? 'rowBase' : 'colBase';
+  const groups = (tileMN * tileK) / 4;
+  const iters = Math.ceil(groups / threads);
+  const mn4 = tileMN / 4;
+  const needMn = MN % tileMN !== 0;
+  const needK = K % tileK !== 0;
+  const lines: string[] = [];
+  const vec = isVectorised(op, MN, K);
+  const alongK = vec && op.kind === 'matrix' && op.contiguous === 'k';
+  for (let it = 0; it < iters; it++) {
+    const g = `${name.toLowerCase()}g${it}`;
+    lines.push(`  {`, `    let ${g} = lid + ${u(it * threads)};`);
+    const guardGroup = (it + 1) * threads > groups;
+    if (guardGroup) lines.push(`    if (${g} < ${u(groups)}) {`);
+    if (alongK) {
+      // 4 consecutive k at one mn; K % 4 == 0 so the group is wholly in or out of range.
+      const tk4 = tileK / 4;
+      lines.push(`    let mnl = ${g} / ${u(tk4)};`, `    let kl = (${g} % ${u(tk4)}) * 4u;`);
+      lines.push(`    let mn = ${mnBase} + mnl;`, `    let k = kBase + kl;`);
+      const conds = [needMn ? `mn < ${u(MN)}` : '', needK ? `k < ${u(K)}` : ''].filter(Boolean);
+      const load = `${bindingVar}[(${name.toLowerCase()}Off + mn * ${u(K)} + k) / 4u]`;
+      lines.push(`    var v = vec4<f32>(0.0);`);
+      lines.push(conds.length ? `    if (${conds.join(' && ')}) { v = ${load}; }` : `    v = ${load};`);
+      for (let j = 0; j < 4; j++) lines.push(`    sh${name}[(kl + ${u(j)}) * ${u(mn4)} + mnl / 4u][mnl % 4u] = v[${j}];`);
+    } else {
+      // 4 consecutive mn at one k.
+      lines.push(`    let kl = ${g} / ${u(mn4)};`, `    let mnl = (${g} % ${u(mn4)}) * 4u;`);
+      lines.push(`    let mn = ${mnBase} + mnl;`, `    let k = kBase + kl;`);
+      if (vec) {
+        const conds = [needMn ? `mn < ${u(MN)}` : '', needK ? `k < ${u(K)}` : ''].filter(Boolean);
+        const load = `${bindingVar}[(${name.toLowerCase()}Off + k * ${u(MN)} + mn) / 4u]`;
+        lines.push(`    var v = vec4<f32>(0.0);`);
+        lines.push(conds.length ? `    if (${conds.join(' && ')}) { v = ${load}; }` : `    v = ${load};`);
+        lines.push(`    sh${name}[kl * ${u(mn4)} + mnl / 4u] = v;`);
+      } else {
+        const lanes = [0, 1, 2, 3].map((j) => `load${name}(batch, mn + ${u(j)}, k)`);
+        // Branch rather than select(): select evaluates both arms, and a gather must never run out of range.
+        if (needMn || needK) {
+          lines.push(`    var v = vec4<f32>(0.0);`);
+          [0, 1, 2, 3].forEach((j) => {
+            const conds = [needMn ? `mn + ${u(j)} < ${u(MN)}` : '', needK ? `k < ${u(K)}` : ''].filter(Boolean);
+            lines.push(`    if (${conds.join(' && ')}) { v[${j}] = load${name}(batch, mn + ${u(j)}, k); }`);
+          });
+          lines.push(`    sh${name}[kl * ${u(mn4)} + mnl / 4u] = v;`);
+        } else {
+          lines.push(`    sh${name}[kl * ${u(mn4)} + mnl / 4u] = ${vec4Of(lanes)};`);
+        }
+      }
+    }
+    if (guardGroup) lines.push(`    }`);
+    lines.push(`  }`);
+  }
+  return lines.join('\n');
+}
+
+/** Scalar accessor functions for gathers and unvectorised matrices. */
+function operandFunctions(name: 'A' | 'B', op: Operand, MN: number, K: number, bindingVar: string): string {
+  if (op.kind === 'gather') return `fn load${name}(batch: u32, mn: u32, k: u32) -> f32 {\n${op.body}\n}`;
+  if (isVectorised(op, MN, K)) return '';
+  const idx = op.contiguous === 'k' ? `mn * ${u(K)} + k` : `k * ${u(MN)} + mn`;
+  return `fn load${name}(batch: u32, mn: u32, k: u32) -> f32 {\n  return ${bindingVar}[${op.offset} + ${idx}];\n}`;
+}
+
+function operandOffset(name: 'A' | 'B', op: Operand): string {
+  return op.kind === 'matrix' ? `  let ${name.toLowerCase()}Off = ${op.offset};` : '';
+}
+
+export function gemmKernel(spec: GemmSpec): GemmKernel {
+  const { M, N, K, batch } = spec;
+  const t = spec.tiling ?? chooseTiling(M, N, K);
+  if (t.regN % 4 !== 0 || t.tileK % 4 !== 0) throw new Error('gemm: regN and tileK must be multiples of 4');
+  const tileM = t.threadsM * t.regM;
+  const tileN = t.threadsN * t.regN;
+  if (tileM % 4 !== 0) throw new Error('gemm: tileM must be a multiple of 4');
+  const threads = t.threadsM * t.threadsN;
+  const groupsM = Math.ceil(M / tileM);
+  const groupsN = Math.ceil(N / tileN);
+  if (groupsM > MAX_WORKGROUPS_PER_DIM || groupsN > MAX_WORKGROUPS_PER_DIM || batch > MAX_WORKGROUPS_PER_DIM) {
+    throw new Error(`gemm: ${batch}x${M}x${N} needs more than ${MAX_WORKGROUPS_PER_DIM} workgroups in one dimension`);
+  }
+
+  const vecOut = !spec.store && N % 4 === 0;
+  const bindingDecl = (i: number, op: Operand | undefined) => {
+    const vec = op && isVectorised(op, op === spec.a ? M : N, K);
+    return `@group(0) @binding(${i}) var<storage, read> in${i}: array<${vec ? 'vec4<f32>' : 'f32'}>;`;
+  };
+  const opFor = (i: number): Operand | undefined =>
+    spec.a.kind === 'matrix' && spec.a.binding === i ? spec.a : spec.b.kind === 'matrix' && spec.b.binding === i ? spec.b : undefined;
+  const bindings = Array.from({ length: spec.inputCount }, (_, i) => bindingDecl(i, opFor(i)));
+  bindings.push(`@group(0) @binding(${spec.inputCount}) var<storage, read_write> out: array<${vecOut ? 'vec4<f32>' : 'f32'}>;`);
+  const aVar = spec.a.kind === 'matrix' ? `in${spec.a.binding}` : '';
+  const bVar = spec.b.kind === 'matrix' ? `in${spec.b.binding}` : '';
+
+  const storeFn = spec.store ?? `  out[batch * ${u(M * N)} + m * ${u(N)} + n] = v;`;
+
+  // Accumulators acc_i_j: row i of the thread's block, columns 4j..4j+3.
+  const rn4 = t.regN / 4;
+  const accDecl: string[] = [];
+  const fma: string[] = [];
+  for (let i = 0; i < t.regM; i++) for (let j = 0; j < rn4; j++) accDecl.push(`  var acc_${i}_${j} = vec4<f32>(0.0);`);
+  // Inner loop over one k: the thread's regM rows of A (as vec4 chunks) and regN columns of B.
+  if (t.regM % 4 !== 0) throw new Error('gemm: regM must be a multiple of 4');
+  const rm4 = t.regM / 4;
+  for (let c = 0; c < rm4; c++) fma.push(`      let a${c} = shA[kk * ${u(tileM / 4)} + ty * ${u(t.regM / 4)} + ${u(c)}];`);
+  for (let j = 0; j < rn4; j++) fma.push(`      let b${j} = shB[kk * ${u(tileN / 4)} + tx * ${u(rn4)} + ${u(j)}];`);
+  for (let i = 0; i < t.regM; i++) for (let j = 0; j < rn4; j++) fma.push(`      acc_${i}_${j} = fma(vec4<f32>(a${Math.floor(i / 4)}[${i % 4}]), b${j}, acc_${i}_${j});`);
+
+  const stores: string[] = [];
+  const needRow = M % tileM !== 0;
+  const needCol = N % tileN !== 0;
+  for (let i = 0; i < t.regM; i++) {
+    for (let j = 0; j < rn4; j++) {
+      const row = `rowBase + ty * ${u(t.regM)} + ${u(i)}`;
+      const col = `colBase + tx * ${u(t.regN)} + ${u(4 * j)}`;
+      if (vecOut) {
+        const conds = [needRow ? `m < ${u(M)}` : '', needCol ? `n < ${u(N)}` : ''].filter(Boolean);
+        const st = `out[(batch * ${u(M * N)} + m * ${u(N)} + n) / 4u] = acc_${i}_${j};`;
+        stores.push(`  { let m = ${row}; let n = ${col}; ${conds.length ? `if (${conds.join(' && ')}) { ${st} }` : st} }`);
+      } else {
+        for (let l = 0; l < 4; l++) {
+          const conds = [needRow ? `m < ${u(M)}` : '', needCol ? `n + ${u(l)} < ${u(N)}` : ''].filter(Boolean);
+          const st = `storeC(batch, m, n + ${u(l)}, acc_${i}_${j}[${l}]);`;
+          stores.push(`  { let m = ${row}; let n = ${col}; ${conds.length ? `if (${conds.join(' && ')}) { ${st} }` : st} }`);
+        }
+      }
+    }
+  }
+
+  const kTiles = Math.ceil(K / t.tileK);
+  const code = `// gemm ${batch}x[${M}x${K}]x[${K}x${N}] tile ${tileM}x${tileN}x${t.tileK}, ${t.regM}x${t.regN} per thread
+${bindings.join('\n')}
+${spec.prelude ?? ''}
+var<workgroup> shA: array<vec4<f32>, ${(t.tileK * tileM) / 4}>;
+var<workgroup> shB: array<vec4<f32>, ${(t.tileK * tileN) / 4}>;
+${operandFunctions('A', spec.a, M, K, aVar)}
+${operandFunctions('B', spec.b, N, K, bVar)}
+${vecOut ? '' : `fn storeC(batch: u32, m: u32, n: u32, v: f32) {\n${storeFn}\n}`}
+@compute @workgroup_size(${t.threadsN}, ${t.threadsM}, 1)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid3: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let batch = wid.z;
+  let rowBase = wid.y * ${u(tileM)};
+  let colBase = wid.x * ${u(tileN)};
+  let tx = lid3.x;
+  let ty = lid3.y;
+${operandOffset('A', spec.a)}
+${operandOffset('B', spec.b)}
+${accDecl.join('\n')}
+  for (var kt = 0u; kt < ${u(kTiles)}; kt++) {
+    let kBase = kt * ${u(t.tileK)};
+${tileLoad('A', spec.a, M, K, tileM, t.tileK, threads, aVar)}
+${tileLoad('B', spec.b, N, K, tileN, t.tileK, threads, bVar)}
+    workgroupBarrier();
+    for (var kk = 0u; kk < ${u(t.tileK)}; kk++) {
+${fma.join('\n')}
+    }
+    workgroupBarrier();
+  }
+${stores.join('\n')}
+}
+`;
+  return { code, workgroups: [groupsN, groupsM, batch] };
+}

@@ -1,0 +1,201 @@
+/**
+ * 2-D convolution (NCHW, PyTorch weight layout [O, C, kh, kw], no groups/dilation/bias):
+ *   conv2d(x, w, {stride, pad})                              -> [N, O, OH, OW]
+ *   conv2d_grad_input(gy, w, {stride, pad, inputShape})      -> [N, C, H, W]
+ *   conv2d_grad_weight(x, gy, {stride, pad, kernel: [kh, kw]}) -> [O, C, kh, kw]
+ * OH = floor((H + 2*ph - kh) / sh) + 1 (PyTorch). The two gradient ops are ops of their own so
+ * that conv2d's gradient runs as two implicit-GEMM kernels; they are linear in each input,
+ * so their own gradients are again convolutions (double backprop works).
+ */
+import type { Attrs, Node } from '../graph/graph.js';
+import { formatShape, ShapeError, type Shape } from '../graph/shape.js';
+import type { Tensor } from '../graph/tensor.js';
+import { conv2dForwardKernel, conv2dGradInputKernel, conv2dGradWeightKernel, type ConvGeometry } from '../../codegen/wgsl/conv.js';
+import { registerOp, type TypedArray } from './registry.js';
+
+export type Pair = [number, number];
+
+/** Accept `2` or `[2, 3]`. */
+export function toPair(v: number | readonly number[] | undefined, fallback: number, what: string): Pair {
+  if (v === undefined) return [fallback, fallback];
+  if (typeof v === 'number') return [v, v];
+  if (v.length !== 2) throw new ShapeError(`${what} must be a number or a pair, got [${v.join(', ')}]`);
+  return [v[0]!, v[1]!];
+}
+
+/** Output extent of a window sweep (PyTorch's floor rule). */
+export function outputExtent(size: number, k: number, s: number, p: number): number {
+  return Math.floor((size + 2 * p - k) / s) + 1;
+}
+
+function checkWindow(op: string, stride: Pair, pad: Pair, kernel: Pair): void {
+  if (stride.some((s) => !Number.isInteger(s) || s < 1)) throw new ShapeError(`${op}: stride must be positive integers, got [${stride.join(', ')}]`);
+  if (pad.some((p) => !Number.isInteger(p) || p < 0)) throw new ShapeError(`${op}: pad must be non-negative integers, got [${pad.join(', ')}]`);
+  if (kernel.some((k) => !Number.isInteger(k) || k < 1)) throw new ShapeError(`${op}: kernel must be positive integers, got [${kernel.join(', ')}]`);
+}
+
+/** Full geometry from x's and w's shapes and the attrs; validates everything. */
+export function convGeometry(op: string, x: Shape, w: Shape, attrs: Attrs): ConvGeometry {
+  if (x.length !== 4) throw new ShapeError(`${op}: input must be NCHW (rank 4), got ${formatShape(x)}`);
+  if (w.length !== 4) throw new ShapeError(`${op}: weight must be [O, C, kh, kw], got ${formatShape(w)}`);
+  const [N, C, H, W] = x as [number, number, number, number];
+  const [O, Cw, kh, kw] = w as [number, number, number, number];
+  if (C !== Cw) throw new ShapeError(`${op}: input has ${C} channels but the weight ${formatShape(w)} expects ${Cw}`);
+  const [sh, sw] = toPair(attrs['stride'] as number | number[] | undefined, 1, `${op} stride`);
+  const [ph, pw] = toPair(attrs['pad'] as number | number[] | undefined, 0, `${op} pad`);
+  checkWindow(op, [sh, sw], [ph, pw], [kh, kw]);
+  const OH = outputExtent(H, kh, sh, ph);
+  const OW = outputExtent(W, kw, sw, pw);
+  if (OH < 1 || OW < 1) throw new ShapeError(`${op}: kernel ${kh}x${kw} with pad [${ph}, ${pw}] does not fit input ${formatShape(x)}`);
+  return { N, C, H, W, O, kh, kw, sh, sw, ph, pw, OH, OW };
+}
+
+function expectShape(op: string, what: string, got: Shape, want: Shape): void {
+  if (got.length !== want.length || got.some((d, i) => d !== want[i])) {
+    throw new ShapeError(`${op}: ${what} is ${formatShape(got)}, expected ${formatShape(want)}`);
+  }
+}
+
+/** Geometry of the forward conv that a gradient op belongs to. */
+function gradInputGeometry(gy: Node, w: Node, attrs: Attrs): ConvGeometry {
+  const inputShape = attrs['inputShape'] as number[] | undefined;
+  if (!inputShape) throw new ShapeError('conv2d_grad_input: missing inputShape attr');
+  const g = convGeometry('conv2d_grad_input', inputShape, w.shape, attrs);
+  expectShape('conv2d_grad_input', 'output gradient', gy.shape, [g.N, g.O, g.OH, g.OW]);
+  return g;
+}
+
+function gradWeightGeometry(x: Node, gy: Node, attrs: Attrs): ConvGeometry {
+  const [kh, kw] = toPair(attrs['kernel'] as number | number[] | undefined, 0, 'conv2d_grad_weight kernel');
+  if (x.shape.length !== 4 || gy.shape.length !== 4) throw new ShapeError(`conv2d_grad_weight: x ${formatShape(x.shape)} and gy ${formatShape(gy.shape)} must be NCHW`);
+  const g = convGeometry('conv2d_grad_weight', x.shape, [gy.shape[1]!, x.shape[1]!, kh, kw], attrs);
+  expectShape('conv2d_grad_weight', 'output gradient', gy.shape, [g.N, g.O, g.OH, g.OW]);
+  return g;
+}
+
+/**
+ * Visit every (output pixel, tap) pair that reads a real input pixel:
+ * f(xIndex, yIndexWithoutChannel, wIndexWithoutO) — the channel loops live in the callers.
+ */
+function forEachTap(g: ConvGeometry, n: number, c: number, f: (xi: number, oyx: number, wi: number) => void): void {
+  for (let oy = 0; oy < g.OH; oy++) {
+    for (let ox = 0; ox < g.OW; ox++) {
+      for (let ky = 0; ky < g.kh; ky++) {
+        const iy = oy * g.sh + ky - g.ph;
+        if (iy < 0 || iy >= g.H) continue;
+        for (let kx = 0; kx < g.kw; kx++) {
+          const ix = ox * g.sw + kx - g.pw;
+          if (ix < 0 || ix >= g.W) continue;
+          f(((n * g.C + c) * g.H + iy) * g.W + ix, oy * g.OW + ox, (c * g.kh + ky) * g.kw + kx);
+        }
+      }
+    }
+  }
+}
+
+const convAttrs = (g: ConvGeometry) => ({ stride: [g.sh, g.sw], pad: [g.ph, g.pw] });
+
+registerOp({
+  name: 'conv2d',
+  infer(inputs, attrs) {
+    const [x, w] = inputs as [Node, Node];
+    const g = convGeometry('conv2d', x.shape, w.shape, attrs);
+    return { shape: [g.N, g.O, g.OH, g.OW], dtype: 'f32' };
+  },
+  cpu(inputs, ctx) {
+    const [x, w] = inputs as [TypedArray, TypedArray];
+    const g = convGeometry('conv2d', ctx.inputs[0]!.shape, ctx.inputs[1]!.shape, ctx.node.attrs);
+    const P = g.OH * g.OW;
+    const Kc = g.C * g.kh * g.kw;
+    const y = new Float32Array(g.N * g.O * P);
+    const acc = new Float64Array(P);
+    for (let n = 0; n < g.N; n++) {
+      for (let o = 0; o < g.O; o++) {
+        acc.fill(0);
+        for (let c = 0; c < g.C; c++) forEachTap(g, n, c, (xi, p, wi) => (acc[p]! += x[xi]! * w[o * Kc + wi]!));
+        y.set(acc, (n * g.O + o) * P);
+      }
+    }
+    return y;
+  },
+  grad(gy, ctx) {
+    const [x, w] = ctx.inputs as [Tensor, Tensor];
+    const g = convGeometry('conv2d', x.shape, w.shape, ctx.attrs);
+    const dx = gy.graph.apply('conv2d_grad_input', [gy, w], { ...convAttrs(g), inputShape: [...x.shape] });
+    const dw = gy.graph.apply('conv2d_grad_weight', [x, gy], { ...convAttrs(g), kernel: [g.kh, g.kw] });
+    return [dx, dw];
+  },
+  kernel(ctx) {
+    return conv2dForwardKernel(convGeometry('conv2d', ctx.inputs[0]!.shape, ctx.inputs[1]!.shape, ctx.node.attrs));
+  },
+});
+
+registerOp({
+  name: 'conv2d_grad_input',
+  infer(inputs, attrs) {
+    const [gy, w] = inputs as [Node, Node];
+    const g = gradInputGeometry(gy, w, attrs);
+    return { shape: [g.N, g.C, g.H, g.W], dtype: 'f32' };
+  },
+  cpu(inputs, ctx) {
+    const [gy, w] = inputs as [TypedArray, TypedArray];
+    const g = gradInputGeometry(ctx.inputs[0]!, ctx.inputs[1]!, ctx.node.attrs);
+    const P = g.OH * g.OW;
+    const Kc = g.C * g.kh * g.kw;
+    const dx = new Float64Array(g.N * g.C * g.H * g.W);
+    for (let n = 0; n < g.N; n++) {
+      for (let c = 0; c < g.C; c++) {
+        forEachTap(g, n, c, (xi, p, wi) => {
+          for (let o = 0; o < g.O; o++) dx[xi]! += gy[(n * g.O + o) * P + p]! * w[o * Kc + wi]!;
+        });
+      }
+    }
+    return Float32Array.from(dx);
+  },
+  grad(gdx, ctx) {
+    const [gy, w] = ctx.inputs as [Tensor, Tensor];
+    const attrs = { stride: ctx.attrs['stride'], pad: ctx.attrs['pad'] };
+    // dx is linear in gy (a transposed conv) and in w.
+    const dgy = gdx.graph.apply('conv2d', [gdx, w], attrs);
+    const dw = gdx.graph.apply('conv2d_grad_weight', [gdx, gy], { ...attrs, kernel: [w.shape[2]!, w.shape[3]!] });
+    return [dgy, dw];
+  },
+  kernel(ctx) {
+    return conv2dGradInputKernel(gradInputGeometry(ctx.inputs[0]!, ctx.inputs[1]!, ctx.node.attrs));
+  },
+});
+
+registerOp({
+  name: 'conv2d_grad_weight',
+  infer(inputs, attrs) {
+    const [x, gy] = inputs as [Node, Node];
+    const g = gradWeightGeometry(x, gy, attrs);
+    return { shape: [g.O, g.C, g.kh, g.kw], dtype: 'f32' };
+  },
+  cpu(inputs, ctx) {
+    const [x, gy] = inputs as [TypedArray, TypedArray];
+    const g = gradWeightGeometry(ctx.inputs[0]!, ctx.inputs[1]!, ctx.node.attrs);
+    const P = g.OH * g.OW;
+    const Kc = g.C * g.kh * g.kw;
+    const dw = new Float64Array(g.O * Kc);
+    for (let n = 0; n < g.N; n++) {
+      for (let c = 0; c < g.C; c++) {
+        forEachTap(g, n, c, (xi, p, wi) => {
+          for (let o = 0; o < g.O; o++) dw[o * Kc + wi]! += gy[(n * g.O + o) * P + p]! * x[xi]!;
+        });
+      }
+    }
+    return Float32Array.from(dw);
+  },
+  grad(gdw, ctx) {
+    const [x, gy] = ctx.inputs as [Tensor, Tensor];
+    const attrs = { stride: ctx.attrs['stride'], pad: ctx.attrs['pad'] };
+    // dw is linear in x and in gy.
+    const dx = gdw.graph.apply('conv2d_grad_input', [gy, gdw], { ...attrs, inputShape: [...x.shape] });
+    const dgy = gdw.graph.apply('conv2d', [x, gdw], attrs);
+    return [dx, dgy];
+  },
+  kernel(ctx) {
+    return conv2dGradWeightKernel(gradWeightGeometry(ctx.inputs[0]!, ctx.inputs[1]!, ctx.node.attrs));
+  },
+});
