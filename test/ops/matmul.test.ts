@@ -1,0 +1,134 @@
+import { describe, it, expect } from 'vitest';
+import { checkForward, checkGradients, expectClose, gpuRun, randn } from '../helpers/op-harness.js';
+import { Graph } from '../../src/graph/graph.js';
+import { matmulKernel } from '../../codegen/wgsl/matmul.js';
+
+/** The textbook triple loop, independent of the op's CPU reference; batch broadcast by index arithmetic. */
+function naiveMatmul(a: Float32Array, b: Float32Array, M: number, N: number, K: number, transA: boolean, transB: boolean): Float32Array {
+  const c = new Float32Array(M * N);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += (transA ? a[k * M + i]! : a[i * K + k]!) * (transB ? b[j * K + k]! : b[k * N + j]!);
+      c[i * N + j] = s;
+    }
+  }
+  return c;
+}
+
+const shapeA = (M: number, K: number, t: boolean) => (t ? [K, M] : [M, K]);
+const shapeB = (K: number, N: number, t: boolean) => (t ? [N, K] : [K, N]);
+const TRANSPOSES = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+] as const;
+
+async function gpuMatmul(M: number, N: number, K: number, transA: boolean, transB: boolean, seed: number) {
+  const a = randn(shapeA(M, K, transA), seed);
+  const b = randn(shapeB(K, N, transB), seed + 1);
+  const g = new Graph();
+  const c = g.input('a', shapeA(M, K, transA)).matmul(g.input('b', shapeB(K, N, transB)), { transA, transB });
+  const [out] = await gpuRun(g, { a, b }, [c]);
+  return { out: out!, want: naiveMatmul(a, b, M, N, K, transA, transB) };
+}
+
+describe('matmul GPU kernel vs a naive triple loop', () => {
+  for (const [transA, transB] of TRANSPOSES) {
+    it(`odd and tile-boundary sizes, transA=${transA} transB=${transB}`, async () => {
+      const sizes: [number, number, number][] = [
+        [1, 1, 1],
+        [3, 5, 7],
+        [17, 33, 9],
+        [33, 17, 100],
+        [64, 64, 64],
+        [100, 3, 17],
+        [4, 8, 12],
+      ];
+      for (const [M, N, K] of sizes) {
+        const { out, want } = await gpuMatmul(M, N, K, transA, transB, M * 7 + N);
+        expectClose(out, want, { rtol: 1e-4, atol: 1e-4 }, `matmul ${M}x${K}x${N} tA=${transA} tB=${transB}`);
+      }
+    });
+  }
+
+  it('a large multi-tile product (65x130x67)', async () => {
+    const { out, want } = await gpuMatmul(65, 130, 67, false, false, 5);
+    expectClose(out, want, { rtol: 1e-4, atol: 1e-4 });
+  });
+});
+
+describe('matmul batching and broadcasting (GPU vs CPU reference)', () => {
+  const cases: [number[], number[], boolean, boolean][] = [
+    [[2, 3, 5], [2, 5, 4], false, false],
+    [[3, 5], [2, 5, 4], false, false], // 2-D against batched
+    [[2, 3, 5], [5, 4], false, false], // batched against 2-D
+    [[2, 1, 3, 5], [3, 4, 5], false, true], // [2,1] x [3] -> [2,3]
+    [[1, 2, 5, 3], [3, 1, 5, 4], true, false],
+  ];
+  for (const [as, bs, transA, transB] of cases) {
+    it(`[${as}] x [${bs}] transA=${transA} transB=${transB}`, async () => {
+      const inputs = [
+        { name: 'a', shape: as, data: randn(as, 11) },
+        { name: 'b', shape: bs, data: randn(bs, 12) },
+      ];
+      await checkForward((_g, [a, b]) => a!.matmul(b!, { transA, transB }), inputs);
+    });
+  }
+
+  it('infers broadcast shapes and rejects mismatched inner dims', () => {
+    const g = new Graph();
+    expect(g.input('a', [2, 1, 3, 5]).matmul(g.input('b', [4, 5, 7])).shape).toEqual([2, 4, 3, 7]);
+    expect(g.input('c', [6, 3]).matmul(g.input('d', [6, 2]), { transA: true }).shape).toEqual([3, 2]);
+    expect(() => g.input('e', [3, 4]).matmul(g.input('f', [5, 2]))).toThrow(/inner dimensions/);
+    expect(() => g.input('h', [2, 3, 4]).matmul(g.input('i', [3, 4, 2]))).toThrow(/broadcast/);
+  });
+});
+
+describe('matmul gradients', () => {
+  for (const [transA, transB] of TRANSPOSES) {
+    it(`finite differences and GPU vs CPU, transA=${transA} transB=${transB}`, async () => {
+      const [M, N, K] = [3, 5, 4];
+      const inputs = [
+        { name: 'a', shape: shapeA(M, K, transA), data: randn(shapeA(M, K, transA), 21) },
+        { name: 'b', shape: shapeB(K, N, transB), data: randn(shapeB(K, N, transB), 22) },
+      ];
+      await checkGradients((_g, [a, b]) => a!.matmul(b!, { transA, transB }), inputs);
+    });
+  }
+
+  it('sums over broadcast batch dims (2-D weight against a batch)', async () => {
+    const inputs = [
+      { name: 'x', shape: [2, 3, 3, 4], data: randn([2, 3, 3, 4], 31) },
+      { name: 'w', shape: [5, 4], data: randn([5, 4], 32) },
+    ];
+    await checkGradients((_g, [x, w]) => x!.matmul(w!, { transB: true }), inputs);
+  });
+
+  it('sums over size-1 batch dims', async () => {
+    const inputs = [
+      { name: 'a', shape: [2, 1, 2, 3], data: randn([2, 1, 2, 3], 41) },
+      { name: 'b', shape: [1, 3, 3, 2], data: randn([1, 3, 3, 2], 42) },
+    ];
+    await checkGradients((_g, [a, b]) => a!.matmul(b!, { transA: false, transB: false }), inputs);
+  });
+});
+
+describe('matmul kernel code', () => {
+  it('reads vec4s where the contiguous axis allows it and bakes the shape in', () => {
+    const k = matmulKernel({ aShape: [256, 256], bShape: [256, 256], outShape: [256, 256], transA: false, transB: false });
+    expect(k.code).toContain('var<storage, read> in0: array<vec4<f32>>');
+    expect(k.code).toContain('var<storage, read> in1: array<vec4<f32>>');
+    expect(k.code).not.toContain('loadA(');
+    const odd = matmulKernel({ aShape: [17, 33], bShape: [33, 9], outShape: [17, 9], transA: false, transB: false });
+    expect(odd.code).toContain('var<storage, read> in0: array<f32>');
+    expect(odd.code).toContain('< 17u');
+  });
+
+  it('keeps every dispatch dimension within 65535 workgroups', () => {
+    const k = matmulKernel({ aShape: [100, 3, 4], bShape: [4, 5], outShape: [100, 3, 5], transA: false, transB: false });
+    expect(k.workgroups[2]).toBe(100);
+    expect(k.workgroups.every((d) => d >= 1 && d <= 65535)).toBe(true);
+  });
+});
