@@ -125,7 +125,7 @@ export class ModelBuilder {
     const def = entry.definition;
     const defName = def.name.text;
     if (this.active.includes(defName)) {
-      this.diagnostics.push(error('recursive-module', `\`${defName}\` contains itself (${[...this.active, defName].join(' -> ')})`, span));
+      this.diagnostics.push(error('recursive-module', `\`${defName}\` contains itself (${[...this.active.slice(this.active.indexOf(defName)), defName].join(' -> ')})`, span));
       return undefined;
     }
     const values = this.bindDefinitionArguments(entry, args, span, callerScope);
