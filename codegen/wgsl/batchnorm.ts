@@ -1,14 +1,16 @@
 /**
- * Fused batch-norm kernels. Each is one dispatch that, per channel, makes a few read passes
- * over the channel's elements (every axis but 1) to accumulate sums, derives per-channel
- * scalars from them, then writes either every element of the channel or a few per-channel
- * values. Against the same math built from reduce + elementwise kernels this replaces 3-5
- * full-size intermediate tensors (each a write pass) with extra read passes, which are several
- * times cheaper on lavapipe.
+ * Fused batch-norm kernels. A training step's batch norm costs, per layer:
+ *  - forward: `stats` (two read passes per channel: mean, then centred variance) and `train`
+ *    (one pass writing y);
+ *  - backward: `param_grad` (one read pass over x and g: sum(g), sum(g * (x - mean))) and
+ *    `input_grad` (one pass writing dx from those sums).
+ * The same math from reduce + elementwise kernels materialises 3-5 full-size intermediates
+ * (each a write pass, the expensive kind on lavapipe) and recomputes the statistics.
  *
- * Channels map to threads or workgroups exactly as reductions map outputs (codegen/wgsl/reduce.ts):
- * a thread per channel with nested loops, or, for few channels, a small workgroup per channel
- * with a strided walk and a shared-memory tree per sum.
+ * The per-channel kernels map channels to threads or workgroups exactly as reductions map
+ * outputs (codegen/wgsl/reduce.ts): a thread per channel with nested loops, or, for few
+ * channels, a small workgroup per channel with a strided walk and a shared-memory tree per sum.
+ * The per-element kernels run one invocation per element of x.
  */
 import type { Shape } from '../../src/graph/shape.js';
 import type { Kernel } from '../../src/ops/registry.js';
@@ -162,49 +164,61 @@ export function batchNormStatsKernel(shape: Shape): Kernel {
   return channelKernel({ shape, inputs: 1, steps: statsSteps(countOf(shape)), output: { perChannel: ['mean', 'variance'] } });
 }
 
-/** batch_norm_train(x, weight, bias): y = (x - mean) * weight / sqrt(var + eps) + bias. */
-export function batchNormTrainKernel(shape: Shape, eps: number): Kernel {
-  return channelKernel({
-    shape,
-    inputs: 3,
-    steps: [...statsSteps(countOf(shape)), { lets: `  let k: f32 = in1[c] / sqrt(variance + ${f32Literal(eps)});` }],
-    output: { elementwise: '(in0[i] - mean) * k + in2[c]' },
-  });
+/** WGSL reading channel c's statistics from the [2, C] stats binding `stats`. */
+function readStats(stats: string, channels: number, eps: number): string {
+  return `  let mean: f32 = ${stats}[c];
+  let istd: f32 = 1.0 / sqrt(${stats}[${channels}u + c] + ${f32Literal(eps)});`;
 }
 
 /**
- * batch_norm_train_grad(x, weight, g) = dL/dx through the batch statistics:
- * dx = w * istd * (g - sum(g)/n - (x - mean) * istd^2 * sum(g * (x - mean))/n).
+ * batch_norm_param_grad(x, g, stats): out [2, C] = (dL/dweight = sum(g * xhat); dL/dbias = sum(g)),
+ * one read pass over x and g per channel.
  */
-export function batchNormTrainGradKernel(shape: Shape, eps: number): Kernel {
-  const n = countOf(shape);
+export function batchNormParamGradKernel(shape: Shape, eps: number): Kernel {
   return channelKernel({
     shape,
     inputs: 3,
     steps: [
-      ...statsSteps(n),
-      { sums: [{ name: 'sg', expr: 'in2[i]' }, { name: 'sgc', expr: 'in2[i] * (in0[i] - mean)' }] },
-      {
-        lets: `  let istd: f32 = 1.0 / sqrt(variance + ${f32Literal(eps)});
-  let k: f32 = in1[c] * istd;
-  let gMean: f32 = sg / ${n}.0;
-  let proj: f32 = istd * istd * sgc / ${n}.0;`,
-      },
-    ],
-    output: { elementwise: 'k * (in2[i] - gMean - (in0[i] - mean) * proj)' },
-  });
-}
-
-/** batch_norm_param_grad(x, g): out [2, C] = (dL/dweight = sum(g * xhat); dL/dbias = sum(g)). */
-export function batchNormParamGradKernel(shape: Shape, eps: number): Kernel {
-  return channelKernel({
-    shape,
-    inputs: 2,
-    steps: [
-      ...statsSteps(countOf(shape)),
+      { lets: readStats('in2', shape[1]!, eps) },
       { sums: [{ name: 'sg', expr: 'in1[i]' }, { name: 'sgc', expr: 'in1[i] * (in0[i] - mean)' }] },
-      { lets: `  let istd: f32 = 1.0 / sqrt(variance + ${f32Literal(eps)});` },
     ],
     output: { perChannel: ['sgc * istd', 'sg'] },
   });
+}
+
+const WG = 64;
+
+/** A kernel with one invocation per element of x, `c` its channel, statistics read per channel. */
+function perElementKernel(shape: Shape, inputs: number, eps: number, value: string): Kernel {
+  const total = shape.reduce((p, d) => p * d, 1);
+  const C = shape[1]!;
+  const inner = shape.slice(2).reduce((p, d) => p * d, 1);
+  const channel = inner === 1 ? `i % ${C}u` : `(i / ${inner}u) % ${C}u`;
+  const code = `${bindingsWGSL(new Array<string>(inputs).fill('f32'), 'f32')}
+
+@compute @workgroup_size(${WG})
+fn main(${FLAT_BUILTINS}) {
+  ${flatIndexWGSL('i', WG)}
+  if (i >= ${total}u) { return; }
+  let c: u32 = ${channel};
+${readStats('in3', C, eps)}
+  out[i] = ${value};
+}
+`;
+  return { code, workgroups: dispatch1d(total, WG) };
+}
+
+/** batch_norm_train(x, weight, bias, stats): y = (x - mean) * weight * istd + bias. */
+export function batchNormTrainKernel(shape: Shape, eps: number): Kernel {
+  return perElementKernel(shape, 4, eps, '(in0[i] - mean) * (in1[c] * istd) + in2[c]');
+}
+
+/**
+ * batch_norm_input_grad(x, weight, g, stats, paramGrad) = dL/dx through the batch statistics:
+ * dx = w * istd * (g - dbias / n - (x - mean) * istd * dweight / n).
+ */
+export function batchNormInputGradKernel(shape: Shape, eps: number): Kernel {
+  const n = countOf(shape);
+  const C = shape[1]!;
+  return perElementKernel(shape, 5, eps, `in1[c] * istd * (in2[i] - in4[${C}u + c] / ${n}.0 - (in0[i] - mean) * istd * in4[c] / ${n}.0)`);
 }

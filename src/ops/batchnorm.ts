@@ -14,19 +14,20 @@
  *
  * Training mode runs on fused primitives by default (one dispatch each, see
  * codegen/wgsl/batchnorm.ts), all over x [N, C, ...] per channel (axis 1), attrs `{ eps }`:
- *  - `batch_norm_train(x, weight, bias) -> y`;
- *  - `batch_norm_stats(x) -> [2, C]`: (batch mean; biased batch variance), for the running stats;
- *  - `batch_norm_train_grad(x, weight, g) -> dx` and `batch_norm_param_grad(x, g) -> [2, C]`
- *    (dweight; dbias): the backward of batch_norm_train.
- * Each has a CPU reference; the gradients of the last three are the vector-Jacobian products of
- * their composite formulas (`composite*` below, plain graph ops), so second order works too.
+ *  - `batch_norm_stats(x) -> [2, C]`: (batch mean; biased batch variance), shared by everything;
+ *  - `batch_norm_train(x, weight, bias, stats) -> y`;
+ *  - `batch_norm_param_grad(x, g, stats) -> [2, C]` (dweight; dbias) and
+ *    `batch_norm_input_grad(x, weight, g, stats, paramGrad) -> dx`: the backward of batch_norm_train.
+ * Each has a CPU reference; the gradients of the stats and of the backward ops are the
+ * vector-Jacobian products of their composite formulas (`composite*` below, plain graph ops),
+ * so second order works too.
  * `{ fused: false }` builds the composite graph instead (tests compare the two).
  */
 import type { Node } from '../graph/graph.js';
 import { ShapeError, formatShape, shapesEqual } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
 import { grad } from '../graph/autodiff.js';
-import { batchNormParamGradKernel, batchNormStatsKernel, batchNormTrainGradKernel, batchNormTrainKernel } from '../../codegen/wgsl/batchnorm.js';
+import { batchNormInputGradKernel, batchNormParamGradKernel, batchNormStatsKernel, batchNormTrainKernel } from '../../codegen/wgsl/batchnorm.js';
 import { registerOp, type TypedArray } from './registry.js';
 
 export interface BatchNormParams {
@@ -106,8 +107,8 @@ export function batchNorm(x: Tensor, params: BatchNormParams, opts: BatchNormOpt
   const fused = opts.fused ?? true;
   const weight = params.weight ?? x.graph.constant(1, [c]);
   const bias = params.bias ?? x.graph.constant(0, [c]);
-  const y = fused ? x.graph.apply('batch_norm_train', [x, weight, bias], { eps }) : compositeTrain(x, weight, bias, eps);
   const stats = fused ? x.graph.apply('batch_norm_stats', [x]) : compositeStats(x);
+  const y = fused ? x.graph.apply('batch_norm_train', [x, weight, bias, stats], { eps }) : compositeTrain(x, weight, bias, eps);
   const mean = row(stats, 0);
   const variance = row(stats, 1);
 
@@ -224,29 +225,23 @@ function checkPerChannel(op: string, x: Node, vectors: Node[], perElement: Node[
   }
 }
 
-/** Per-channel sums the CPU references need, in f64. */
-function channelSums(x: TypedArray, shape: readonly number[], g?: TypedArray) {
+/** Channel (axis 1) of flat element i of a tensor of `shape`. */
+function channelOf(shape: readonly number[]): (i: number) => number {
   const c = shape[1]!;
   const inner = shape.slice(2).reduce((p, d) => p * d, 1);
+  return (i) => Math.floor(i / inner) % c;
+}
+
+/** Per-channel mean and biased variance in f64 (two passes, as the kernel). */
+function channelSums(x: TypedArray, shape: readonly number[]) {
+  const c = shape[1]!;
   const n = x.length / c;
-  const channel = (i: number) => Math.floor(i / inner) % c;
+  const channel = channelOf(shape);
   const mean = new Float64Array(c);
-  for (let i = 0; i < x.length; i++) mean[channel(i)]! += x[i]!;
-  mean.forEach((s, k) => (mean[k] = s / n));
+  x.forEach((v, i) => (mean[channel(i)]! += v / n));
   const variance = new Float64Array(c);
-  const sg = new Float64Array(c);
-  const sgc = new Float64Array(c);
-  for (let i = 0; i < x.length; i++) {
-    const k = channel(i);
-    const d = x[i]! - mean[k]!;
-    variance[k]! += d * d;
-    if (g) {
-      sg[k]! += g[i]!;
-      sgc[k]! += g[i]! * d;
-    }
-  }
-  variance.forEach((s, k) => (variance[k] = s / n));
-  return { n, channel, mean, variance, sg, sgc };
+  x.forEach((v, i) => (variance[channel(i)]! += (v - mean[channel(i)]!) ** 2 / n));
+  return { mean, variance };
 }
 
 /** Vector-Jacobian product of a composite formula: second-order gradients of fused ops. */
@@ -255,6 +250,23 @@ function vjp(composite: (inputs: Tensor[]) => Tensor, inputs: Tensor[], g: Tenso
   const grads = grad(composite(inputs), wrt, { seed: g });
   let next = 0;
   return inputs.map((_, k) => (differentiable[k] ? grads[next++]! : null));
+}
+
+/**
+ * The fused ops take the statistics (and the parameter gradients) as inputs to share them, but
+ * their gradient rules account for how those depend on x and g. That is only right if the inputs
+ * really are derived from x (and g) that way, so the shape rules check the graph structure.
+ */
+function requireDerived(op: string, node: Node, from: string, inputs: readonly Node[]): void {
+  if (node.op !== from || node.inputs.length !== inputs.length || node.inputs.some((id, k) => id !== inputs[k]!.id)) {
+    throw new ShapeError(`${op}: expects ${from}(${inputs.map((n) => `#${n.id}`).join(', ')}) as an input, got ${node.op} #${node.id}`);
+  }
+}
+
+function statsOf(stats: TypedArray, c: number, eps: number) {
+  const mean = stats.subarray(0, c);
+  const istd = Array.from(stats.subarray(c, 2 * c), (v) => 1 / Math.sqrt(v + eps));
+  return { mean, istd };
 }
 
 registerOp({
@@ -274,62 +286,79 @@ registerOp({
 registerOp({
   name: 'batch_norm_train',
   infer: (inputs) => {
-    const [x, w, b] = inputs as [Node, Node, Node];
+    const [x, w, b, stats] = inputs as [Node, Node, Node, Node];
     checkPerChannel('batch_norm_train', x, [w, b], []);
+    requireDerived('batch_norm_train', stats, 'batch_norm_stats', [x]);
     return { shape: x.shape, dtype: 'f32' };
   },
   cpu: (inputs, ctx) => {
-    const [x, w, b] = inputs as [TypedArray, TypedArray, TypedArray];
-    const { channel, mean, variance } = channelSums(x, ctx.inputs[0]!.shape);
-    const eps = epsOf(ctx.node.attrs);
+    const [x, w, b, stats] = inputs as [TypedArray, TypedArray, TypedArray, TypedArray];
+    const shape = ctx.inputs[0]!.shape;
+    const { mean, istd } = statsOf(stats, shape[1]!, epsOf(ctx.node.attrs));
+    const channel = channelOf(shape);
     return x.map((v, i) => {
       const k = channel(i);
-      return ((v - mean[k]!) * w[k]!) / Math.sqrt(variance[k]! + eps) + b[k]!;
+      return (v - mean[k]!) * (w[k]! * istd[k]!) + b[k]!;
     });
   },
   grad: (g, ctx) => {
-    const [x, w] = ctx.inputs as [Tensor, Tensor];
+    const [x, w, , stats] = ctx.inputs as [Tensor, Tensor, Tensor, Tensor];
     const eps = epsOf(ctx.attrs);
-    const params = x.graph.apply('batch_norm_param_grad', [x, g], { eps });
-    return [x.graph.apply('batch_norm_train_grad', [x, w, g], { eps }), row(params, 0), row(params, 1)];
+    const params = x.graph.apply('batch_norm_param_grad', [x, g, stats], { eps });
+    // The statistics' dependence on x is inside batch_norm_input_grad: no gradient to `stats`.
+    return [x.graph.apply('batch_norm_input_grad', [x, w, g, stats, params], { eps }), row(params, 0), row(params, 1), null];
   },
   kernel: (ctx) => batchNormTrainKernel(ctx.inputs[0]!.shape, epsOf(ctx.node.attrs)),
 });
 
 registerOp({
-  name: 'batch_norm_train_grad',
-  infer: (inputs) => {
-    const [x, w, g] = inputs as [Node, Node, Node];
-    checkPerChannel('batch_norm_train_grad', x, [w], [g]);
-    return { shape: x.shape, dtype: 'f32' };
-  },
-  cpu: (inputs, ctx) => {
-    const [x, w, g] = inputs as [TypedArray, TypedArray, TypedArray];
-    const { n, channel, mean, variance, sg, sgc } = channelSums(x, ctx.inputs[0]!.shape, g);
-    const eps = epsOf(ctx.node.attrs);
-    return x.map((v, i) => {
-      const k = channel(i);
-      const istd = 1 / Math.sqrt(variance[k]! + eps);
-      return w[k]! * istd * (g[i]! - sg[k]! / n - (v - mean[k]!) * istd * istd * (sgc[k]! / n));
-    });
-  },
-  grad: (gg, ctx) => vjp(([x, w, g]) => compositeTrainGrad(x!, w!, g!, epsOf(ctx.attrs)), ctx.inputs, gg, [true, true, true]),
-  kernel: (ctx) => batchNormTrainGradKernel(ctx.inputs[0]!.shape, epsOf(ctx.node.attrs)),
-});
-
-registerOp({
   name: 'batch_norm_param_grad',
   infer: (inputs) => {
-    const [x, g] = inputs as [Node, Node];
+    const [x, g, stats] = inputs as [Node, Node, Node];
     checkPerChannel('batch_norm_param_grad', x, [], [g]);
+    requireDerived('batch_norm_param_grad', stats, 'batch_norm_stats', [x]);
     return { shape: [2, x.shape[1]!], dtype: 'f32' };
   },
   cpu: (inputs, ctx) => {
-    const [x, g] = inputs as [TypedArray, TypedArray];
-    const { variance, sg, sgc } = channelSums(x, ctx.inputs[0]!.shape, g);
-    const eps = epsOf(ctx.node.attrs);
-    return Float32Array.from([...Array.from(sgc, (s, k) => s / Math.sqrt(variance[k]! + eps)), ...sg]);
+    const [x, g, stats] = inputs as [TypedArray, TypedArray, TypedArray];
+    const shape = ctx.inputs[0]!.shape;
+    const c = shape[1]!;
+    const { mean, istd } = statsOf(stats, c, epsOf(ctx.node.attrs));
+    const channel = channelOf(shape);
+    const dw = new Float64Array(c);
+    const db = new Float64Array(c);
+    x.forEach((v, i) => {
+      const k = channel(i);
+      dw[k]! += g[i]! * (v - mean[k]!);
+      db[k]! += g[i]!;
+    });
+    return Float32Array.from([...Array.from(dw, (s, k) => s * istd[k]!), ...db]);
   },
-  grad: (gg, ctx) => vjp(([x, g]) => compositeParamGrad(x!, g!, epsOf(ctx.attrs)), ctx.inputs, gg, [true, true]),
+  grad: (gg, ctx) => vjp(([x, g]) => compositeParamGrad(x!, g!, epsOf(ctx.attrs)), ctx.inputs, gg, [true, true, false]),
   kernel: (ctx) => batchNormParamGradKernel(ctx.inputs[0]!.shape, epsOf(ctx.node.attrs)),
+});
+
+registerOp({
+  name: 'batch_norm_input_grad',
+  infer: (inputs) => {
+    const [x, w, g, stats, params] = inputs as [Node, Node, Node, Node, Node];
+    checkPerChannel('batch_norm_input_grad', x, [w], [g]);
+    requireDerived('batch_norm_input_grad', stats, 'batch_norm_stats', [x]);
+    requireDerived('batch_norm_input_grad', params, 'batch_norm_param_grad', [x, g, stats]);
+    return { shape: x.shape, dtype: 'f32' };
+  },
+  cpu: (inputs, ctx) => {
+    const [x, w, g, stats, params] = inputs as [TypedArray, TypedArray, TypedArray, TypedArray, TypedArray];
+    const shape = ctx.inputs[0]!.shape;
+    const c = shape[1]!;
+    const n = x.length / c;
+    const { mean, istd } = statsOf(stats, c, epsOf(ctx.node.attrs));
+    const channel = channelOf(shape);
+    return x.map((v, i) => {
+      const k = channel(i);
+      return w[k]! * istd[k]! * (g[i]! - params[c + k]! / n - (v - mean[k]!) * istd[k]! * (params[k]! / n));
+    });
+  },
+  grad: (gg, ctx) => vjp(([x, w, g]) => compositeTrainGrad(x!, w!, g!, epsOf(ctx.attrs)), ctx.inputs, gg, [true, true, true, false, false]),
+  kernel: (ctx) => batchNormInputGradKernel(ctx.inputs[0]!.shape, epsOf(ctx.node.attrs)),
 });

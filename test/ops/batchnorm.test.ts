@@ -232,6 +232,15 @@ describe('fused batch-norm kernels', () => {
     [8, 80, 3, 3],
   ];
 
+  it('refuse statistics not computed from their own x', () => {
+    const g = new Graph();
+    const x = g.input('x', [4, 3]);
+    const other = g.input('o', [4, 3]);
+    const w = g.input('w', [3]);
+    expect(() => g.apply('batch_norm_train', [x, w, w, g.apply('batch_norm_stats', [other])], { eps: 1e-5 })).toThrow(/expects batch_norm_stats/);
+    expect(() => g.apply('batch_norm_train', [x, w, w, g.input('s', [2, 3])], { eps: 1e-5 })).toThrow(/expects batch_norm_stats/);
+  });
+
   for (const shape of shapes) {
     it(`forward, GPU vs CPU, and fused vs composite, ${formatShape(shape)}`, async () => {
       const fused = await checkForward(pure(true), inputs(shape, 20), { rtol: 1e-3, atol: 1e-3 });
