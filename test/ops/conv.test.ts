@@ -1,0 +1,131 @@
+import { describe, it, expect } from 'vitest';
+import { checkForward, checkGradients, cpuEval, expectClose, randn } from '../helpers/op-harness.js';
+import { Graph } from '../../src/graph/graph.js';
+import type { Tensor } from '../../src/graph/tensor.js';
+import { conv2dForwardKernel } from '../../codegen/wgsl/conv.js';
+
+type Pair = [number, number];
+
+interface Case {
+  x: [number, number, number, number];
+  o: number;
+  k: Pair;
+  stride: Pair;
+  pad: Pair;
+}
+
+/** Direct convolution written from the definition, independent of the op's CPU reference. */
+function naiveConv(x: Float32Array, w: Float32Array, c: Case): Float32Array {
+  const [N, C, H, W] = c.x;
+  const [kh, kw] = c.k;
+  const OH = Math.floor((H + 2 * c.pad[0] - kh) / c.stride[0]) + 1;
+  const OW = Math.floor((W + 2 * c.pad[1] - kw) / c.stride[1]) + 1;
+  const y = new Float32Array(N * c.o * OH * OW);
+  const at = (n: number, ch: number, i: number, j: number) => (i < 0 || j < 0 || i >= H || j >= W ? 0 : x[((n * C + ch) * H + i) * W + j]!);
+  for (let n = 0; n < N; n++)
+    for (let o = 0; o < c.o; o++)
+      for (let oy = 0; oy < OH; oy++)
+        for (let ox = 0; ox < OW; ox++) {
+          let s = 0;
+          for (let ch = 0; ch < C; ch++)
+            for (let ky = 0; ky < kh; ky++)
+              for (let kx = 0; kx < kw; kx++) s += at(n, ch, oy * c.stride[0] - c.pad[0] + ky, ox * c.stride[1] - c.pad[1] + kx) * w[((o * C + ch) * kh + ky) * kw + kx]!;
+          y[((n * c.o + o) * OH + oy) * OW + ox] = s;
+        }
+  return y;
+}
+
+const wShape = (c: Case) => [c.o, c.x[1], c.k[0], c.k[1]];
+const inputsOf = (c: Case, seed: number) => [
+  { name: 'x', shape: [...c.x], data: randn([...c.x], seed) },
+  { name: 'w', shape: wShape(c), data: randn(wShape(c), seed + 1, 0.5) },
+];
+const conv = (c: Case) => (_g: Graph, [x, w]: Tensor[]) => x!.conv2d(w!, { stride: c.stride, pad: c.pad });
+const label = (c: Case) => `x[${c.x}] o${c.o} k${c.k} s${c.stride} p${c.pad}`;
+
+// Odd sizes, stride 2, pad 0/1, 1x1 kernels, a kernel bigger than the input (padding makes it fit).
+const FORWARD_CASES: Case[] = [
+  { x: [2, 3, 7, 5], o: 4, k: [3, 3], stride: [1, 1], pad: [1, 1] },
+  { x: [1, 2, 9, 8], o: 5, k: [3, 2], stride: [2, 2], pad: [0, 1] },
+  { x: [3, 1, 6, 6], o: 3, k: [1, 1], stride: [1, 1], pad: [0, 0] },
+  { x: [2, 4, 5, 7], o: 6, k: [1, 1], stride: [2, 1], pad: [0, 0] },
+  { x: [1, 2, 3, 2], o: 3, k: [5, 4], stride: [1, 1], pad: [2, 2] },
+  { x: [2, 3, 11, 13], o: 17, k: [3, 3], stride: [2, 2], pad: [1, 1] },
+  { x: [2, 5, 6, 6], o: 33, k: [3, 3], stride: [1, 1], pad: [1, 1] },
+];
+
+describe('conv2d forward', () => {
+  for (const c of FORWARD_CASES) {
+    it(`GPU and CPU reference vs a naive direct convolution: ${label(c)}`, async () => {
+      const inputs = inputsOf(c, 3);
+      const cpu = await checkForward(conv(c), inputs, { rtol: 1e-4, atol: 1e-4 });
+      expectClose(cpu, naiveConv(inputs[0]!.data, inputs[1]!.data, c), { rtol: 1e-4, atol: 1e-4 }, 'CPU reference vs naive');
+    });
+  }
+
+  it('a reference-CNN-like layer: 16 -> 32 channels, 3x3 pad 1 on 14x14, batch 2', async () => {
+    const c: Case = { x: [2, 16, 14, 14], o: 32, k: [3, 3], stride: [1, 1], pad: [1, 1] };
+    const inputs = inputsOf(c, 5);
+    const cpu = await checkForward(conv(c), inputs, { rtol: 1e-4, atol: 1e-4 });
+    expectClose(cpu, naiveConv(inputs[0]!.data, inputs[1]!.data, c), { rtol: 1e-4, atol: 1e-4 }, 'CPU reference vs naive');
+  });
+
+  it('shape rule: PyTorch floor rule, numbers accepted for stride and pad, errors', () => {
+    const g = new Graph();
+    const x = g.input('x', [2, 3, 28, 28]);
+    expect(x.conv2d(g.input('w', [16, 3, 3, 3]), { pad: 1 }).shape).toEqual([2, 16, 28, 28]);
+    expect(x.conv2d(g.input('w2', [8, 3, 3, 3]), { stride: 2 }).shape).toEqual([2, 8, 13, 13]);
+    expect(x.conv2d(g.input('w3', [8, 3, 5, 1]), { stride: [2, 3], pad: [2, 0] }).shape).toEqual([2, 8, 14, 10]);
+    expect(() => x.conv2d(g.input('w4', [8, 4, 3, 3]))).toThrow(/channels/);
+    expect(() => x.conv2d(g.input('w5', [8, 3, 31, 3]))).toThrow(/does not fit/);
+    expect(() => x.conv2d(g.input('w6', [8, 3, 3, 3]), { stride: 0 })).toThrow(/stride/);
+  });
+
+  it('puts the larger output axis on the tall side of the GEMM tile', () => {
+    const geo = { N: 128, C: 1, H: 28, W: 28, O: 16, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, OH: 28, OW: 28 };
+    const k = conv2dForwardKernel(geo);
+    // 784 output pixels on m, 16 filters on n: one column of workgroups per 16 filters.
+    expect(k.workgroups[0]).toBe(1);
+    expect(k.workgroups[2]).toBe(128);
+  });
+});
+
+// Gradient cases keep each differentiated input small (finite differences cost 2 CPU runs per element).
+const GRAD_CASES: Case[] = [
+  { x: [2, 2, 5, 4], o: 3, k: [3, 3], stride: [1, 1], pad: [1, 1] },
+  { x: [1, 3, 7, 6], o: 2, k: [3, 2], stride: [2, 2], pad: [1, 0] },
+  { x: [2, 2, 4, 5], o: 3, k: [1, 1], stride: [2, 1], pad: [0, 0] },
+  { x: [1, 2, 3, 2], o: 2, k: [4, 3], stride: [1, 1], pad: [2, 1] },
+];
+
+describe('conv2d gradients', () => {
+  for (const c of GRAD_CASES) {
+    it(`finite differences and GPU vs CPU: ${label(c)}`, async () => {
+      await checkGradients(conv(c), inputsOf(c, 7));
+    });
+  }
+
+  it('grad ops on their own: GPU vs CPU, and adjointness <conv(x,w), gy> = <x, grad_input(gy,w)> = <w, grad_weight(x,gy)>', async () => {
+    const c: Case = { x: [2, 3, 9, 7], o: 5, k: [3, 3], stride: [2, 2], pad: [1, 1] };
+    const [OH, OW] = [5, 4];
+    const inputs = [...inputsOf(c, 9), { name: 'gy', shape: [2, 5, OH, OW], data: randn([2, 5, OH, OW], 10) }];
+    const attrs = { stride: c.stride, pad: c.pad };
+    const gi = (g: Graph, [, w, gy]: Tensor[]) => g.apply('conv2d_grad_input', [gy!, w!], { ...attrs, inputShape: [...c.x] });
+    const gw = (g: Graph, [x, , gy]: Tensor[]) => g.apply('conv2d_grad_weight', [x!, gy!], { ...attrs, kernel: c.k });
+    const dx = await checkForward(gi, inputs, { rtol: 1e-4, atol: 1e-4 });
+    const dw = await checkForward(gw, inputs, { rtol: 1e-4, atol: 1e-4 });
+    const y = cpuEval(conv(c), inputs);
+    const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((s, v, i) => s + v * b[i]!, 0);
+    const lhs = dot(y, inputs[2]!.data);
+    expect(dot(inputs[0]!.data, dx)).toBeCloseTo(lhs, 3);
+    expect(dot(inputs[1]!.data, dw)).toBeCloseTo(lhs, 3);
+  });
+
+  it('second order: gradients of the gradient ops (double backprop)', async () => {
+    const c: Case = { x: [1, 2, 4, 4], o: 2, k: [3, 3], stride: [1, 1], pad: [1, 1] };
+    const inputs = [...inputsOf(c, 13), { name: 'gy', shape: [1, 2, 4, 4], data: randn([1, 2, 4, 4], 14) }];
+    const attrs = { stride: c.stride, pad: c.pad };
+    await checkGradients((g, [, w, gy]) => g.apply('conv2d_grad_input', [gy!, w!], { ...attrs, inputShape: [...c.x] }), inputs.map((i) => ({ ...i, differentiable: i.name !== 'x' })));
+    await checkGradients((g, [x, , gy]) => g.apply('conv2d_grad_weight', [x!, gy!], { ...attrs, kernel: c.k }), inputs.map((i) => ({ ...i, differentiable: i.name !== 'w' })));
+  });
+});
