@@ -6,6 +6,7 @@
  *
  * The model runs in eval mode on the variables in the runtime's store (the current weights).
  * Programs are compiled once per batch size; a batch is one submission and one readback of B flags.
+ * The batch lives in the shared batch variables of batch.ts, so APGD and Square read it too.
  */
 import { Graph } from '../graph/graph.js';
 import type { Tensor } from '../graph/tensor.js';
@@ -13,10 +14,11 @@ import { grad } from '../graph/autodiff.js';
 import type { ResolvedModel, PerturbationBall, AttackStart } from '../check/resolved.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Program } from '../runtime/program.js';
-import { ModelLowering } from '../compile/model.js';
-import { crossEntropy, marginLoss } from '../ops/losses.js';
 import { initialDelta, pgdStep } from './perturbation.js';
 import { Streams } from '../util/random.js';
+import { batchTensors, writeBatch, writeKey, writeRobust, toFlags } from './batch.js';
+import { evalClassifier, type Classifier } from './classifier.js';
+import { attackObjective, correctMask } from './objectives.js';
 
 export interface PgdSettings {
   ball: PerturbationBall;
@@ -30,14 +32,7 @@ export interface PgdSettings {
   rule?: 'sign' | 'normalized';
 }
 
-const v = {
-  x: (b: number) => `eval${b}/x`,
-  y: (b: number) => `eval${b}/y`,
-  index: (b: number) => `eval${b}/index`,
-  key: (b: number) => `eval${b}/key`,
-  delta: (b: number) => `eval${b}/delta`,
-  robust: (b: number) => `eval${b}/robust`,
-};
+const deltaVar = (b: number) => `eval${b}/delta`;
 
 interface PgdPrograms {
   start: Program;
@@ -47,49 +42,51 @@ interface PgdPrograms {
 }
 
 export class RobustEvaluator {
-  private readonly natural = new Map<number, Promise<{ program: Program; correct: Tensor }>>();
+  private readonly classify: Classifier;
+  private readonly natural = new Map<number, Promise<{ program: Program; correct: Tensor; logits: Tensor }>>();
   private readonly pgd = new Map<string, Promise<PgdPrograms>>();
 
   constructor(
     private readonly rt: Runtime,
-    private readonly model: ResolvedModel,
+    model: ResolvedModel | Classifier,
     private readonly inputShape: readonly number[],
     private readonly seed: number,
-  ) {}
-
-  private inputs(g: Graph, b: number) {
-    return {
-      x: g.variable(v.x(b), [b, ...this.inputShape]),
-      y: g.variable(v.y(b), [b], 'i32'),
-      index: g.variable(v.index(b), [b], 'i32'),
-      key: g.variable(v.key(b), [1], 'u32'),
-    };
+  ) {
+    this.classify = evalClassifier(model);
   }
 
   /** Upload a batch (images in [0,1], labels, dataset indices). */
   setBatch(b: number, x: Float32Array, y: Int32Array, index: Int32Array): void {
-    const s = this.rt.variables;
-    s.write(v.x(b), x, [b, ...this.inputShape], 'f32');
-    s.write(v.y(b), y, [b], 'i32');
-    s.write(v.index(b), index, [b], 'i32');
+    writeBatch(this.rt, this.inputShape, b, x, y, index);
   }
 
-  /** Per-example correctness (1/0) on clean inputs. */
-  async naturalCorrect(b: number): Promise<Uint8Array> {
+  private naturalProgram(b: number) {
     let p = this.natural.get(b);
     if (!p) {
       p = (async () => {
         const g = new Graph();
-        const t = this.inputs(g, b);
-        const logits = new ModelLowering(this.model, g).apply(t.x, 'eval');
-        const correct = logits.argmax(-1).eq(t.y);
-        return { program: await this.rt.compile(g, { fetch: [correct], label: `eval:natural:b${b}` }), correct };
+        const t = batchTensors(g, b, this.inputShape);
+        const logits = this.classify(g, t.x);
+        const correct = correctMask(logits, t.y);
+        return { program: await this.rt.compile(g, { fetch: [correct, logits], label: `eval:natural:b${b}` }), correct, logits };
       })();
       this.natural.set(b, p);
     }
-    const { program, correct } = await p;
+    return p;
+  }
+
+  /** Per-example correctness (1/0) on clean inputs. */
+  async naturalCorrect(b: number): Promise<Uint8Array> {
+    const { program, correct } = await this.naturalProgram(b);
     program.run();
     return toFlags(await program.read(correct));
+  }
+
+  /** Clean logits [b * classes] (for APGD-T's targets and the randomness check). */
+  async naturalLogits(b: number): Promise<Float32Array> {
+    const { program, logits } = await this.naturalProgram(b);
+    program.run();
+    return (await program.read(logits)) as Float32Array;
   }
 
   private programs(b: number, s: PgdSettings): Promise<PgdPrograms> {
@@ -104,30 +101,28 @@ export class RobustEvaluator {
 
   private async compilePgd(b: number, s: PgdSettings): Promise<PgdPrograms> {
     const shape = [b, ...this.inputShape];
-    const objective = (logits: Tensor, y: Tensor) => (s.loss === 'ce' ? crossEntropy(logits, y, 'sum') : marginLoss(logits, y, s.kappa ?? 50).sum());
+    const loss = s.loss === 'ce' ? { kind: 'ce' as const } : { kind: 'cw' as const, kappa: s.kappa ?? 50 };
 
     // start: delta <- random start (robust flags are reset by the caller once per attack)
     const g0 = new Graph();
-    const t0 = this.inputs(g0, b);
-    g0.assign(g0.variable(v.delta(b), shape), initialDelta(g0, shape, s.ball, s.start, { seed: this.seed, stream: Streams.attackStart + 101, step: t0.key, rows: t0.index }));
+    const t0 = batchTensors(g0, b, this.inputShape);
+    g0.assign(g0.variable(deltaVar(b), shape), initialDelta(g0, shape, s.ball, s.start, { seed: this.seed, stream: Streams.attackStart + 101, step: t0.key, rows: t0.index }));
 
     // step: flags &= correct(x + delta); delta <- PGD step
     const g1 = new Graph();
-    const t1 = this.inputs(g1, b);
-    const delta = g1.variable(v.delta(b), shape);
-    const robust1 = g1.variable(v.robust(b), [b]);
-    const logits = new ModelLowering(this.model, g1).apply(t1.x.add(delta), 'eval');
-    const [gradient] = grad(objective(logits, t1.y), [delta]);
+    const t1 = batchTensors(g1, b, this.inputShape);
+    const delta = g1.variable(deltaVar(b), shape);
+    const logits = this.classify(g1, t1.x.add(delta));
+    const [gradient] = grad(attackObjective(loss, logits, t1.y).sum(), [delta]);
     g1.assign(delta, pgdStep(t1.x, delta, gradient!, s.ball, s.step, s.rule ?? (s.ball.norm === 'linf' ? 'sign' : 'normalized')));
-    g1.assign(robust1, robust1.mul(logits.argmax(-1).eq(t1.y)));
+    g1.assign(t1.robust, t1.robust.mul(correctMask(logits, t1.y)));
 
     // finish: flags &= correct(last iterate)
     const g2 = new Graph();
-    const t2 = this.inputs(g2, b);
-    const robust2 = g2.variable(v.robust(b), [b]);
-    const last = new ModelLowering(this.model, g2).apply(t2.x.add(g2.variable(v.delta(b), shape)), 'eval');
-    const updated = robust2.mul(last.argmax(-1).eq(t2.y));
-    g2.assign(robust2, updated);
+    const t2 = batchTensors(g2, b, this.inputShape);
+    const last = this.classify(g2, t2.x.add(g2.variable(deltaVar(b), shape)));
+    const updated = t2.robust.mul(correctMask(last, t2.y));
+    g2.assign(t2.robust, updated);
 
     return {
       start: await this.rt.compile(g0, { label: `eval:pgd-start:b${b}` }),
@@ -143,9 +138,9 @@ export class RobustEvaluator {
    */
   async pgdRobust(b: number, s: PgdSettings, initial: Uint8Array, key: number): Promise<Uint8Array> {
     const p = await this.programs(b, s);
-    this.rt.variables.write(v.robust(b), Float32Array.from(initial), [b], 'f32');
+    writeRobust(this.rt, b, initial);
     for (let r = 0; r < s.restarts; r++) {
-      this.rt.variables.write(v.key(b), Uint32Array.of((key * 1009 + r) >>> 0), [1], 'u32');
+      writeKey(this.rt, b, key * 1009 + r);
       const seq = [p.start];
       for (let k = 0; k < s.steps; k++) seq.push(p.step);
       seq.push(p.finish);
@@ -153,10 +148,4 @@ export class RobustEvaluator {
     }
     return toFlags(await p.finish.read(p.robust));
   }
-}
-
-function toFlags(a: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = a[i]! > 0.5 ? 1 : 0;
-  return out;
 }

@@ -1,0 +1,158 @@
+/**
+ * The L-inf Square Attack (score-based random search, margin loss) as AutoAttack runs it, on the
+ * GPU: a start of vertical stripes x + eps * (+-1 per channel and column), then per query a square
+ * window of the current best point is set to x +- eps (one sign per channel), projected back, and
+ * kept where it lowers the margin z_y - max_{i != y} z_i or misclassifies. Examples already broken
+ * (margin <= 0) are frozen. The per-query windows come from a host-drawn table (square-schedule.ts)
+ * that a device counter indexes, so a chunk of queries is one submission without host work; the host
+ * only reads the number of unbroken examples between chunks to stop early, as the reference does.
+ * An example counts as broken when the final point is misclassified (argmax != y), as AutoAttack checks.
+ */
+import { Graph } from '../graph/graph.js';
+import type { Tensor } from '../graph/tensor.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { Program } from '../runtime/program.js';
+import type { Classifier } from './classifier.js';
+import { bernoulliLike } from '../ops/random.js';
+import { Streams } from '../util/random.js';
+import { batchTensors, batchVar, readFlags, writeKey } from './batch.js';
+import { correctMask, logitMargin } from './objectives.js';
+import { squareTable, SQUARE_ROW, SQUARE_P_INIT } from './square-schedule.js';
+
+export interface SquareSettings {
+  eps: number;
+  queries: number;
+  pInit?: number;
+}
+
+const state = (b: number) => ({
+  xBest: `square${b}/x_best`,
+  marginMin: `square${b}/margin_min`,
+  lossMin: `square${b}/loss_min`,
+  query: `square${b}/query`,
+  table: `square${b}/table`,
+});
+
+/** Queries per submission between early-stop checks. */
+const CHUNK = 100;
+
+interface SquarePrograms {
+  start: Program;
+  query: Program;
+  finish: Program;
+}
+
+export class Square {
+  private readonly cache = new Map<string, Promise<SquarePrograms>>();
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly classify: Classifier,
+    private readonly inputShape: readonly number[],
+  ) {}
+
+  /**
+   * Attack the batch in the shared batch variables from its robust flags. `seed` draws the
+   * windows; `key` (with each example's dataset index) the stripes of the start. `live` marks the
+   * batch rows that count for early stopping (padding rows do not). Returns the new robust flags.
+   */
+  async run(b: number, s: SquareSettings, seed: number, key: number, live: Uint8Array, onChunk?: (queries: number) => void): Promise<Uint8Array> {
+    if (this.inputShape.length !== 3) throw new Error(`Square needs image inputs [C, H, W], got [${this.inputShape.join(', ')}]`);
+    const [c, h, w] = this.inputShape as [number, number, number];
+    const p = await this.programs(b, s);
+    const names = state(b);
+    const queries = s.queries;
+    writeKey(this.rt, b, key);
+    this.rt.variables.write(names.table, squareTable(queries, c, h, w, seed, Streams.attackStart + 307, s.pInit ?? SQUARE_P_INIT), [queries, 3 + c], 'f32');
+    this.rt.variables.write(names.query, Int32Array.of(0), [1], 'i32');
+    this.rt.submit([p.start]);
+    for (let done = 0; done < queries; ) {
+      const n = Math.min(CHUNK, queries - done);
+      this.rt.submit(Array.from({ length: n }, () => p.query));
+      done += n;
+      onChunk?.(done);
+      const margins = await this.rt.variables.read(names.marginMin);
+      if (!margins.some((m, i) => live[i] === 1 && m > 0)) break;
+    }
+    this.rt.submit([p.finish]);
+    return readFlags(this.rt, batchVar.robust(b));
+  }
+
+  private programs(b: number, s: SquareSettings): Promise<SquarePrograms> {
+    const key = `${b}|${s.eps}|${s.queries}`;
+    let p = this.cache.get(key);
+    if (!p) {
+      p = this.compile(b, s);
+      this.cache.set(key, p);
+    }
+    return p;
+  }
+
+  private async compile(b: number, s: SquareSettings): Promise<SquarePrograms> {
+    const [start, query, finish] = await Promise.all([
+      this.rt.compile(this.startGraph(b, s), { label: `square:b${b}:start` }),
+      this.rt.compile(this.queryGraph(b, s), { label: `square:b${b}:query` }),
+      this.rt.compile(this.finishGraph(b), { label: `square:b${b}:finish` }),
+    ]);
+    return { start, query, finish };
+  }
+
+  private margin(g: Graph, x: Tensor, y: Tensor): Tensor {
+    return logitMargin(this.classify(g, x), y);
+  }
+
+  private startGraph(b: number, s: SquareSettings): Graph {
+    const g = new Graph();
+    const t = batchTensors(g, b, this.inputShape);
+    const [c, , w] = this.inputShape as [number, number, number];
+    const n = state(b);
+    const coin = bernoulliLike(g, [b, c, 1, w], { seed: 0, stream: Streams.attackStart + 308, step: t.key, rows: t.index, p: 0.5 });
+    const stripes = coin.mul(2).sub(1).mul(s.eps);
+    const x0 = t.x.add(stripes).clamp(0, 1);
+    const margin = this.margin(g, x0, t.y);
+    g.assign(g.variable(n.xBest, [b, ...this.inputShape]), x0);
+    g.assign(g.variable(n.marginMin, [b]), margin);
+    g.assign(g.variable(n.lossMin, [b]), margin.add(0));
+    return g;
+  }
+
+  private queryGraph(b: number, s: SquareSettings): Graph {
+    const g = new Graph();
+    const t = batchTensors(g, b, this.inputShape);
+    const [c, h, w] = this.inputShape as [number, number, number];
+    const n = state(b);
+    const xBest = g.variable(n.xBest, [b, c, h, w]);
+    const marginMin = g.variable(n.marginMin, [b]);
+    const lossMin = g.variable(n.lossMin, [b]);
+    const query = g.variable(n.query, [1], 'i32');
+    const row = g.variable(n.table, [s.queries, 3 + c]).gather(query, 0); // [1, 3 + c]
+    const col = (j: number) => row.slice([0, j], [1, 1]).reshape([1, 1, 1, 1]);
+    const top = col(SQUARE_ROW.top);
+    const left = col(SQUARE_ROW.left);
+    const side = col(SQUARE_ROW.side);
+    const signs = row.slice([0, SQUARE_ROW.signs], [1, c]).reshape([1, c, 1, 1]);
+    const rows = g.constantData(Float32Array.from({ length: h }, (_, i) => i), [1, 1, h, 1]);
+    const cols = g.constantData(Float32Array.from({ length: w }, (_, i) => i), [1, 1, 1, w]);
+    const window = rows.ge(top).mul(rows.lt(top.add(side))).mul(cols.ge(left)).mul(cols.lt(left.add(side)));
+    // Inside the window the candidate is x_best + 2 eps * sign, which the projection turns into x +- eps.
+    const candidate = xBest.add(window.mul(signs).mul(2 * s.eps)).maximum(t.x.sub(s.eps)).minimum(t.x.add(s.eps)).clamp(0, 1);
+    const margin = this.margin(g, candidate, t.y);
+    const active = marginMin.gt(0);
+    const lowered = margin.lt(lossMin).mul(active);
+    const accept = lowered.maximum(margin.le(0)).mul(active);
+    g.assign(lossMin, lowered.select(margin, lossMin));
+    g.assign(marginMin, accept.select(margin, marginMin));
+    g.assign(xBest, accept.reshape([b, 1, 1, 1]).select(candidate, xBest));
+    g.assign(query, query.add(1));
+    return g;
+  }
+
+  private finishGraph(b: number): Graph {
+    const g = new Graph();
+    const t = batchTensors(g, b, this.inputShape);
+    const xBest = g.variable(state(b).xBest, [b, ...this.inputShape]);
+    const logits = this.classify(g, xBest);
+    g.assign(t.robust, t.robust.mul(correctMask(logits, t.y)));
+    return g;
+  }
+}
