@@ -7,7 +7,7 @@ import type * as A from '../syntax/ast.js';
 import { error, type Diagnostic } from '../syntax/diagnostic.js';
 import { evaluateConstant, type ConstScope } from './const-eval.js';
 import { broadcast, elementwiseBinaryResult, functionRules, isFunctionName } from './functions.js';
-import type { ExprType, ResolvedModel, Shape, TypedExpr } from './resolved.js';
+import type { ResolvedModel, Shape, TypedExpr } from './resolved.js';
 import { didYouMean } from './suggest.js';
 import { boolType, describeType, isScalarLike, numberType, scalarType, tensorType } from './types.js';
 
@@ -237,4 +237,4 @@ export function requireScalar(expr: TypedExpr, what: string, diagnostics: Diagno
   return false;
 }
 
-export type { ExprType };
+

@@ -9,6 +9,7 @@ import { hasErrors, type Diagnostic } from '../syntax/diagnostic.js';
 import { parseSource } from '../syntax/parse.js';
 import { diskHost, loadProgram, type FileHost, type Program } from './imports.js';
 import { collectStateDict, ModelBuilder } from './models.js';
+import { inferShapes } from './shapes.js';
 import { checkPipeline, collectDefinitions } from './pipeline.js';
 import type { ResolvedModel, ResolvedPipeline, Shape } from './resolved.js';
 import { ConstScope } from './const-eval.js';
@@ -116,7 +117,7 @@ export function instantiateModel(path: string, model: string, args: Readonly<Rec
   const builder = new ModelBuilder(definitions.registry, diagnostics);
   const root = builder.instantiate(entry, argNodes, entry.definition.name.span, callerScope, '', '');
   if (!root || root === 'none') return { diagnostics };
-  const outputShape = inputShape ? builder.inferShapes(root, inputShape, `model \`${model}\``) : undefined;
+  const outputShape = inputShape ? inferShapes(root, inputShape, `model \`${model}\``, diagnostics) : undefined;
   const resolved = { binding: model, definition: model, args: { ...args }, root, stateDict: collectStateDict(root), ...(inputShape ? { inputShape } : {}), ...(outputShape ? { outputShape } : {}) };
   return { model: resolved, diagnostics };
 }

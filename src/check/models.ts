@@ -27,7 +27,6 @@ export type ModuleRegistry = ReadonlyMap<string, DefinitionEntry>;
 const forwardFunctions = ['relu', 'flatten', 'identity', 'maxpool', 'avgpool'] as const;
 type ForwardFunction = (typeof forwardFunctions)[number];
 
-const shapeText = (s: Shape): string => `[${s.join(', ')}]`;
 const joinPath = (parent: string, name: string): string => (parent ? `${parent}.${name}` : name);
 
 export class ModelBuilder {
@@ -327,71 +326,6 @@ export class ModelBuilder {
       return undefined;
     }
     return add({ op: fn, input, span });
-  }
-
-  // ---- shapes
-
-  /** Infer and record the shapes through `layer` for a per-example input shape; undefined on a mismatch (reported). */
-  inferShapes(layer: ResolvedLayer, input: Shape, where: string): Shape | undefined {
-    layer.inputShape = input;
-    let output: Shape | undefined;
-    if (layer.kind === 'sequential' || layer.kind === 'block') {
-      output = this.inferGraph(layer, input, where);
-    } else {
-      const result = layerKinds[layer.kind].outputShape(layer.hyper, input);
-      if (typeof result === 'string') {
-        this.diagnostics.push(error('shape-mismatch', result, layer.span, `in layer \`${layer.path || layer.kind}\` of ${where}`));
-        return undefined;
-      }
-      output = result;
-    }
-    if (output) layer.outputShape = output;
-    return output;
-  }
-
-  private inferGraph(layer: ResolvedLayer, input: Shape, where: string): Shape | undefined {
-    const graph = layer.forward!;
-    const shapes: Shape[] = [];
-    for (const step of graph.steps) {
-      let shape: Shape | undefined;
-      switch (step.op) {
-        case 'input':
-          shape = input;
-          break;
-        case 'child': {
-          const child = layer.children.find((ch) => ch.name === step.child)!;
-          shape = this.inferShapes(child, shapes[step.input]!, where);
-          break;
-        }
-        case 'relu':
-        case 'identity':
-        case 'scale':
-          shape = shapes[step.input];
-          break;
-        case 'flatten':
-          shape = [shapes[step.input]!.reduce((a, b) => a * b, 1)];
-          break;
-        case 'maxpool':
-        case 'avgpool': {
-          const result = layerKinds[step.op].outputShape({ kernel: step.kernel, stride: step.stride, padding: step.padding }, shapes[step.input]!);
-          if (typeof result === 'string') this.diagnostics.push(error('shape-mismatch', result, step.span, `in ${where}`));
-          else shape = result;
-          break;
-        }
-        case 'add':
-        case 'sub':
-        case 'mul': {
-          const [a, b] = step.inputs.map((i) => shapes[i]!) as [Shape, Shape];
-          if (shapeText(a) === shapeText(b)) shape = a;
-          else this.diagnostics.push(error('shape-mismatch', `cannot ${step.op === 'add' ? 'add' : step.op === 'sub' ? 'subtract' : 'multiply'} tensors of shapes ${shapeText(a)} and ${shapeText(b)}`, step.span, `in \`${layer.definition ?? layer.path}\` of ${where}`));
-          break;
-        }
-      }
-      if (!shape) return undefined;
-      step.shape = shape;
-      shapes.push(shape);
-    }
-    return shapes[graph.output];
   }
 }
 

@@ -25,7 +25,8 @@ export interface OverrideResult {
   diagnostics: Diagnostic[];
 }
 
-function spanIn(text: string, start: number, end: number): Span {
+/** A span of characters [start, end) of an override's text. */
+function spanIn(start: number, end: number): Span {
   return { file: overrideFile, line: 1, col: start + 1, endLine: 1, endCol: Math.max(end, start + 1) + 1, offset: start, endOffset: Math.max(end, start + 1) };
 }
 
@@ -36,7 +37,7 @@ function spanIn(text: string, start: number, end: number): Span {
 export function parseOverrideExpression(overrideText: string, valueStart: number): A.Expr | Diagnostic {
   const padded = ' '.repeat(valueStart) + overrideText.slice(valueStart);
   const lexed = matLexer.tokenize(padded);
-  const whole = spanIn(overrideText, valueStart, overrideText.length);
+  const whole = spanIn(valueStart, overrideText.length);
   if (lexed.errors.length === 0 && lexed.tokens.length > 0) {
     matParser.input = lexed.tokens;
     const cst = matParser.expression();
@@ -52,7 +53,7 @@ export function parseOverrideValue(text: string): RawValue {
     matParser.input = lexed.tokens;
     const cst = matParser.expression();
     if (matParser.errors.length === 0) {
-      const span = spanIn(text, 0, text.length);
+      const span = spanIn(0, text.length);
       const ast = new AstBuilder(overrideFile, span).expression(cst);
       const diagnostics: Diagnostic[] = [];
       const value = toRawValue(ast, new ConstScope(), diagnostics);
@@ -87,7 +88,7 @@ export function applyOverrides(settings: PipelineSettings | PipelineSettingsInpu
   for (const text of overrides) {
     const eq = text.indexOf('=');
     if (eq <= 0) {
-      diagnostics.push(error('invalid-override', `\`${text}\` is not of the form key=value`, spanIn(text, 0, text.length), 'e.g. `train.epochs=5`'));
+      diagnostics.push(error('invalid-override', `\`${text}\` is not of the form key=value`, spanIn(0, text.length), 'e.g. `train.epochs=5`'));
       continue;
     }
     const key = text.slice(0, eq).trim();
@@ -101,7 +102,7 @@ export function applyOverrides(settings: PipelineSettings | PipelineSettingsInpu
       const isLast = i === segments.length - 1;
       if (!allowed.includes(segment)) {
         const where = i === 0 ? 'the settings' : `\`${segments.slice(0, i).join('.')}\``;
-        diagnostics.push(error('unknown-setting', `unknown setting \`${segments.slice(0, i + 1).join('.')}\``, spanIn(text, offset, offset + segment.length),
+        diagnostics.push(error('unknown-setting', `unknown setting \`${segments.slice(0, i + 1).join('.')}\``, spanIn(offset, offset + segment.length),
           didYouMean(segment, allowed) ?? (allowed.length ? `the keys of ${where} are ${allowed.map((k) => `\`${k}\``).join(', ')}` : i === 1 && segments[0] === 'evaluate' ? 'the pipeline has no evaluate block of that name' : undefined)));
         ok = false;
         break;
@@ -110,7 +111,7 @@ export function applyOverrides(settings: PipelineSettings | PipelineSettingsInpu
         const next = parent[segment];
         if (next === undefined && (knownSettingKeys[segment] || segments[i - 1] === 'evaluate')) parent[segment] = {};
         else if (typeof next !== 'object' || next === null || Array.isArray(next)) {
-          diagnostics.push(error('unknown-setting', `\`${segments.slice(0, i + 1).join('.')}\` is a value, not a group of settings`, spanIn(text, offset, offset + segment.length)));
+          diagnostics.push(error('unknown-setting', `\`${segments.slice(0, i + 1).join('.')}\` is a value, not a group of settings`, spanIn(offset, offset + segment.length)));
           ok = false;
           break;
         }
@@ -131,7 +132,7 @@ export function applyOverrides(settings: PipelineSettings | PipelineSettingsInpu
     // Blame the override whose key is the issue's path or a prefix of it.
     const culprit = keyOf.find((k) => path === k.path || path.startsWith(`${k.path}.`) || k.path.startsWith(`${path}.`)) ?? keyOf[0];
     const text = culprit?.text ?? '';
-    const span = culprit ? spanIn(text, culprit.valueStart, text.length) : spanIn('', 0, 0);
+    const span = culprit ? spanIn(culprit.valueStart, text.length) : spanIn(0, 0);
     const shownValue = culprit ? text.slice(culprit.valueStart) : '';
     const described = describeIssue(issue as unknown as Parameters<typeof describeIssue>[0], draft);
     diagnostics.push(error('invalid-setting', `invalid value \`${shownValue}\` for \`${path || culprit?.path}\`: ${described.message}`, span, described.hint));
