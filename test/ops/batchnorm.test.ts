@@ -232,6 +232,14 @@ describe('fused batch-norm kernels', () => {
     [8, 80, 3, 3],
   ];
 
+  it('without weight and bias (affine = False), on the GPU', async () => {
+    const shape = [6, 5, 3, 3];
+    const y = await checkForward((g, [x]) => batchNorm(x!, { runningMean: g.constant(0, [5]), runningVar: g.constant(1, [5]) }, { training: true }).y, [f32('x', shape, images(shape, 30))], { rtol: 1e-4, atol: 1e-4 });
+    const s = channelStats(y, shape);
+    expectClose(s.mean, new Array(5).fill(0), { atol: 1e-5 });
+    expectClose(s.biased, new Array(5).fill(1), { rtol: 1e-3 });
+  });
+
   it('refuse statistics not computed from their own x', () => {
     const g = new Graph();
     const x = g.input('x', [4, 3]);
