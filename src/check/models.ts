@@ -13,7 +13,7 @@ import { error, type Diagnostic } from '../syntax/diagnostic.js';
 import { bindArguments } from './arguments.js';
 import { ConstScope, describeConstant, evaluateConstant, type ConstValue } from './const-eval.js';
 import { initSchemeNames, isLeafKind, layerKinds, type ArgumentSpec } from './layers.js';
-import type { ForwardGraph, ForwardStep, ResolvedLayer, Shape, TensorSpec } from './resolved.js';
+import type { ForwardGraph, ForwardStep, ResolvedLayer, TensorSpec } from './resolved.js';
 import { didYouMean } from './suggest.js';
 
 /** A definition and the constants of the file that defines it. */
