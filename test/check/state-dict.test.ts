@@ -33,8 +33,8 @@ function expectedResNet18(classes: number): Entry[] {
   return out;
 }
 
-/** PreActResNet18 (PreActBlock, final bn) as in robust-overfitting code. */
-function expectedPreActResNet18(classes: number): Entry[] {
+/** PreActResNet18 (PreActBlock, final bn) as in robust-overfitting code; without it, kuangliu's original. */
+function expectedPreActResNet18(classes: number, finalBn = true): Entry[] {
   const out: Entry[] = [...conv('conv1', 64, 3, 3)];
   let inPlanes = 64;
   [64, 128, 256, 512].forEach((planes, stage) => {
@@ -45,7 +45,8 @@ function expectedPreActResNet18(classes: number): Entry[] {
       inPlanes = planes;
     });
   });
-  out.push(...bn('bn', 512), ...linear('linear', classes, 512));
+  if (finalBn) out.push(...bn('bn', 512));
+  out.push(...linear('linear', classes, 512));
   return out;
 }
 
@@ -96,6 +97,9 @@ describe('state_dict names and shapes', () => {
     const { model, diagnostics } = instantiateModel('pipelines/models/preact_resnet18.mat', 'preact_resnet18', { classes: 10 }, [3, 32, 32]);
     expect(diagnostics).toEqual([]);
     expect(entries(model!.stateDict)).toEqual(expectedPreActResNet18(10));
+    const original = instantiateModel('pipelines/models/preact_resnet18.mat', 'preact_resnet18', { classes: 100, final_bn: false }, [3, 32, 32]);
+    expect(entries(original.model!.stateDict)).toEqual(expectedPreActResNet18(100, false));
+    expect(original.model!.outputShape).toEqual([100]);
   });
 
   test('wrn34_10 equals the PyTorch WideResNet(34, 10) with its init', () => {
