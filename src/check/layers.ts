@@ -116,7 +116,7 @@ export const layerKinds: Record<LeafKind, LayerKindSpec> = {
     outputShape: (hyper, input) => {
       const h = hyper as ConvHyper;
       if (input.length === 3 && input[0] !== h.inChannels) {
-        return `conv expects ${h.inChannels} input channels but receives ${input[0]} (input shape ${shapeText(input)})`;
+        return `conv expects ${h.inChannels} input channel${h.inChannels === 1 ? '' : 's'} but receives ${input[0]} (input shape ${shapeText(input)})`;
       }
       return spatial('conv', h, input, h.outChannels);
     },

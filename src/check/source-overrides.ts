@@ -1,13 +1,13 @@
 /**
- * Overrides that rewrite a pipeline's source before checking: `attack.NAME.ARG=value` and
- * `let.NAME=value`. Everything else is a settings override (overrides.ts).
+ * Overrides that rewrite a pipeline's source before checking: `attack.NAME.ARG=value`,
+ * `let.NAME=value` and `data.dataset=NAME` (which changes input shapes and classes, so the whole
+ * pipeline must be checked again). Everything else is a settings override (overrides.ts).
  */
 import type * as A from '../syntax/ast.js';
 import type { Span } from '../syntax/span.js';
 import { error, type Diagnostic } from '../syntax/diagnostic.js';
 import { overrideFile, parseOverrideExpression } from './overrides.js';
 import { didYouMean } from './suggest.js';
-
 
 /**
  * Overrides of the form `attack.NAME.ARG=value` (an argument of an attack's `pgd(...)`) and
@@ -21,11 +21,22 @@ export function applySourceOverrides(members: readonly A.PipelineMember[], overr
     const eq = text.indexOf('=');
     const key = eq > 0 ? text.slice(0, eq).trim() : '';
     const segments = key.split('.');
+    const keySpan = (start: number, length: number): Span => ({ file: overrideFile, line: 1, col: start + 1, endLine: 1, endCol: start + length + 1, offset: start, endOffset: start + length });
+    if (key === 'data.dataset') {
+      const index = out.findIndex((m) => m.kind === 'DataDeclaration');
+      const name = text.slice(eq + 1).trim();
+      if (index >= 0 && /^[A-Za-z_]\w*$/.test(name)) {
+        const data = out[index] as A.DataDeclaration;
+        out[index] = { ...data, dataset: { kind: 'Name', text: name, span: keySpan(eq + 1, name.length) } };
+      } else if (index >= 0) {
+        diagnostics.push(error('invalid-override', `\`${name}\` is not a dataset name`, keySpan(eq + 1, name.length)));
+      }
+      continue;
+    }
     if (segments[0] !== 'attack' && segments[0] !== 'let') {
       settingOverrides.push(text);
       continue;
     }
-    const keySpan = (start: number, length: number): Span => ({ file: overrideFile, line: 1, col: start + 1, endLine: 1, endCol: start + length + 1, offset: start, endOffset: start + length });
     const expected = segments[0] === 'attack' ? 3 : 2;
     if (segments.length !== expected) {
       diagnostics.push(error('invalid-override', `\`${key}\` should be ${segments[0] === 'attack' ? '`attack.NAME.ARGUMENT`' : '`let.NAME`'}`, keySpan(0, key.length), segments[0] === 'attack' ? 'e.g. `attack.adv.steps=5`' : 'e.g. `let.beta=3`'));

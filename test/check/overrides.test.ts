@@ -104,6 +104,16 @@ describe('overrides of attacks and constants', () => {
     expect(pipeline!.constants.beta).toBe(1);
     expect(pipeline!.settings.train.epochs).toBe(2);
   });
+  test('data.dataset re-checks the model against the new input shape', () => {
+    const ok = checkFile('pipelines/fmnist/pgd_at.mat', { overrides: ['data.dataset=mnist'] });
+    expect(ok.diagnostics).toEqual([]);
+    expect(ok.pipeline!.data.dataset).toBe('mnist');
+    const bad = checkFile('pipelines/fmnist/pgd_at.mat', { overrides: ['data.dataset=cifar10'] });
+    expect(bad.diagnostics.map((d) => d.message)).toEqual(['conv expects 1 input channel but receives 3 (input shape [3, 32, 32])']);
+    const typo = checkFile('pipelines/fmnist/pgd_at.mat', { overrides: ['data.dataset=cifar_10'] });
+    expect(typo.diagnostics.map((d) => [d.message, d.hint, d.span.file, d.span.col])).toEqual([['unknown dataset `cifar_10`', 'did you mean `cifar10`?', '<override>', 14]]);
+  });
+
   test('errors point into the override text', () => {
     const { diagnostics } = checkFile('pipelines/fmnist/trades.mat', { overrides: ['attack.adv.stepz=3', 'attack.adb.steps=3', 'attack.adv.steps=-1'] });
     expect(diagnostics.map((d) => [d.message, d.hint, d.span.file, d.span.col])).toEqual([
