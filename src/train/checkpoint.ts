@@ -273,9 +273,15 @@ export async function loadModel(path: string, model: ResolvedModel, store: Check
 }
 
 /** Load a training state into the device variables and return where the loop stopped. */
-export async function loadTrainingState<Best extends { epoch: number } = BestSoFar>(path: string, parts: TrainingStateParts & LoadOptions): Promise<TrainingMetadata<Best>> {
+export async function loadTrainingState<Best extends { epoch: number } = BestSoFar>(
+  path: string,
+  parts: TrainingStateParts & LoadOptions & { /** Refuse a state saved by another pipeline. */ pipeline?: string },
+): Promise<TrainingMetadata<Best>> {
   const contents = await readSafetensors(path);
   const metadata = parseTrainingMetadata(path, contents.metadata) as TrainingMetadata<Best>;
+  if (parts.pipeline !== undefined && metadata.pipeline !== parts.pipeline) {
+    throw new CheckpointError(path, `the training state is of pipeline ${metadata.pipeline}, not ${parts.pipeline}; resume with the pipeline that started the run`);
+  }
   loadSlots(path, contents, trainingSlots(parts), parts.store, parts);
   return metadata;
 }

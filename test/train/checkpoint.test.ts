@@ -106,6 +106,17 @@ describe('state_dict listing', () => {
     );
   });
 
+  it('matches every listing in docs/checkpoints.md', () => {
+    const docs = readFileSync('docs/checkpoints.md', 'utf8');
+    const listings = [...docs.matchAll(/<!-- listing: (\w+) -->\n```\n([\s\S]*?)\n```/g)];
+    expect(listings.map((m) => m[1])).toEqual(['small_cnn', 'mlp', 'resnet18', 'preact_resnet18', 'wrn34_10']);
+    for (const [, name, text] of listings) {
+      const inputShape = name === 'small_cnn' || name === 'mlp' ? [1, 28, 28] : [3, 32, 32];
+      const { model } = instantiateModel(`pipelines/models/${name}.mat`, name!, { classes: 10 }, inputShape);
+      expect(formatStateDictListing(stateDictListing(model as ResolvedModel)), name).toBe(text);
+    }
+  });
+
   it('formats int64 entries with their dtype', () => {
     expect(formatStateDictListing(tinyListing.slice(4, 6) as never)).toBe('bn1.running_var          [2]\nbn1.num_batches_tracked  [] int64');
   });
@@ -238,7 +249,8 @@ describe('training state (resume)', () => {
     expect(file.tensors.size).toBe(8 + 5 + 1);
 
     const fresh = new FakeStore();
-    const back = await loadTrainingState(path, partsFor(model, fresh));
+    await expect(loadTrainingState(path, { ...partsFor(model, new FakeStore()), pipeline: 'other' })).rejects.toThrow(/the training state is of pipeline tiny_pgd_at_te, not other/);
+    const back = await loadTrainingState(path, { ...partsFor(model, fresh), pipeline: 'tiny_pgd_at_te' });
     expect(back).toEqual(metadata);
     for (const [name, v] of store.vars) {
       expect(fresh.vars.get(name)!.shape).toEqual(v.shape);
