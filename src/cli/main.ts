@@ -10,6 +10,7 @@ import { doctor } from './commands/doctor.js';
 import { check } from './commands/check.js';
 import { graph } from './commands/graph.js';
 import { run } from './commands/run.js';
+import { evalCommand, DEFAULT_ATTACKS } from './commands/eval.js';
 import { writeFileSync } from 'node:fs';
 import { emitPipelineModule } from '../../codegen/ts/emit-pipeline.js';
 
@@ -83,6 +84,37 @@ const commands: Record<string, Command> = {
       const p = loadPipeline(file, flagList(a, 'set'), flag(a, 'pipeline'));
       writeFileSync(target, emitPipelineModule(p, { outFile: target, matcModule: flag(a, 'module') }));
       out(`wrote ${target}`);
+    },
+  },
+  eval: {
+    usage: 'matc eval CHECKPOINT_OR_RUN_DIR [--pipeline FILE] [--attacks LIST] [--eps E] [--norm linf|l2] [--n N] [--seed S] [--batch B] [--out FILE.json]',
+    description: 'Robust accuracy of a checkpoint (or a run directory\'s best and final) under PGD, C&W and AutoAttack; per-example flags; resumable.',
+    flags: {
+      pipeline: { value: true, help: 'the .mat file defining model and data (default: the one the checkpoint records)' },
+      set,
+      data: { value: true, help: 'where the data sets are (also MATC_DATA_DIR)' },
+      attacks: { value: true, help: `comma list of natural, pgdK, pgdKxR, cwK, apgd-ce, apgd-t, square, aa (default ${DEFAULT_ATTACKS})` },
+      eps: { value: true, help: 'perturbation budget (default: the pipeline\'s training attack)' },
+      norm: { value: true, help: 'linf or l2 (default: the pipeline\'s training attack)' },
+      n: { value: true, help: 'evaluate the first N test examples (default: the pipeline\'s test subset)' },
+      seed: { value: true, help: 'seed of the random starts and Square\'s search (default 0)' },
+      batch: { value: true, help: 'examples per GPU batch (default 500)' },
+      out: { value: true, help: 'record with per-example flags (default CHECKPOINT.eval.json); an existing one is resumed' },
+      help,
+    },
+    async main(a) {
+      const target = one(a.positional, 'eval');
+      const num = (name: string, integer: boolean): number | undefined => {
+        const v = flag(a, name);
+        if (v === undefined) return undefined;
+        const x = Number(v);
+        if (!Number.isFinite(x) || x <= 0 || (integer && !Number.isInteger(x))) throw new UserError(`eval: --${name} must be a positive ${integer ? 'integer' : 'number'}`);
+        return x;
+      };
+      const norm = flag(a, 'norm');
+      if (norm !== undefined && norm !== 'linf' && norm !== 'l2') throw new UserError('eval: --norm must be linf or l2');
+      const seed = flag(a, 'seed') === '0' ? 0 : num('seed', true) ?? 0;
+      await evalCommand({ target, pipeline: flag(a, 'pipeline'), overrides: flagList(a, 'set'), dataDir: flag(a, 'data'), attacks: flag(a, 'attacks') ?? DEFAULT_ATTACKS, eps: num('eps', false), norm, n: num('n', true), seed, batch: num('batch', true) ?? 500, out: flag(a, 'out') }, out);
     },
   },
   doctor: {

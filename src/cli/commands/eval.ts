@@ -1,0 +1,133 @@
+/**
+ * `matc eval CHECKPOINT_OR_RUN_DIR [--pipeline FILE] [--attacks natural,pgd10,...] [--eps E] ...`:
+ * robust accuracy of a checkpoint (matc's or any safetensors file with the PyTorch names of a model
+ * the pipeline defines) under the paper's attacks. A run directory evaluates model-best and
+ * model-final, prints the Best / Final / Diff table and writes eval/best.json and eval/final.json
+ * for `matc report`. Progress goes to stderr; the per-example record (--out, or eval/<kind>.record.json
+ * in a run directory) is rewritten after every chunk, and a rerun resumes from it.
+ */
+import { resolve } from 'node:path';
+import type { ResolvedPipeline } from '../../check/index.js';
+import { Runtime } from '../../runtime/runtime.js';
+import { loadModel } from '../../train/checkpoint.js';
+import { evalClassifier } from '../../attacks/classifier.js';
+import { writeEvalSummary, type EvalSummary } from '../../report/eval-summary.js';
+import { runPath } from '../../report/run-dir.js';
+import { parseAttackList, AttackPlanError } from '../../eval/attack-plan.js';
+import { evaluateRobustness, recordSettings, type EvalProgress } from '../../eval/evaluate.js';
+import { loadRecordForResume, saveRecord, EvalRecordError, type EvalRecord } from '../../eval/record.js';
+import { evalTargets, recordedPipeline, weightsIdentity, EvalTargetError, isRunDirectory, type EvalTarget } from '../../eval/targets.js';
+import { loadEvalData } from '../../eval/eval-data.js';
+import { checkpointTable, bestFinalTable } from '../../eval/table.js';
+import { loadPipeline } from '../load-pipeline.js';
+import { UserError } from '../errors.js';
+
+export const DEFAULT_ATTACKS = 'natural,pgd10,pgd1000,cw1000,aa';
+
+export interface EvalCommandOptions {
+  target: string;
+  pipeline?: string;
+  overrides: string[];
+  dataDir?: string;
+  attacks: string;
+  eps?: number;
+  norm?: 'linf' | 'l2';
+  n?: number;
+  seed: number;
+  batch: number;
+  out?: string;
+}
+
+export async function evalCommand(o: EvalCommandOptions, out: (s: string) => void): Promise<void> {
+  try {
+    await run(o, out);
+  } catch (e) {
+    if (e instanceof EvalTargetError || e instanceof EvalRecordError || e instanceof AttackPlanError) throw new UserError(`eval: ${e.message}`);
+    throw e;
+  }
+}
+
+async function run(o: EvalCommandOptions, out: (s: string) => void): Promise<void> {
+  const runDir = isRunDirectory(o.target) ? o.target : undefined;
+  if (runDir && o.out) throw new UserError('eval: --out is for a single checkpoint; a run directory writes RUN_DIR/eval/');
+  const targets = evalTargets(o.target);
+  const pipelineFile = o.pipeline ?? (await recordedPipeline(targets[0]!.path, runDir));
+  const p = loadPipeline(pipelineFile, o.overrides);
+  const threat = threatOf(p, o);
+  const plans = parseAttackList(o.attacks, { square: threat.norm === 'linf' });
+  const data = loadEvalData(p, { dataDir: o.dataDir, n: o.n });
+  const rt = await Runtime.create();
+  try {
+    const records: Partial<Record<'best' | 'final', EvalRecord>> = {};
+    for (const t of targets) {
+      await loadModel(t.path, p.model, rt.variables);
+      const recordPath = recordPathOf(t, runDir, o.out);
+      const options = { threat, seed: o.seed, batch: o.batch, plans, weights: weightsIdentity(t.path), checkpoint: t.kind ?? resolve(t.path), dataset: data.name, pipeline: p.name };
+      const resume = loadRecordForResume(recordPath, recordSettings(data, options));
+      process.stderr.write(`matc eval ${t.path}: ${data.n} ${data.name} test examples, ${threat.norm} eps ${threat.eps}, attacks ${plans.map((pl) => pl.label).join(', ')}${resume ? ` (resuming ${recordPath})` : ''}\n`);
+      const progress = new EvalProgressView();
+      const record = await evaluateRobustness(rt, evalClassifier(p.model), data, { ...options, resume, onProgress: (e) => progress.update(e), onSave: (r) => saveRecord(recordPath, r) });
+      progress.clear();
+      for (const w of record.sanity.warnings) process.stderr.write(`warning: ${w}\n`);
+      for (const a of Object.values(record.attacks)) if (a.reduced) process.stderr.write(`note: ${a.label} is ${a.reduced}\n`);
+      if (t.kind && runDir) {
+        records[t.kind] = record;
+        await writeEvalSummary(runDir, summaryOf(t.kind, record));
+      } else {
+        out(checkpointTable(record));
+        out(`per-example flags: ${recordPath}`);
+      }
+    }
+    if (runDir) {
+      out(bestFinalTable(records.best, records.final));
+      out(`written: ${Object.keys(records).map((k) => `${runPath(runDir, 'evalDir')}/${k}.json`).join(', ')}`);
+    }
+  } finally {
+    rt.destroy();
+  }
+}
+
+function threatOf(p: ResolvedPipeline, o: EvalCommandOptions): { norm: 'linf' | 'l2'; eps: number } {
+  const ball = p.attacks[0]?.ball;
+  const norm = o.norm ?? ball?.norm ?? 'linf';
+  const eps = o.eps ?? (ball && ball.norm === norm ? ball.eps : undefined);
+  if (eps === undefined) throw new UserError(`eval: the pipeline has no ${norm} training attack to take eps from; pass --eps`);
+  return { norm, eps };
+}
+
+function recordPathOf(t: EvalTarget, runDir: string | undefined, out: string | undefined): string {
+  if (t.kind && runDir) return `${runPath(runDir, 'evalDir')}/${t.kind}.record.json`;
+  return out ?? `${t.path.replace(/\.safetensors$/, '')}.eval.json`;
+}
+
+export function summaryOf(kind: 'best' | 'final', r: EvalRecord): EvalSummary {
+  const attacks: EvalSummary['attacks'] = {};
+  for (const a of Object.values(r.attacks)) if (a.accuracy !== null) attacks[a.id] = { accuracy: a.accuracy, n: a.n, title: a.label };
+  return { checkpoint: kind, attacks };
+}
+
+/** One rewritten line on a terminal, a line every few seconds otherwise. */
+class EvalProgressView {
+  private readonly tty = Boolean(process.stderr.isTTY);
+  private last = 0;
+  private active = false;
+
+  update(e: EvalProgress): void {
+    const now = performance.now();
+    if (!this.tty && now - this.last < 5000 && e.done < e.total) return;
+    this.last = now;
+    const queries = e.queries !== undefined ? ` (${e.queries} queries)` : '';
+    const text = `${e.attack} [${e.stage}] ${e.done}/${e.total} examples${queries} ${e.seconds.toFixed(0)}s`;
+    if (this.tty) {
+      process.stderr.write(`\r\x1b[2K${text}`);
+      this.active = true;
+    } else process.stderr.write(`${text}\n`);
+  }
+
+  clear(): void {
+    if (this.tty && this.active) process.stderr.write('\r\x1b[2K');
+    this.active = false;
+  }
+}
+
+
