@@ -6,7 +6,7 @@
 import type * as A from '../syntax/ast.js';
 import { error, type Diagnostic } from '../syntax/diagnostic.js';
 import { evaluateConstant, type ConstScope } from './const-eval.js';
-import { broadcast, elementwiseBinaryResult, functionRules, isFunctionName } from './functions.js';
+import { broadcast, elementwiseBinaryResult, functionRules, isFunctionName, scheduleFunctions } from './functions.js';
 import type { ResolvedModel, Shape, TypedExpr } from './resolved.js';
 import { didYouMean } from './suggest.js';
 import { boolType, describeType, isScalarLike, numberType, scalarType, tensorType } from './types.js';
@@ -181,6 +181,9 @@ export class ExpressionChecker {
     }
     const rule = functionRules[name];
     if (rule.scheduleOnly && this.scope.place !== 'schedule') return this.fail('wrong-place', `\`${name}\` can only be used in a \`schedule\``, e.callee);
+    if (this.scope.place === 'schedule' && !scheduleFunctions.has(name)) {
+      return this.fail('wrong-place', `\`${name}\` cannot be used in a schedule`, e.callee, `schedules are numbers of the epoch and step; they may use ${[...scheduleFunctions, 'piecewise'].map((f) => `\`${f}\``).join(', ')}`);
+    }
     const positional = e.args.filter((a) => !a.name);
     const binaryMinMax = (name === 'max' || name === 'min') && positional.length === 2;
     const expected = binaryMinMax ? 2 : name === 'max' || name === 'min' ? 1 : rule.parameters.length;
@@ -196,7 +199,8 @@ export class ExpressionChecker {
       if (value === undefined) return undefined;
       const accepted = kind === 'int' ? typeof value === 'number' && Number.isInteger(value) : kind === 'number' ? typeof value === 'number' : kind.includes(String(value));
       if (!accepted) return this.fail('type-mismatch', `option \`${optionName}\` of \`${name}\` must be ${typeof kind === 'string' ? `a ${kind === 'int' ? 'whole number' : 'number'}` : kind.map((k) => `\`${k}\``).join(' or ')}`, arg.value);
-      options[optionName] = typeof value === 'boolean' ? String(value) : value;
+      // Word options that name numbers are stored as numbers: `p: inf` is Infinity, `p: 2` is 2.
+      options[optionName] = value === 'inf' ? Infinity : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : typeof value === 'boolean' ? String(value) : value;
     }
     const args: TypedExpr[] = [];
     for (const arg of positional) {

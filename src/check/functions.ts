@@ -112,10 +112,13 @@ export const functionRules: Record<FunctionName, FunctionRule> = {
   log: elementwise('log'),
   abs: elementwise('abs'),
   sqrt: elementwise('sqrt'),
-  cos: elementwise('cos'),
+  cos: { ...elementwise('cos'), scheduleOnly: true },
   ramp: ramp('ramp', 'linear ramp: 0 before start, (value - start) / (end - start) between, 1 after end'),
   sigmoid_ramp: ramp('sigmoid_ramp', 'the TE ramp: 0 before start, exp(-5 (1 - t)^2) with t = (value - start) / (end - start) up to end, 1 after'),
 };
+
+/** The functions a schedule may use: schedules are evaluated on the host, on numbers. */
+export const scheduleFunctions: ReadonlySet<FunctionName> = new Set(['exp', 'log', 'abs', 'sqrt', 'cos', 'max', 'min', 'ramp', 'sigmoid_ramp']);
 
 export function isFunctionName(name: string): name is FunctionName {
   return Object.hasOwn(functionRules, name);

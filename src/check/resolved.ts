@@ -145,7 +145,7 @@ export type TypedExpr = { type: ExprType; span: Span } & (
   | { kind: 'epoch' }
   | { kind: 'step' }
   | { kind: 'apply_model'; model: string; input: TypedExpr }
-  /** `options` holds named compile-time arguments such as `dim` or `p`. */
+  /** `options` holds named compile-time arguments: `dim` (a number >= 1) or `norm`'s `p` (1, 2 or Infinity). */
   | { kind: 'call'; fn: FunctionName; args: TypedExpr[]; options: Record<string, number | string> }
   /** `piecewise(v0, {k: v})`: v0 for epochs 1..k1, then the value of the last milestone k < epoch. */
   | { kind: 'piecewise'; initial: TypedExpr; milestones: { epoch: number; value: TypedExpr }[] }

@@ -1,6 +1,6 @@
 /** The resolved pipeline carries what the lowering needs, with the paper's settings. */
 import { describe, expect, test } from 'vitest';
-import { checkFile, checkSource, statesRead, someNode, type TypedExpr } from '../../src/check/index.js';
+import { checkFile, checkSource, childrenOf, statesRead, someNode, type TypedExpr } from '../../src/check/index.js';
 
 const strip = (e: TypedExpr): unknown => JSON.parse(JSON.stringify(e, (k, v) => (k === 'span' ? undefined : v)));
 
@@ -95,5 +95,18 @@ pipeline p {
     expect(pipeline!.schedules[0]).toMatchObject({ name: 'warm', perStep: true, value: { kind: 'conditional' } });
     expect(pipeline!.attacks[0]).toMatchObject({ ball: { norm: 'l2', eps: 0.5 }, stepRule: 'normalized', start: { kind: 'none' } });
     expect(pipeline!.settings.train.lr).toBe('warm');
+    const norm = JSON.stringify(pipeline!.attacks[0]!.objective);
+    expect(norm).toContain('"fn":"norm"');
+  });
+
+  test('norm options are numbers, schedules only use host functions', () => {
+    const base = 'import "models/small_cnn.mat"\npipeline p {\n  data mnist\n  model f = small_cnn()\n';
+    const { pipeline } = checkSource(`${base}  attack a = pgd(ball: linf(0.1), step: 0.01) { maximize mean(norm(delta, p: inf)) + mean(norm(delta, p: 1)) }\n  minimize ce(f(a), y)\n}\n`, 'n.mat');
+    const options: unknown[] = [];
+    const visit = (e: TypedExpr): void => { if (e.kind === 'call' && e.fn === 'norm') options.push(e.options.p); childrenOf(e).forEach(visit); };
+    visit(pipeline!.attacks[0]!.objective);
+    expect(options).toEqual([Infinity, 1]);
+    const bad = checkSource(`${base}  schedule s = sum(epoch)\n  minimize ce(f(x), y) + cos(1)\n}\n`, 'n.mat');
+    expect(bad.diagnostics.map((d) => d.message)).toEqual(['`sum` cannot be used in a schedule', '`cos` can only be used in a `schedule`']);
   });
 });
