@@ -18,6 +18,7 @@ import {
   type TrainingMetadata,
 } from '../../src/train/checkpoint.js';
 import { readSafetensors, writeSafetensors } from '../../src/train/safetensors.js';
+import { sharedTestRuntime } from '../helpers/gpu.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'matc-checkpoint-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -66,7 +67,7 @@ function tinyModel(channels = 1): ResolvedModel {
 }
 
 /** Fill every model variable with distinct values (counters with integers). */
-function fillModel(store: FakeStore, model: ResolvedModel, offset = 0): void {
+function fillModel(store: CheckpointStore, model: ResolvedModel, offset = 0): void {
   model.stateDict.forEach((s, k) => {
     const n = s.shape.reduce((a, b) => a * b, 1);
     const data = Float32Array.from({ length: n }, (_, i) => (s.dtype === 'int64' ? 391 + offset : offset + k + i / 8 - 0.3));
@@ -315,5 +316,29 @@ describe('training state (resume)', () => {
     await expect(saveTrainingState(path, { ...partsFor(model, store), metadata })).rejects.toThrow(/not an integer/);
     expect(readFileSync(path).equals(before)).toBe(true);
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+});
+
+describe('with the runtime VariableStore on the GPU', () => {
+  it('saves device variables and loads them back into the device, counters included', async () => {
+    const rt = await sharedTestRuntime();
+    const model = tinyModel();
+    const store = rt.variables;
+    fillModel(store, model);
+    store.write('opt/fc.bias/momentum_buffer', Float32Array.from([0.25, -0.5, 1]), [3]);
+    store.write('state/p', Float32Array.from({ length: 12 }, (_, i) => i / 12), [4, 3]);
+    const parts = { model, store, optimizerParams: ['fc.bias'], optimizerSlots: ['momentum_buffer'], stateNames: ['p'] };
+    const path = join(dir, 'gpu-resume.safetensors');
+    const metadata: TrainingMetadata = { epoch: 2, step: 80, seed: 3, pipeline: 'gpu', best: null };
+    await saveTrainingState(path, { ...parts, metadata });
+    const saved = new Map<string, number[]>();
+    for (const name of store.names()) saved.set(name, [...(await store.read(name))]);
+
+    for (const name of saved.keys()) store.write(name, new Float32Array(saved.get(name)!.length));
+    expect([...(await store.read('model/bn1.num_batches_tracked'))]).toEqual([0]);
+    expect(await loadTrainingState(path, parts)).toEqual(metadata);
+    for (const [name, values] of saved) expect([...(await store.read(name))], name).toEqual(values);
+    expect(store.get('state/p').shape).toEqual([4, 3]);
+    expect([...(await store.read('model/bn1.num_batches_tracked'))]).toEqual([391]);
   });
 });
