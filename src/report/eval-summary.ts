@@ -120,7 +120,8 @@ const rowOrder = ['Natural', 'PGD', 'C&W', 'AutoAttack', 'APGD-CE', 'APGD-T', 'F
 /** Sort key of a row title: the paper's order (Natural, PGD-k, C&W-k, AutoAttack), then steps, then others. */
 export function compareTitles(a: string, b: string): number {
   const parse = (t: string) => {
-    const m = /^(.*?)-(\d+)$/.exec(t);
+    // `PGD-10`, `C&W-1000`, `PGD-20x5` (with restarts).
+    const m = /^(.*?)-(\d+)(?:x\d+)?$/.exec(t);
     const base = m && rowOrder.includes(m[1]!) ? m[1]! : t;
     const rank = rowOrder.indexOf(base);
     return { rank: rank < 0 ? rowOrder.length : rank, steps: m && rank >= 0 ? Number(m[2]) : -1, t };

@@ -35,8 +35,8 @@ describe('attack titles', () => {
   });
 
   it('orders rows Natural, PGD by steps, C&W, AutoAttack, then others', () => {
-    const titles = ['AutoAttack', 'zeta', 'C&W-1000', 'PGD-1000', 'Natural', 'PGD-10', 'Square'];
-    expect(titles.sort(compareTitles)).toEqual(['Natural', 'PGD-10', 'PGD-1000', 'C&W-1000', 'AutoAttack', 'Square', 'zeta']);
+    const titles = ['AutoAttack', 'zeta', 'C&W-1000', 'PGD-1000', 'Natural', 'PGD-20x5', 'PGD-10', 'Square'];
+    expect(titles.sort(compareTitles)).toEqual(['Natural', 'PGD-10', 'PGD-20x5', 'PGD-1000', 'C&W-1000', 'AutoAttack', 'Square', 'zeta']);
   });
 });
 
