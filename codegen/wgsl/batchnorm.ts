@@ -7,15 +7,16 @@
  * The same math from reduce + elementwise kernels materialises 3-5 full-size intermediates
  * (each a write pass, the expensive kind on lavapipe) and recomputes the statistics.
  *
- * The per-channel kernels map channels to threads or workgroups exactly as reductions map
- * outputs (codegen/wgsl/reduce.ts): a thread per channel with nested loops, or, for few
- * channels, a small workgroup per channel with a strided walk and a shared-memory tree per sum.
- * The per-element kernels run one invocation per element of x.
+ * The per-channel kernels (stats, param_grad: "channel programs" of read passes accumulating
+ * sums, then a few values per channel) map channels to threads or workgroups exactly as
+ * reductions map outputs (codegen/wgsl/reduce.ts): a thread per channel with nested loops, or,
+ * for few channels, a small workgroup per channel with a strided walk and a shared-memory tree
+ * per sum. The per-element kernels (train, input_grad) run one invocation per element of x.
  */
 import type { Shape } from '../../src/graph/shape.js';
 import type { Kernel } from '../../src/ops/registry.js';
 import { bindingsWGSL, dispatch1d, flatIndexWGSL, FLAT_BUILTINS } from './dispatch.js';
-import { offsetOf, planReduction, stridedWalkWGSL, useWorkgroupPerOutput, TUNING, type ReductionPlan } from './reduce.js';
+import { blockedSumWGSL, nestedSumLoopsWGSL, offsetOf, planReduction, stridedWalkWGSL, useWorkgroupPerOutput, TUNING, type ReductionPlan } from './reduce.js';
 
 /**
  * One step of a channel program. WGSL expressions may use `i` (the element's flat offset, for
@@ -33,8 +34,8 @@ export interface ChannelProgram {
   /** Number of input bindings (all f32). */
   inputs: number;
   steps: ChannelStep[];
-  /** Write `out[i] = elementwise` for every element, or `out[k * C + c] = perChannel[k]`. */
-  output: { elementwise: string } | { perChannel: string[] };
+  /** Per-channel results: `out[k * C + c] = perChannel[k]`. */
+  perChannel: string[];
 }
 
 export function channelKernel(p: ChannelProgram): Kernel {
@@ -54,13 +55,6 @@ function channelCount(p: ChannelProgram): number {
 function threadPerChannel(p: ChannelProgram, plan: ReductionPlan): Kernel {
   const C = channelCount(p);
   const WG = C >= TUNING.wideThreadOutputs ? TUNING.threadWorkgroupWide : TUNING.threadWorkgroupNarrow;
-  // Nested loops over the reduced dims: `let i` is the element offset inside the body.
-  const loop = (body: string): string => {
-    const open = plan.reduced.map((d, k) => `for (var j${k}: u32 = 0u; j${k} < ${d.size}u; j${k}++) {`).join(' ');
-    const close = plan.reduced.map(() => '}').join(' ');
-    const terms = ['base', ...plan.reduced.map((d, k) => (d.stride === 1 ? `j${k}` : `j${k} * ${d.stride}u`))];
-    return `  ${open}\n    let i: u32 = ${terms.join(' + ')};\n${body}\n  ${close}`;
-  };
   const lines: string[] = [];
   for (const step of p.steps) {
     if ('lets' in step) {
@@ -68,11 +62,10 @@ function threadPerChannel(p: ChannelProgram, plan: ReductionPlan): Kernel {
       continue;
     }
     for (const s of step.sums) lines.push(`  var ${s.name}_acc: f32 = 0.0;`);
-    lines.push(loop(step.sums.map((s) => `    ${s.name}_acc += ${s.expr};`).join('\n')));
+    lines.push(nestedSumLoopsWGSL(plan.reduced, 'base', step.sums.map((s) => ({ acc: `${s.name}_acc`, expr: s.expr, type: 'f32' }))));
     for (const s of step.sums) lines.push(`  let ${s.name}: f32 = ${s.name}_acc;`);
   }
-  if ('elementwise' in p.output) lines.push(loop(`    out[i] = ${p.output.elementwise};`));
-  else p.output.perChannel.forEach((e, k) => lines.push(`  out[${k * C}u + c] = ${e};`));
+  p.perChannel.forEach((e, k) => lines.push(`  out[${k * C}u + c] = ${e};`));
   const code = `${header(p)}
 
 @compute @workgroup_size(${WG})
@@ -92,7 +85,7 @@ function workgroupPerChannel(p: ChannelProgram, plan: ReductionPlan): Kernel {
   const WG = TUNING.groupSize;
   const R = plan.reduceCount;
   const shared: string[] = [];
-  // Strided walk over the channel; every pass re-walks from the invocation's first element.
+  // Strided walk over the channel; every pass restarts from the invocation's first element.
   const walkLoop = (body: string): string => {
     const walk = stridedWalkWGSL(plan.reduced, 'lid', WG, 'off');
     return `  {\n${walk.init}\n  for (var r: u32 = lid; r < ${R}u; r += ${WG}u) {\n    let i: u32 = base + off;\n${body}\n${walk.advance}\n  }\n  }`;
@@ -103,11 +96,13 @@ function workgroupPerChannel(p: ChannelProgram, plan: ReductionPlan): Kernel {
       lines.push(step.lets);
       continue;
     }
-    for (const s of step.sums) {
+    const blocked = step.sums.map((s) => blockedSumWGSL(`${s.name}_acc`, 'f32'));
+    step.sums.forEach((s, k) => {
       shared.push(`var<workgroup> ${s.name}_part: array<f32, ${WG}>;`);
-      lines.push(`  var ${s.name}_acc: f32 = 0.0;`);
-    }
-    lines.push(walkLoop(step.sums.map((s) => `    ${s.name}_acc += ${s.expr};`).join('\n')));
+      lines.push(`  var ${s.name}_acc: f32 = 0.0;`, blocked[k]!.decl);
+    });
+    lines.push(walkLoop(step.sums.map((s, k) => blocked[k]!.add(s.expr)).join('\n')));
+    for (const b of blocked) lines.push(b.flush);
     for (const s of step.sums) lines.push(`  ${s.name}_part[lid] = ${s.name}_acc;`);
     lines.push(`  workgroupBarrier();
   for (var s: u32 = ${WG / 2}u; s > 0u; s = s >> 1u) {
@@ -118,8 +113,7 @@ ${step.sums.map((s) => `      ${s.name}_part[lid] += ${s.name}_part[lid + s];`).
   }`);
     for (const s of step.sums) lines.push(`  let ${s.name}: f32 = ${s.name}_part[0];`);
   }
-  if ('elementwise' in p.output) lines.push(walkLoop(`    out[i] = ${p.output.elementwise};`));
-  else lines.push(`  if (lid == 0u) {\n${p.output.perChannel.map((e, k) => `    out[${k * C}u + c] = ${e};`).join('\n')}\n  }`);
+  lines.push(`  if (lid == 0u) {\n${p.perChannel.map((e, k) => `    out[${k * C}u + c] = ${e};`).join('\n')}\n  }`);
   const code = `${header(p)}
 
 ${shared.join('\n')}
@@ -161,7 +155,7 @@ function f32Literal(v: number): string {
 
 /** batch_norm_stats: out [2, C] = (mean; biased variance). */
 export function batchNormStatsKernel(shape: Shape): Kernel {
-  return channelKernel({ shape, inputs: 1, steps: statsSteps(countOf(shape)), output: { perChannel: ['mean', 'variance'] } });
+  return channelKernel({ shape, inputs: 1, steps: statsSteps(countOf(shape)), perChannel: ['mean', 'variance'] });
 }
 
 /** WGSL reading channel c's statistics from the [2, C] stats binding `stats`. */
@@ -182,7 +176,7 @@ export function batchNormParamGradKernel(shape: Shape, eps: number): Kernel {
       { lets: readStats('in2', shape[1]!, eps) },
       { sums: [{ name: 'sg', expr: 'in1[i]' }, { name: 'sgc', expr: 'in1[i] * (in0[i] - mean)' }] },
     ],
-    output: { perChannel: ['sgc * istd', 'sg'] },
+    perChannel: ['sgc * istd', 'sg'],
   });
 }
 

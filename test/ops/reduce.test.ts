@@ -80,6 +80,20 @@ describe('sum and max: GPU forward vs CPU reference', () => {
     }
   });
 
+  it('sums long f32 reductions accurately (two-level summation), both strategies', async () => {
+    // 0.1-ish values: a serial f32 sum of 1M of them is off by ~2e-3 relative.
+    const cases: [number[], number[]][] = [
+      [[1 << 20], [0]],
+      [[128, 4, 32, 32], [0, 2, 3]],
+    ];
+    for (const [shape, axes] of cases) {
+      const data = new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, i) => 0.1 + 0.01 * Math.sin(i));
+      for (const strategy of ['thread', 'workgroup'] as const) {
+        await checkForward((_g, [x]) => pinned('sum', x!, axes, false, strategy), input(data, shape), { rtol: 2e-5, atol: 0 });
+      }
+    }
+  });
+
   it('long rows with few outputs [2, 3001] over the last axis', async () => {
     const data = randn([2, 3001], 3);
     await checkForward((_g, [x]) => x!.sum(1), input(data, [2, 3001]), { atol: 1e-4 });
