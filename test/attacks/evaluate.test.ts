@@ -9,6 +9,7 @@ import { evaluateRobustness, type EvalData, type EvaluateOptions } from '../../s
 import { parseAttack, type AttackPlan } from '../../src/eval/attack-plan.js';
 import type { EvalRecord } from '../../src/eval/record.js';
 import { twoLayerClassifier } from './models.js';
+import { RobustEvaluator } from '../../src/attacks/robust-eval.js';
 
 const SHAPE = [1, 6, 6];
 const D = 36;
@@ -18,8 +19,7 @@ const classify = twoLayerClassifier(D, 24, CLASSES, 5);
 
 function data(): EvalData {
   const images = randu([N, D], 21, 0, 1);
-  // Labels: the network's own prediction for most examples, a wrong class for every fifth.
-  const labels = new Int32Array(N);
+  const labels = new Int32Array(N); // filled by labelled()
   return { images, labels, indices: Int32Array.from({ length: N }, (_, i) => 1000 + i), n: N, inputShape: SHAPE, classes: CLASSES };
 }
 
@@ -38,11 +38,10 @@ function options(extra: Partial<EvaluateOptions> = {}): EvaluateOptions {
   return { threat: { norm: 'linf', eps: 0.06 }, seed: 3, batch: 16, plans: [parseAttack('natural'), parseAttack('pgd5'), parseAttack('cw5'), smallAutoAttack], weights: 'test', checkpoint: 'test', ...extra };
 }
 
+/** Labels: the network's own prediction for most examples, a wrong class for every fifth. */
 async function labelled(): Promise<EvalData> {
   const rt = await sharedTestRuntime();
   const d = data();
-  // Predictions of the network (natural stage with all labels 0 tells which rows predict 0; use logits instead).
-  const { RobustEvaluator } = await import('../../src/attacks/robust-eval.js');
   const ev = new RobustEvaluator(rt, classify, SHAPE, 0);
   const b = 8;
   for (let s = 0; s < N; s += b) {
@@ -77,6 +76,8 @@ describe('robustness evaluation', () => {
     }
     expect(pgd.accuracy!).toBeLessThan(nat.accuracy!);
     expect(aa.accuracy!).toBeLessThanOrEqual(pgd.accuracy!);
+    expect(aa.accuracy!).toBeLessThan(nat.accuracy!);
+    expect(aa.broken['apgd-ce']! + (aa.broken['apgd-t'] ?? 0) + (aa.broken['square'] ?? 0)).toBe(Math.round((nat.accuracy! - aa.accuracy!) * N));
     expect(Object.values(reference.attacks).every((a) => a.complete)).toBe(true);
     expect(reference.sanity.randomized).toBe(false);
     expect(reference.sanity.zeroGradientPoints).toBe(0);

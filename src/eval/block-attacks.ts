@@ -1,0 +1,58 @@
+/**
+ * The AutoAttack family in pipelines' `evaluate` blocks (`autoattack`, `apgd_ce`, `apgd_t`,
+ * `square`): their stages, run on the batch the trainer has uploaded to the shared batch variables.
+ * PGD and C&W stay with RobustEvaluator.pgdRobust. `fab_t` is not implemented and gives null.
+ */
+import type { Runtime } from '../runtime/runtime.js';
+import type { ResolvedModel, PerturbationBall } from '../check/resolved.js';
+import type { EvaluationAttackSettings } from '../check/settings.js';
+import { evalClassifier } from '../attacks/classifier.js';
+import { APGD_T_TARGETS, type Stage } from './attack-plan.js';
+import { StageRunner } from './stages.js';
+
+/** The cascade an evaluation-block attack runs, or null if it is not of the AutoAttack family (or not implemented). */
+export function blockAttackStages(a: EvaluationAttackSettings, norm: 'linf' | 'l2'): Stage[] | null {
+  const s = a as { kind: string; steps?: number; targets?: number; queries?: number };
+  switch (s.kind) {
+    case 'apgd_ce':
+      return [{ kind: 'apgd-ce', iterations: s.steps ?? 100 }];
+    case 'apgd_t':
+      return [{ kind: 'apgd-t', iterations: s.steps ?? 100, targets: s.targets ?? APGD_T_TARGETS }];
+    case 'square':
+      return norm === 'linf' ? [{ kind: 'square', queries: s.queries ?? 5000 }] : null;
+    case 'autoattack': {
+      const stages: Stage[] = [{ kind: 'apgd-ce', iterations: 100 }, { kind: 'apgd-t', iterations: 100, targets: APGD_T_TARGETS }];
+      if (norm === 'linf') stages.push({ kind: 'square', queries: 5000 });
+      return stages;
+    }
+    default:
+      return null;
+  }
+}
+
+export class BlockAttacks {
+  private readonly runners = new Map<string, StageRunner>();
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly model: ResolvedModel,
+    private readonly inputShape: readonly number[],
+    private readonly classes: number,
+    private readonly seed: number,
+  ) {}
+
+  /** Robust flags of the uploaded batch under the attack, from `initial`; null if the attack is not supported. */
+  async robust(b: number, a: EvaluationAttackSettings, ball: PerturbationBall, initial: Uint8Array): Promise<Uint8Array | null> {
+    const stages = blockAttackStages(a, ball.norm);
+    if (!stages) return null;
+    const key = `${ball.norm}|${ball.eps}`;
+    let runner = this.runners.get(key);
+    if (!runner) {
+      runner = new StageRunner(this.rt, evalClassifier(this.model), this.inputShape, this.classes, ball, this.seed);
+      this.runners.set(key, runner);
+    }
+    let flags = initial;
+    for (const stage of stages) flags = (await runner.run(stage, b, flags)).robust;
+    return flags;
+  }
+}
