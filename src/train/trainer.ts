@@ -15,6 +15,7 @@ import { initialValues } from './init.js';
 import { modelVariableName } from '../compile/model.js';
 import { batchAt, augmentBatch, epochOrder, type Dataset } from '../data/index.js';
 import { RobustEvaluator, type PgdSettings } from '../attacks/robust-eval.js';
+import { BlockAttacks } from '../eval/block-attacks.js';
 import type { EvaluationAttackSettings } from '../check/settings.js';
 import type { ResolvedEvaluation, PerturbationBall } from '../check/resolved.js';
 
@@ -63,6 +64,8 @@ export interface TrainerOptions {
 export class Trainer {
   readonly compiler: StepCompiler;
   readonly evaluator: RobustEvaluator;
+  /** APGD-CE, APGD-T, Square and their cascade (`autoattack`) in evaluate blocks. */
+  readonly blockAttacks: BlockAttacks;
   /** Global optimizer step (0-based count of steps done). */
   step = 0;
 
@@ -75,6 +78,7 @@ export class Trainer {
   ) {
     this.compiler = new StepCompiler(rt, pipeline, train.n, pipeline.settings.train.seed);
     this.evaluator = new RobustEvaluator(rt, pipeline.model, pipeline.data.inputShape, pipeline.settings.train.seed);
+    this.blockAttacks = new BlockAttacks(rt, pipeline.model, pipeline.data.inputShape, pipeline.data.classes, pipeline.settings.train.seed);
   }
 
   get seed(): number {
@@ -215,8 +219,10 @@ export class Trainer {
         if (a.kind === 'natural') flags = nat;
         else {
           const pgd = this.pgdSettings(a, attacks[i]!.ball);
-          if (!pgd) continue;
-          flags = await this.evaluator.pgdRobust(b, pgd, nat, this.seed + 7919 * i);
+          const ball = attacks[i]!.ball ?? this.pipeline.attacks[0]?.ball;
+          const robust = pgd ? await this.evaluator.pgdRobust(b, pgd, nat, this.seed + 7919 * i) : ball ? await this.blockAttacks.robust(b, a, ball, nat) : null;
+          if (!robust) continue; // fab_t: not implemented
+          flags = robust;
         }
         correct.set(label, correct.get(label)! + flags.reduce((x, y) => x + y, 0));
       }
