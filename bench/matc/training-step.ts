@@ -58,7 +58,7 @@ export class MatcTrainingStep {
   }
 
   /** Upload the batch (as the trainer does every step) and submit the whole step. */
-  run(): void {
+  run(sequence: readonly Program[] = this.sequence): void {
     const b = this.data.n;
     const [c, h, w] = this.data.shape;
     const s = this.rt.variables;
@@ -66,8 +66,29 @@ export class MatcTrainingStep {
     s.write(batchVar.y(b), this.data.labels, [b], 'i32');
     s.write(batchVar.index(b), this.data.positions, [b], 'i32');
     s.write(batchVar.step(b), Uint32Array.of(this.stepCount), [1], 'u32');
-    this.rt.submit(this.sequence);
+    this.rt.submit(sequence);
     this.stepCount++;
+  }
+
+  /**
+   * Warm up by running every distinct program once, each in its own submission, and return each
+   * one's wall time in ms: pipelines and driver state are warm afterwards at a fraction of a full
+   * step's cost (the attack runs once, not K times), and the times predict a full step's cost.
+   */
+  async warmUp(): Promise<Map<Program, number>> {
+    const times = new Map<Program, number>();
+    for (const p of this.programs()) {
+      const t0 = performance.now();
+      this.run([p]);
+      await this.rt.sync();
+      times.set(p, performance.now() - t0);
+    }
+    return times;
+  }
+
+  /** A full step's expected wall time from per-program times (`warmUp`'s result). */
+  predictStepMs(times: ReadonlyMap<Program, number>): number {
+    return this.sequence.reduce((sum, p) => sum + (times.get(p) ?? 0), 0);
   }
 
   /** Distinct programs of the step (the attack program appears K times in the sequence). */

@@ -41,6 +41,7 @@ async function matcThroughput(steps: number, warmup: number): Promise<{ result: 
   try {
     const pipeline = loadPipeline('pipelines/fmnist/pgd_at.mat');
     const step = await MatcTrainingStep.create(rt, pipeline, syntheticBatch(BATCH, [1, 28, 28], 10));
+    await step.warmUp(); // every program once, then `warmup` full steps like TF.js
     const result = await measureThroughput(() => step.run(), () => rt.sync(), { warmup, iterations: steps, examplesPerIteration: BATCH });
     return { result, adapter: describeAdapter(rt.ctx.adapter) };
   } finally {

@@ -1,0 +1,42 @@
+/**
+ * Groups a program's kernels into families for the time breakdown: what the next optimisation
+ * round needs to know is "how much goes to convolution backward" rather than per-node names.
+ */
+import type { Program, CompiledStep } from '../../src/runtime/program.js';
+import { isElementwiseNode } from '../../codegen/wgsl/elementwise.js';
+
+const FAMILY_OF_OP: Record<string, string> = {
+  conv2d: 'conv forward',
+  conv2d_grad_input: 'conv input-gradient',
+  conv2d_grad_weight: 'conv weight-gradient',
+  matmul: 'matmul (linear fwd+bwd)',
+  maxpool2d: 'pooling',
+  maxpool2d_grad: 'pooling',
+  avgpool2d: 'pooling',
+  avgpool2d_grad: 'pooling',
+  batch_norm_train: 'batch norm',
+  batch_norm_stats: 'batch norm',
+  batch_norm_input_grad: 'batch norm',
+  batch_norm_param_grad: 'batch norm',
+  softmax: 'softmax / cross-entropy',
+  softmax_cross_entropy: 'softmax / cross-entropy',
+  random_uniform: 'random',
+  random_normal: 'random',
+  random_bits: 'random',
+  random_bernoulli: 'random',
+  transpose: 'data movement',
+  copy: 'data movement',
+  pad: 'data movement',
+  slice: 'data movement',
+  concat: 'data movement',
+  broadcast_to: 'data movement',
+};
+
+export function kernelFamily(program: Program, step: CompiledStep): string {
+  const known = FAMILY_OF_OP[step.op];
+  if (known) return known;
+  const node = program.graph.node(step.node);
+  if (isElementwiseNode(node)) return step.fusedOps.length > 1 ? 'elementwise (fused chains)' : 'elementwise (single op)';
+  if (/^(sum|mean|max|min|prod|reduce|argmax|argmin|norm)/.test(step.op)) return 'reductions';
+  return `other: ${step.op}`;
+}

@@ -1,0 +1,57 @@
+/**
+ * Measure one training-step workload on a fresh runtime: compile time, throughput, static step
+ * costs and (optionally) GPU time per kernel family. A fresh runtime per workload keeps pipeline
+ * caches and variables from one workload out of the next one's numbers and frees its memory.
+ */
+import { Runtime } from '../../src/runtime/runtime.js';
+import type { CompileOptions } from '../../src/runtime/program.js';
+import { loadPipeline } from './load-pipeline.js';
+import { MatcTrainingStep } from './training-step.js';
+import { stepStats, type StepStats } from './step-stats.js';
+import { profileStep, type StepProfile } from './kernel-profile.js';
+import type { StepWorkload } from './workloads.js';
+import { syntheticBatch } from '../random-batch.js';
+import { measureThroughput, type Throughput } from '../timing.js';
+import { describeAdapter } from '../adapter.js';
+
+export interface StepMeasurement {
+  workload: StepWorkload;
+  adapter: string;
+  compileSeconds: number;
+  /** Measured over whole steps, or null when a single step would exceed the budget. */
+  throughput: Throughput | null;
+  /** Step time predicted from one run of each distinct program (always available). */
+  predictedMsPerStep: number;
+  stats: StepStats;
+  profile?: StepProfile;
+}
+
+export interface MeasureOptions {
+  iterations: number;
+  budgetSeconds: number;
+  profile: boolean;
+  compile?: CompileOptions;
+}
+
+/** Dawn quantizes timestamps (to 2^16 ns here) unless told not to; kernels shorter than that would read as 0. */
+export const PROFILING_DAWN_OPTIONS = ['disable-dawn-features=timestamp_quantization'];
+
+export async function measureStep(workload: StepWorkload, opts: MeasureOptions): Promise<StepMeasurement> {
+  const rt = await Runtime.create({ dawnOptions: PROFILING_DAWN_OPTIONS });
+  try {
+    const pipeline = loadPipeline(workload.file, workload.overrides);
+    const data = syntheticBatch(workload.batch, workload.shape, workload.classes);
+    const t0 = performance.now();
+    const step = await MatcTrainingStep.create(rt, pipeline, data, opts.compile);
+    const compileSeconds = (performance.now() - t0) / 1000;
+    const predictedMsPerStep = step.predictStepMs(await step.warmUp());
+    const throughput = predictedMsPerStep / 1000 <= opts.budgetSeconds
+      ? await measureThroughput(() => step.run(), () => rt.sync(), { warmup: 0, iterations: opts.iterations, examplesPerIteration: workload.batch, budgetSeconds: opts.budgetSeconds })
+      : null;
+    const stats = stepStats(rt, step.sequence);
+    const profile = opts.profile ? await profileStep(rt, step.sequence) : undefined;
+    return { workload, adapter: describeAdapter(rt.ctx.adapter), compileSeconds, throughput, predictedMsPerStep, stats, ...(profile ? { profile } : {}) };
+  } finally {
+    rt.destroy();
+  }
+}
