@@ -133,6 +133,7 @@ async function runStage(ctx: Ctx, a: AttackRecord, stage: Stage, pending: number
   let finished = 0;
   for (let start = 0; start < todo.length; start += b) {
     const began = performance.now();
+    const before = a.seconds;
     const chunk = todo.slice(start, start + b);
     const x = new Float32Array(b * size);
     const y = new Int32Array(b);
@@ -146,7 +147,7 @@ async function runStage(ctx: Ctx, a: AttackRecord, stage: Stage, pending: number
       live[k] = k < chunk.length ? 1 : 0;
     }
     writeBatch(ctx.rt, data.inputShape, b, x, y, index);
-    const report = (queries?: number) => o.onProgress?.({ attack: a.label, stage: name, done: finished, total: todo.length, seconds: a.seconds + (performance.now() - began) / 1000, ...(queries !== undefined ? { queries } : {}) });
+    const report = (queries?: number) => o.onProgress?.({ attack: a.label, stage: name, done: finished, total: todo.length, seconds: before + (performance.now() - began) / 1000, ...(queries !== undefined ? { queries } : {}) });
     const out = await runner.run(stage, b, live, (q) => report(q));
     chunk.forEach((i, k) => {
       if (out.robust[k] === 0 && a.robust[i] === 1) a.broken[name] = (a.broken[name] ?? 0) + 1;
@@ -158,7 +159,7 @@ async function runStage(ctx: Ctx, a: AttackRecord, stage: Stage, pending: number
       record.sanity.zeroGradientPoints += chunk.reduce((s, _i, k) => s + out.zeroGradient![k]!, 0);
     }
     finished += chunk.length;
-    a.seconds += (performance.now() - began) / 1000;
+    a.seconds = before + (performance.now() - began) / 1000;
     report();
     o.onSave?.(record);
   }
