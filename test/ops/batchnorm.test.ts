@@ -225,11 +225,16 @@ describe('fused batch-norm kernels', () => {
     f32('w', [shape[1]!], randu([shape[1]!], seed + 1, 0.5, 1.5)),
     f32('b', [shape[1]!], randn([shape[1]!], seed + 2)),
   ];
-  // [32,16,16,16]: few channels, long reductions (a workgroup per channel);
-  // [8,80,3,3]: many channels (a thread per channel).
+  // [32,16,16,16]: few channels, long reductions (a workgroup per channel), vec4 rows;
+  // [8,80,3,3]: many channels (a thread per channel), scalar rows;
+  // [16,64,4,4]: a thread per channel, short vec4 rows; [12,5,2,3]: per-element fallback;
+  // [20,3,5,5]: a workgroup per channel on scalars (25 is not a multiple of 4).
   const shapes = [
     [32, 16, 16, 16],
     [8, 80, 3, 3],
+    [16, 64, 4, 4],
+    [12, 5, 2, 3],
+    [20, 3, 5, 5],
   ];
 
   it('without weight and bias (affine = False), on the GPU', async () => {
