@@ -58,12 +58,19 @@ function lit(v: number, dtype: DType): string {
 }
 export { lit as wgslLiteral };
 
-function binary(name: string, f: (a: number, b: number) => number, expr: (a: string, b: string, dt: DType) => string, grad?: (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null]) {
+/** A literal of the op's value type: scalar, or splatted to vec4 in vector kernels. */
+function L(v: number, dtype: DType, ctx: KernelContext): string {
+  const l = lit(v, dtype);
+  return ctx.width === 4 ? `vec4<${dtype}>(${l})` : l;
+}
+
+function binary(name: string, f: (a: number, b: number) => number, expr: (a: string, b: string, dt: DType) => string, grad?: (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null], vectorizable = true) {
   registerOp({
     name,
     infer: (inputs) => ({ shape: broadcastShapes(inputs[0]!.shape, inputs[1]!.shape), dtype: sameDtype(name, inputs) }),
     cpu: cpuElementwise((a) => f(a[0]!, a[1]!)),
     elementwise: (args, ctx: KernelContext) => expr(args[0]!, args[1]!, ctx.node.dtype),
+    vectorizable,
     grad: grad
       ? (g: Tensor, ctx: GradContext) => {
           const [a, b] = ctx.inputs as [Tensor, Tensor];
@@ -74,12 +81,12 @@ function binary(name: string, f: (a: number, b: number) => number, expr: (a: str
   });
 }
 
-function unary(name: string, f: (a: number, attrs: Attrs) => number, expr: (a: string, dt: DType, attrs: Attrs) => string, grad?: (g: Tensor, x: Tensor, out: Tensor, attrs: Attrs) => Tensor | null, outDtype?: (inDtype: DType, attrs: Attrs) => DType) {
+function unary(name: string, f: (a: number, attrs: Attrs) => number, expr: (a: string, dt: DType, attrs: Attrs, ctx: KernelContext) => string, grad?: (g: Tensor, x: Tensor, out: Tensor, attrs: Attrs) => Tensor | null, outDtype?: (inDtype: DType, attrs: Attrs) => DType) {
   registerOp({
     name,
     infer: (inputs, attrs) => ({ shape: inputs[0]!.shape, dtype: outDtype ? outDtype(inputs[0]!.dtype, attrs) : inputs[0]!.dtype }),
     cpu: cpuElementwise((a, attrs) => f(a[0]!, attrs)),
-    elementwise: (args, ctx) => expr(args[0]!, ctx.inputs[0]!.dtype, ctx.node.attrs),
+    elementwise: (args, ctx) => expr(args[0]!, ctx.inputs[0]!.dtype, ctx.node.attrs, ctx),
     grad: grad ? (g, ctx) => [grad(g, ctx.inputs[0]!, ctx.output, ctx.attrs)] : undefined,
   });
 }
@@ -98,6 +105,7 @@ binary(
   // WGSL pow is undefined for negative bases; handle integer exponents on negative bases explicitly.
   (a, b) => `select(pow(abs(${a}), ${b}) * select(1.0, -1.0, (${a} < 0.0) && (abs(${b} - 2.0 * floor(${b} * 0.5)) == 1.0)), pow(${a}, ${b}), ${a} >= 0.0)`,
   (g, a, b) => [g.mul(b).mul(a.pow(b.sub(1))), null],
+  false,
 );
 binary('maximum', (a, b) => Math.max(a, b), (a, b) => `max(${a}, ${b})`, (g, a, b) => {
   const m = a.ge(b);
@@ -116,7 +124,7 @@ function comparison(name: string, f: (a: number, b: number) => boolean, opStr: s
       return { shape: broadcastShapes(inputs[0]!.shape, inputs[1]!.shape), dtype: 'f32' };
     },
     cpu: cpuElementwise((a) => (f(a[0]!, a[1]!) ? 1 : 0)),
-    elementwise: (args) => `select(0.0, 1.0, ${args[0]} ${opStr} ${args[1]})`,
+    elementwise: (args, ctx) => `select(${L(0, 'f32', ctx)}, ${L(1, 'f32', ctx)}, ${args[0]} ${opStr} ${args[1]})`,
     grad: () => [null, null],
   });
 }
@@ -130,7 +138,7 @@ comparison('not_equal', (a, b) => a !== b, '!=');
 unary('neg', (a) => -a, (a) => `(-${a})`, (g) => g.neg());
 unary('exp', (a) => Math.exp(a), (a) => `exp(${a})`, (g, _x, out) => g.mul(out));
 unary('log', (a) => Math.log(a), (a) => `log(${a})`, (g, x) => g.div(x));
-unary('relu', (a) => (a > 0 ? a : 0), (a, dt) => `max(${a}, ${lit(0, dt)})`, (g, x) => g.mul(x.gt(0)));
+unary('relu', (a) => (a > 0 ? a : 0), (a, dt, _at, ctx) => `max(${a}, ${L(0, dt, ctx)})`, (g, x) => g.mul(x.gt(0)));
 unary('sign', (a) => Math.sign(a), (a) => `sign(${a})`, () => null);
 unary('abs', (a) => Math.abs(a), (a) => `abs(${a})`, (g, x) => g.mul(x.sign()));
 unary('sqrt', (a) => Math.sqrt(a), (a) => `sqrt(${a})`, (g, _x, out) => g.div(out.mul(2)));
@@ -138,7 +146,7 @@ unary('square', (a) => a * a, (a) => `(${a} * ${a})`, (g, x) => g.mul(x).mul(2))
 unary(
   'clamp',
   (a, at) => Math.min(Math.max(a, at['min'] as number), at['max'] as number),
-  (a, dt, at) => `clamp(${a}, ${lit(at['min'] as number, dt)}, ${lit(at['max'] as number, dt)})`,
+  (a, dt, at, ctx) => `clamp(${a}, ${L(at['min'] as number, dt, ctx)}, ${L(at['max'] as number, dt, ctx)})`,
   // Gradient passes where the input lies inside [min, max] (PyTorch's convention: boundary included).
   (g, x, _o, at) => g.mul(x.ge(at['min'] as number).mul(x.le(at['max'] as number))),
 );
@@ -146,7 +154,7 @@ unary('stop_gradient', (a) => a, (a) => a, () => null);
 unary(
   'cast',
   (a, at) => (at['dtype'] === 'f32' ? fr(a) : at['dtype'] === 'i32' ? Math.trunc(a) | 0 : Math.trunc(a) >>> 0),
-  (a, _dt, at) => `${at['dtype'] as string}(${a})`,
+  (a, _dt, at, ctx) => (ctx.width === 4 ? `vec4<${at['dtype'] as string}>(${a})` : `${at['dtype'] as string}(${a})`),
   (g, x) => (x.dtype === 'f32' ? g.cast('f32') : null),
   (_in, at) => at['dtype'] as DType,
 );
@@ -160,7 +168,7 @@ registerOp({
     return { shape: broadcastShapes(c.shape, a.shape, b.shape), dtype: a.dtype };
   },
   cpu: cpuElementwise((a) => (a[0] !== 0 ? a[1]! : a[2]!)),
-  elementwise: (args) => `select(${args[2]}, ${args[1]}, ${args[0]} != 0.0)`,
+  elementwise: (args, ctx) => `select(${args[2]}, ${args[1]}, ${args[0]} != ${L(0, 'f32', ctx)})`,
   grad: (g, ctx) => {
     const [c, a, b] = ctx.inputs as [Tensor, Tensor, Tensor];
     const zero = g.mul(0);

@@ -40,6 +40,8 @@ export interface Kernel {
 export interface KernelContext {
   node: Node;
   inputs: Node[];
+  /** Elementwise expressions only: 1 for scalars, 4 when the arguments are vec4 values. */
+  width?: 1 | 4;
 }
 
 /** WGSL expression generator for elementwise ops: `args` are WGSL expressions of the input values. */
@@ -52,6 +54,8 @@ export interface OpDef {
   /** Gradients with respect to each input (null: not differentiable / no gradient). */
   grad?(g: Tensor, ctx: GradContext): (Tensor | null)[];
   elementwise?: ElementwiseExpr;
+  /** Elementwise ops whose expression cannot take vec4 arguments set this to false. */
+  vectorizable?: boolean;
   kernel?(ctx: KernelContext): Kernel;
 }
 
