@@ -11,7 +11,9 @@ import { check } from './commands/check.js';
 import { graph } from './commands/graph.js';
 import { run } from './commands/run.js';
 import { evalCommand, DEFAULT_ATTACKS } from './commands/eval.js';
-import { writeFileSync } from 'node:fs';
+import { writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatResultTable, runResultTable, writeReport } from '../report/index.js';
 import { emitPipelineModule } from '../../codegen/ts/emit-pipeline.js';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -115,6 +117,17 @@ const commands: Record<string, Command> = {
       if (norm !== undefined && norm !== 'linf' && norm !== 'l2') throw new UserError('eval: --norm must be linf or l2');
       const seed = flag(a, 'seed') === '0' ? 0 : num('seed', true) ?? 0;
       await evalCommand({ target, pipeline: flag(a, 'pipeline'), overrides: flagList(a, 'set'), dataDir: flag(a, 'data'), attacks: flag(a, 'attacks') ?? DEFAULT_ATTACKS, eps: num('eps', false), norm, n: num('n', true), seed, batch: num('batch', true) ?? 500, out: flag(a, 'out') }, out);
+    },
+  },
+  report: {
+    usage: 'matc report RUN_DIR',
+    description: "Write RUN_DIR/report.html (learning curves and the Best/Final/Diff table) and print the table.",
+    flags: { help },
+    async main(a) {
+      const dir = one(a.positional, 'report');
+      if (!existsSync(join(dir, 'metrics.jsonl'))) throw new UserError(`report: ${dir} has no metrics.jsonl (is it a run directory?)`);
+      out(formatResultTable(runResultTable(dir)));
+      out(`report: ${await writeReport(dir)}`);
     },
   },
   doctor: {

@@ -8,7 +8,7 @@ import { rmSync, existsSync } from 'node:fs';
 import type { ResolvedPipeline } from '../check/resolved.js';
 import type { Trainer, EpochMetrics } from './trainer.js';
 import { saveModel, saveTrainingState, loadTrainingState } from './checkpoint.js';
-import { appendRecord, type EpochRecord } from '../report/metrics.js';
+import { appendRecord, keepRecordsThrough, type EpochRecord } from '../report/metrics.js';
 import { optimizerSlots } from './optimizer.js';
 
 export interface ResumeState {
@@ -73,8 +73,11 @@ export class RunStore {
       optimizerParams: params,
       optimizerSlots: optimizerSlots(this.pipeline.settings.train.optimizer),
       stateNames: this.pipeline.states.map((s) => s.name),
+      pipeline: this.pipeline.name,
     })) as unknown as { epoch: number; step: number; best: EpochMetrics | null; last: EpochMetrics | null };
     this.trainer.step = meta.step;
+    // Epochs logged after the saved state (a kill between the log and the checkpoint) are redone.
+    await keepRecordsThrough(this.dir, meta.epoch);
     return { epoch: meta.epoch, best: meta.best, last: meta.last };
   }
 }

@@ -3,6 +3,7 @@ import type { ResolvedPipeline } from '../../check/index.js';
 import { runPipeline, defaultRunDir } from '../../train/run.js';
 import type { EpochMetrics } from '../../train/trainer.js';
 import { ProgressView } from '../progress.js';
+import { formatResultTable, runResultTable, writeReport, attackTitle } from '../../report/index.js';
 
 function pct(v: number | null): string {
   return v === null ? '   -  ' : `${(100 * v).toFixed(2).padStart(6)}`;
@@ -34,18 +35,24 @@ export async function run(p: ResolvedPipeline, opts: { outDir?: string; resume: 
         break;
     }
   });
-  out(resultTable(summary.best, summary.final));
+  const titles = evaluationTitles(p);
+  out(formatResultTable(runResultTable(summary.outDir, { titles })));
+  const report = await writeReport(summary.outDir, { titles, title: p.name });
+  out(`report: ${report}`);
   out(`run directory: ${summary.outDir} (${summary.seconds.toFixed(0)} s)`);
 }
 
-/** Best / Final / Diff of the test accuracies logged during training. */
-export function resultTable(best: EpochMetrics | null, final: EpochMetrics | null): string {
-  if (!best || !final) return '(no evaluation ran)';
-  const labels = Object.keys(final.eval);
-  const rows = labels.map((l) => {
-    const b = best.eval[l] ?? NaN;
-    const f = final.eval[l] ?? NaN;
-    return `${l.padEnd(12)} ${(100 * b).toFixed(2).padStart(7)} ${(100 * f).toFixed(2).padStart(7)} ${(100 * (b - f)).toFixed(2).padStart(7)}`;
-  });
-  return [`${'test acc (%)'.padEnd(12)} ${'Best'.padStart(7)} ${'Final'.padStart(7)} ${'Diff'.padStart(7)}   (best = epoch ${best.epoch}, final = epoch ${final.epoch})`, ...rows].join('\n');
+/** Paper-style row titles for the evaluation labels of a pipeline, e.g. pgd -> PGD-20. */
+export function evaluationTitles(p: ResolvedPipeline): Record<string, string> {
+  const titles: Record<string, string> = {};
+  for (const e of p.evaluations) for (const a of e.attacks) titles[a.label] ??= attackTitle(a.settings as { kind: string; steps?: number });
+  return titles;
+}
+
+
+/** Paper-style row titles for the evaluation labels of a pipeline, e.g. pgd -> PGD-20. */
+export function evaluationTitles(p: ResolvedPipeline): Record<string, string> {
+  const titles: Record<string, string> = {};
+  for (const e of p.evaluations) for (const a of e.attacks) titles[a.label] ??= attackTitle(a.settings as { kind: string; steps?: number });
+  return titles;
 }
