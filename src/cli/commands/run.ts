@@ -48,11 +48,3 @@ export function evaluationTitles(p: ResolvedPipeline): Record<string, string> {
   for (const e of p.evaluations) for (const a of e.attacks) titles[a.label] ??= attackTitle(a.settings as { kind: string; steps?: number });
   return titles;
 }
-
-
-/** Paper-style row titles for the evaluation labels of a pipeline, e.g. pgd -> PGD-20. */
-export function evaluationTitles(p: ResolvedPipeline): Record<string, string> {
-  const titles: Record<string, string> = {};
-  for (const e of p.evaluations) for (const a of e.attacks) titles[a.label] ??= attackTitle(a.settings as { kind: string; steps?: number });
-  return titles;
-}
