@@ -199,8 +199,9 @@ const ROW_WORKGROUP = 8;
  * When the spatial size (product of dims after the channel) is at least the workgroup size, it
  * walks (n, c) rows: the channel and its statistics are read once per row, and lanes take
  * interleaved elements of the row, as vec4 when the row length allows (measured on lavapipe for
- * [128,64,32,32]: per-element channel division ~125 ms, rows of vec4 far less). Otherwise
- * (BatchNorm1d, tiny maps) it is a blocked per-element kernel that divides for the channel.
+ * batch_norm_train on [128,64,32,32]: a division per element for the channel ~125 ms, vec4 rows
+ * ~10-25 ms). Otherwise (BatchNorm1d, tiny maps) it is a blocked per-element kernel that divides
+ * for the channel.
  */
 function perElementKernel(shape: Shape, inputs: number, perElement: number[], eps: number, value: string): Kernel {
   const total = shape.reduce((p, d) => p * d, 1);
