@@ -1,7 +1,7 @@
 /**
  * Robustness evaluation of one set of weights: natural accuracy first, then each attack plan as a
- * cascade of stages over the examples still robust, in chunks of a fixed batch size (short chunks
- * are padded, so every program is compiled once). The record is updated after every chunk, so an
+ * cascade of stages over the examples still robust, in chunks of the batch size (the last, short
+ * chunk of a stage is padded to a power of two, so programs are compiled for a few sizes only). The record is updated after every chunk, so an
  * interrupted evaluation resumes where it stopped and, because every random draw is keyed by
  * example, ends with exactly the flags an uninterrupted one would have.
  */
@@ -103,6 +103,18 @@ interface Ctx {
   record: EvalRecord;
 }
 
+/**
+ * Rows of the next chunk: the full batch while enough examples remain, else the next power of two
+ * (at least 16) above what remains. Late cascade stages attack few survivors; padding them to a full
+ * batch would multiply their cost, while a few power-of-two sizes keep the compiled programs few.
+ */
+export function chunkSize(remaining: number, batch: number): number {
+  if (remaining >= batch) return batch;
+  let b = 16;
+  while (b < remaining) b *= 2;
+  return Math.min(b, batch);
+}
+
 function allIndices(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
@@ -125,16 +137,18 @@ function finish(a: AttackRecord): void {
 
 /** Attack `pending` examples with one stage, chunk by chunk, updating and saving the record. */
 async function runStage(ctx: Ctx, a: AttackRecord, stage: Stage, pending: number[]): Promise<void> {
-  const { data, o, b, runner, record } = ctx;
+  const { data, o, runner, record } = ctx;
   const name = stageName(stage);
   const done = a.done[name]!;
   const todo = pending.filter((i) => done[i] === 0);
   const size = data.inputShape.reduce((p, d) => p * d, 1);
   let finished = 0;
-  for (let start = 0; start < todo.length; start += b) {
+  for (let start = 0; start < todo.length; ) {
+    const b = chunkSize(todo.length - start, ctx.b);
     const began = performance.now();
     const before = a.seconds;
     const chunk = todo.slice(start, start + b);
+    start += b;
     const x = new Float32Array(b * size);
     const y = new Int32Array(b);
     const index = new Int32Array(b);

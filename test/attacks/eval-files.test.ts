@@ -82,3 +82,11 @@ describe('matc eval files', () => {
     expect(checkpointTable(record({ Natural: 0.5 }))).toContain('50.00');
   });
 });
+
+describe('chunk sizes', () => {
+  it('full batches, then the next power of two (at least 16) above what remains', async () => {
+    const { chunkSize } = await import('../../src/eval/evaluate.js');
+    expect([1000, 500, 300, 90, 17, 16, 3].map((r) => chunkSize(r, 500))).toEqual([500, 500, 500, 128, 32, 16, 16]);
+    expect(chunkSize(5, 8)).toBe(8);
+  });
+});
