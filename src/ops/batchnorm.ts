@@ -1,7 +1,7 @@
 /**
- * Batch normalisation (PyTorch `BatchNorm2d` / `BatchNorm1d` semantics) built from primitive
- * graph ops, so autodiff differentiates through the batch statistics in training mode and the
- * GPU runs it with the reduction and elementwise kernels.
+ * Batch normalisation with PyTorch `BatchNorm1d` / `BatchNorm2d` semantics, as graph-building
+ * functions (`batchNorm`, `batchNorm2d`) and the fused primitives they use in training mode.
+ * Sections: layer API; composite formulas (plain graph ops); fused primitives.
  *
  * Training: y = (x - mean) / sqrt(var + eps) * weight + bias with the batch mean and the
  * BIASED batch variance over every axis but the channel axis (1); the running statistics move
