@@ -1,77 +1,100 @@
 /**
  * `npm run bench:peers`: the reference PGD-AT step (pipelines/fmnist/pgd_at.mat: small CNN,
  * batch 128, K=10) in TF.js 4.22's webgpu backend and in matc, in one process on the same Dawn
- * adapter, and the ratio. TF.js runs first and its device is destroyed before matc starts, so
- * neither competes with the other for the (software) GPU's cores.
+ * adapter, and the ratio.
+ *
+ * The two systems alternate step by step (TF.js step, wait; matc step, wait; ...), so a change in
+ * the machine's load during the run hits both alike: on a software adapter the GPU is the CPU,
+ * and a shared machine's load moves by 2x within minutes. Each round's ratio is printed too.
  *
  *   node dist/bench/peers/run.js [--steps N] [--warmup N] [--quick]
  */
 import { loadTfjsWebgpu } from './tfjs-setup.js';
 import { TfjsPgdAtStep } from './tfjs-pgd-at.js';
 import { syntheticBatch } from '../random-batch.js';
-import { measureThroughput, type Throughput } from '../timing.js';
 import { formatTable, formatNumber } from '../table.js';
 import { parseFlags } from '../flags.js';
+import { loadLine } from '../machine-load.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import { loadPipeline } from '../matc/load-pipeline.js';
 import { MatcTrainingStep } from '../matc/training-step.js';
+import { REFERENCE_CNN_PGD_AT } from '../matc/workloads.js';
 import { describeAdapter } from '../adapter.js';
 
-const BATCH = 128;
-
-async function tfjsThroughput(steps: number, warmup: number): Promise<{ result: Throughput; adapter: string; leaked: number }> {
-  const session = await loadTfjsWebgpu();
-  try {
-    const step = new TfjsPgdAtStep(session.tf, syntheticBatch(BATCH, [1, 28, 28], 10));
-    const result = await measureThroughput(() => step.run(), () => step.sync(), { warmup, iterations: steps, examplesPerIteration: BATCH });
-    // One more step after the optimizer has created its momentum slots: the count must not grow.
-    const before = step.liveTensors();
-    step.run();
-    await step.sync();
-    const leaked = step.liveTensors() - before;
-    step.dispose();
-    return { result, adapter: session.adapter, leaked };
-  } finally {
-    session.destroy();
-  }
+interface Contender {
+  name: string;
+  step(): Promise<void>;
+  seconds: number;
 }
 
-async function matcThroughput(steps: number, warmup: number): Promise<{ result: Throughput; adapter: string }> {
-  const rt = await Runtime.create();
-  try {
-    const pipeline = loadPipeline('pipelines/fmnist/pgd_at.mat');
-    const step = await MatcTrainingStep.create(rt, pipeline, syntheticBatch(BATCH, [1, 28, 28], 10));
-    await step.warmUp(); // every program once, then `warmup` full steps like TF.js
-    const result = await measureThroughput(() => step.run(), () => rt.sync(), { warmup, iterations: steps, examplesPerIteration: BATCH });
-    return { result, adapter: describeAdapter(rt.ctx.adapter) };
-  } finally {
-    rt.destroy();
-  }
+async function timed(c: Contender): Promise<number> {
+  const t0 = performance.now();
+  await c.step();
+  const s = (performance.now() - t0) / 1000;
+  c.seconds += s;
+  return s;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   const warmup = flags.warmup ?? 1;
-  const tfSteps = flags.steps ?? (flags.quick ? 1 : 3);
-  const matcSteps = flags.steps ?? (flags.quick ? 2 : 5);
+  const rounds = flags.steps ?? (flags.quick ? 1 : 3);
+  const w = REFERENCE_CNN_PGD_AT;
+  const data = syntheticBatch(w.batch, w.shape, w.classes);
 
-  console.log('PGD-AT training step, reference CNN (conv16-conv32-fc100-fc10), batch 128, K=10, eps 0.1, step 0.025\n');
-  const tf = await tfjsThroughput(tfSteps, warmup);
-  console.log(`TF.js 4.22 webgpu on: ${tf.adapter}${tf.leaked ? `  (warning: ${tf.leaked} tensors leaked per step)` : ''}`);
-  console.log(`  ${formatNumber(tf.result.perSecond)} images/s (${formatNumber(tf.result.msPerIteration)} ms/step)`);
-  const matc = await matcThroughput(matcSteps, warmup);
-  console.log(`matc on:              ${matc.adapter}`);
-  console.log(`  ${formatNumber(matc.result.perSecond)} images/s (${formatNumber(matc.result.msPerIteration)} ms/step)\n`);
+  console.log(`PGD-AT training step, reference CNN (conv16-conv32-fc100-fc10), batch ${w.batch}, K=10, eps 0.1, step 0.025`);
+  console.log(`start: ${loadLine()}`);
+  const tfjs = await loadTfjsWebgpu();
+  const rt = await Runtime.create();
+  try {
+    console.log(`TF.js 4.22 webgpu on: ${tfjs.adapter}`);
+    console.log(`matc on:              ${describeAdapter(rt.ctx.adapter)}`);
 
-  const ratio = matc.result.perSecond / tf.result.perSecond;
-  console.log(formatTable(
-    ['system', 'images/s', 'ms/step', 'timed steps', 'ratio vs TF.js'],
-    [
-      ['TF.js 4.22 webgpu (eager, tf.grad, momentum)', tf.result.perSecond, tf.result.msPerIteration, tf.result.iterations, '1.00'],
-      ['matc (compiled step, one submission)', matc.result.perSecond, matc.result.msPerIteration, matc.result.iterations, formatNumber(ratio)],
-    ],
-  ));
-  console.log(`\nmatc / TF.js = ${ratio.toFixed(2)}x (goal: >= 2x)`);
+    const tfStep = new TfjsPgdAtStep(tfjs.tf, data);
+    const matcStep = await MatcTrainingStep.create(rt, loadPipeline(w.file, w.overrides), data);
+    const tf: Contender = { name: 'TF.js', seconds: 0, step: async () => { tfStep.run(); await tfStep.sync(); } };
+    const matc: Contender = { name: 'matc', seconds: 0, step: async () => { matcStep.run(); await rt.sync(); } };
+
+    process.stderr.write('[peers] warming up\n');
+    await matcStep.warmUp();
+    for (let i = 0; i < warmup; i++) {
+      await tf.step();
+      await matc.step();
+    }
+    const tensorsBefore = tfStep.liveTensors();
+
+    const ratios: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const t = await timed(tf);
+      const m = await timed(matc);
+      ratios.push(t / m);
+      process.stderr.write(`[peers] round ${r + 1}/${rounds}: TF.js ${(t * 1000).toFixed(0)} ms, matc ${(m * 1000).toFixed(0)} ms\n`);
+    }
+    const leaked = tfStep.liveTensors() - tensorsBefore;
+    tfStep.dispose();
+
+    const tfIps = (rounds * w.batch) / tf.seconds;
+    const matcIps = (rounds * w.batch) / matc.seconds;
+    console.log(`end:   ${loadLine()}\n`);
+    console.log(formatTable(
+      ['system', 'images/s', 'ms/step', 'timed steps', 'ratio vs TF.js'],
+      [
+        ['TF.js 4.22 webgpu (eager, tf.grad, momentum)', tfIps, (1000 * tf.seconds) / rounds, rounds, '1.00'],
+        ['matc (compiled step, one submission)', matcIps, (1000 * matc.seconds) / rounds, rounds, formatNumber(matcIps / tfIps)],
+      ],
+    ));
+    if (leaked) console.log(`warning: TF.js step leaked ${leaked} tensors over ${rounds} steps`);
+    console.log(`\nmatc / TF.js = ${(matcIps / tfIps).toFixed(2)}x over the run; per round ${ratios.map((x) => x.toFixed(2)).join(', ')} (median ${median(ratios).toFixed(2)}); goal >= 2x`);
+  } finally {
+    tfjs.destroy();
+    rt.destroy();
+  }
 }
 
 // No process.exit on success: both devices are destroyed, so Node exiting on its own shows it.

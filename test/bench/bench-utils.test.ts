@@ -1,0 +1,66 @@
+// The bench's own helpers: deterministic data, layout conversion, iteration budgets, tables.
+// No timing is asserted (speed goals live in the benchmarks, not in tests).
+import { describe, it, expect } from 'vitest';
+import { syntheticBatch, toNhwc } from '../../bench/random-batch.js';
+import { measureThroughput } from '../../bench/timing.js';
+import { formatTable } from '../../bench/table.js';
+import { parseFlags } from '../../bench/flags.js';
+
+describe('syntheticBatch', () => {
+  it('is deterministic, in [0, 1], with labels in range', () => {
+    const a = syntheticBatch(8, [3, 4, 5], 10, 3);
+    const b = syntheticBatch(8, [3, 4, 5], 10, 3);
+    expect(a.images).toEqual(b.images);
+    expect(a.labels).toEqual(b.labels);
+    expect(a.images.length).toBe(8 * 60);
+    expect(Math.min(...a.images)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...a.images)).toBeLessThan(1);
+    expect([...a.labels].every((l) => l >= 0 && l < 10)).toBe(true);
+    expect([...a.positions]).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('converts NCHW to NHWC', () => {
+    const b = syntheticBatch(2, [3, 2, 2], 10);
+    const nhwc = toNhwc(b);
+    for (let n = 0; n < 2; n++)
+      for (let c = 0; c < 3; c++)
+        for (let y = 0; y < 2; y++)
+          for (let x = 0; x < 2; x++) expect(nhwc[((n * 2 + y) * 2 + x) * 3 + c]).toBe(b.images[((n * 3 + c) * 2 + y) * 2 + x]);
+  });
+});
+
+describe('measureThroughput', () => {
+  it('runs warm-up plus the asked iterations without a budget', async () => {
+    let runs = 0;
+    let syncs = 0;
+    const t = await measureThroughput(() => { runs++; }, async () => { syncs++; }, { warmup: 2, iterations: 5, examplesPerIteration: 4 });
+    expect(runs).toBe(7);
+    expect(t.iterations).toBe(5);
+    expect(syncs).toBe(3);
+  });
+
+  it('always times at least one iteration, even with a zero budget', async () => {
+    let runs = 0;
+    const t = await measureThroughput(() => { runs++; }, async () => {}, { warmup: 0, iterations: 9, examplesPerIteration: 1, budgetSeconds: 0 });
+    expect(t.iterations).toBe(1);
+    expect(runs).toBe(1);
+  });
+});
+
+describe('formatTable', () => {
+  it('pads columns to a common width', () => {
+    const lines = formatTable(['a', 'number'], [['x', 1.234], ['longer', 100]]).split('\n');
+    expect(new Set(lines.map((l) => l.length)).size).toBe(1);
+    expect(lines[2]).toContain('1.23');
+  });
+});
+
+describe('parseFlags', () => {
+  it('reads the documented flags and rejects others', () => {
+    const f = parseFlags(['--quick', '--steps', '3', '--only', 'pgd_at,eval']);
+    expect(f.quick).toBe(true);
+    expect(f.steps).toBe(3);
+    expect([...f.only!]).toEqual(['pgd_at', 'eval']);
+    expect(() => parseFlags(['--fast'])).toThrow(/unknown flag/);
+  });
+});
