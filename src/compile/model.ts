@@ -9,6 +9,7 @@
  */
 import type { Graph } from '../graph/graph.js';
 import type { Tensor } from '../graph/tensor.js';
+import { batchNorm } from '../ops/batchnorm.js';
 import type { ResolvedLayer, ResolvedModel, ConvHyper, LinearHyper, BatchNormHyper, PoolHyper, ForwardStep, TensorSpec } from '../check/resolved.js';
 
 export type ModelMode = 'train' | 'eval';
@@ -150,39 +151,26 @@ export class ModelLowering {
   }
 
   /**
-   * PyTorch BatchNorm1d/2d. Train mode normalises with the batch mean and biased variance and
-   * moves the running statistics (running_var with the unbiased variance); eval mode uses them.
+   * PyTorch BatchNorm1d/2d through src/ops/batchnorm.ts (fused statistics, normalisation and
+   * gradient kernels). Train mode normalises with the batch statistics and moves the running
+   * statistics (running_var with the unbiased variance); eval mode uses them. The updated
+   * statistics are chained to the next train-mode application in this graph.
    */
   private batchNorm(layer: ResolvedLayer, x: Tensor, mode: ModelMode): Tensor {
     const h = layer.hyper as BatchNormHyper;
     const c = h.features;
-    const axes = x.rank === 4 ? [0, 2, 3] : [0];
-    const bshape = x.rank === 4 ? [1, c, 1, 1] : [1, c];
-    const weight = this.tensor(layer, 'weight').reshape(bshape);
-    const bias = this.tensor(layer, 'bias').reshape(bshape);
     const prefix = layer.path ? `${layer.path}.` : '';
     const prev: RunningStats = this.running.get(prefix) ?? {
       mean: this.graph.variable(modelVariableName(`${prefix}running_mean`), [c]),
       var: this.graph.variable(modelVariableName(`${prefix}running_var`), [c]),
       count: this.hasTensor(layer, 'num_batches_tracked') ? this.graph.variable(modelVariableName(`${prefix}num_batches_tracked`), []) : undefined,
     };
-    if (mode === 'eval') {
-      const inv = prev.var.add(h.eps).sqrt().reshape(bshape);
-      return x.sub(prev.mean.reshape(bshape)).div(inv).mul(weight).add(bias);
-    }
-    const n = axes.reduce((p, a) => p * x.shape[a]!, 1);
-    const mean = x.mean(axes, true);
-    const centered = x.sub(mean);
-    const variance = centered.square().mean(axes, true);
-    const y = centered.div(variance.add(h.eps).sqrt()).mul(weight).add(bias);
-    const m = h.momentum;
-    const batchMean = mean.reshape([c]).stopGradient();
-    const unbiased = variance.reshape([c]).mul(n / Math.max(1, n - 1)).stopGradient();
-    this.running.set(prefix, {
-      mean: prev.mean.mul(1 - m).add(batchMean.mul(m)),
-      var: prev.var.mul(1 - m).add(unbiased.mul(m)),
-      count: prev.count?.add(1),
-    });
-    return y;
+    const r = batchNorm(
+      x,
+      { weight: this.tensor(layer, 'weight'), bias: this.tensor(layer, 'bias'), runningMean: prev.mean, runningVar: prev.var, ...(prev.count ? { numBatchesTracked: prev.count } : {}) },
+      { training: mode === 'train', momentum: h.momentum, eps: h.eps },
+    );
+    if (mode === 'train') this.running.set(prefix, { mean: r.runningMean!, var: r.runningVar!, count: r.numBatchesTracked ?? prev.count });
+    return r.y;
   }
 }

@@ -50,7 +50,10 @@ function sameDtype(op: string, inputs: Node[]): DType {
 /** f32 literal or an integer literal matching the dtype. */
 function lit(v: number, dtype: DType): string {
   if (dtype === 'f32') {
-    if (!Number.isFinite(v)) return v > 0 ? 'bitcast<f32>(0x7f800000u)' : 'bitcast<f32>(0xff800000u)';
+    // WGSL constant expressions may not evaluate to inf or NaN (Tint rejects them), so infinities
+    // become the largest finite f32, which orders the same against every finite value.
+    if (Number.isNaN(v)) throw new Error('NaN cannot be a WGSL literal');
+    if (!Number.isFinite(v)) return v > 0 ? '3.4028234663852886e38' : '-3.4028234663852886e38';
     const s = String(Math.fround(v));
     return /[.eE]/.test(s) ? s : `${s}.0`;
   }

@@ -9,7 +9,7 @@ import type { ResolvedPipeline } from '../check/resolved.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { StepCompiler } from './step-compiler.js';
 import { batchVar, scheduleVar, metricVar, stateVar } from './variables.js';
-import { LR_VARIABLE, ADAM_BIAS1_VARIABLE, ADAM_BIAS2_VARIABLE } from './optimizer.js';
+import { LR_VARIABLE, ADAM_BIAS1_VARIABLE, ADAM_BIAS2_VARIABLE, optimizerSlots, optimizerStateName } from './optimizer.js';
 import { evaluateSchedules, learningRate } from './schedule-eval.js';
 import { initialValues } from './init.js';
 import { modelVariableName } from '../compile/model.js';
@@ -94,6 +94,12 @@ export class Trainer {
     for (const st of this.pipeline.states) {
       const shape = [this.train.n, ...st.shape];
       s.write(stateVar(st.name), new Float32Array(shape.reduce((a, b) => a * b, 1)), shape, 'f32');
+    }
+    // Optimizer state starts at zero (explicitly: the runtime may be reused across runs).
+    for (const spec of this.pipeline.model.stateDict.filter((x) => x.trainable)) {
+      for (const slot of optimizerSlots(this.pipeline.settings.train.optimizer)) {
+        s.write(optimizerStateName(spec.name, slot), new Float32Array(spec.shape.reduce((a, b) => a * b, 1)), spec.shape, 'f32');
+      }
     }
     this.step = 0;
   }

@@ -58,6 +58,14 @@ describe('elementwise ops: GPU forward vs CPU reference', () => {
     expect(Array.from(out)).toEqual([-0.5, 0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5]);
   });
 
+  it('infinite constants compile (as the largest finite f32) and order correctly', async () => {
+    const g = new Graph();
+    const x = g.input('x', [4]);
+    const y = x.gt(0).select(x, -Infinity).maximum(x.mul(0).add(-Infinity));
+    const [out] = await gpuRun(g, { x: [1, -1, 2, -3] }, [y]);
+    expect(Array.from(out!)).toEqual([1, -3.4028234663852886e38, 2, -3.4028234663852886e38]);
+  });
+
   it('reference values are the math, not just self-consistent', () => {
     const y = cpuEval((_g, [x]) => x!.mul(2).add(1).relu(), [{ name: 'x', shape: [4], data: [-2, -0.25, 0.5, 3] }]);
     expect(Array.from(y)).toEqual([0, 0.5, 2, 7]);
