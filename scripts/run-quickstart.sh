@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/matc-xdg}"
-node dist/src/cli/main.js doctor
-exec node dist/src/cli/main.js run pipelines/quickstart/pgd_at_te.mat --out runs/quickstart_pgd_at_te "$@"
+node dist/src/cli/bin.js doctor
+exec node dist/src/cli/bin.js run pipelines/quickstart/pgd_at_te.mat --out runs/quickstart_pgd_at_te "$@"

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The `matc` command line. Every command validates its arguments, reports user errors without a
  * stack trace (exit 1), and disposes of the GPU device so the process exits promptly.
@@ -172,7 +171,3 @@ export async function main(argv: readonly string[]): Promise<number> {
     return reportError(e);
   }
 }
-
-process.env['XDG_RUNTIME_DIR'] ??= '/tmp';
-const code = await main(process.argv.slice(2));
-process.exitCode = code;
