@@ -111,4 +111,13 @@ describe('robustness evaluation', () => {
       expect(resumed.attacks[label]!.broken, label).toEqual(a.broken);
     }
   });
+
+  it('restarts only add broken examples (the first restart is the single run)', async () => {
+    const rt = await sharedTestRuntime();
+    const r = await evaluateRobustness(rt, classify, dataset, options({ plans: [parseAttack('pgd2'), parseAttack('pgd2x4')], threat: { norm: 'l2', eps: 0.5 } }));
+    const one = r.attacks['PGD-2']!;
+    const four = r.attacks['PGD-2x4']!;
+    for (let i = 0; i < N; i++) expect(four.robust[i]!).toBeLessThanOrEqual(one.robust[i]!);
+    expect(four.accuracy!).toBeLessThan(r.attacks['Natural']!.accuracy!);
+  });
 });
