@@ -1,4 +1,4 @@
-/** Command-line flags shared by the bench entry points: `--quick`, `--steps N`, `--warmup N`, `--only a,b`. */
+/** Command-line flags of the bench entry points (see bench/run.ts and bench/peers/run.ts). */
 export interface BenchFlags {
   quick: boolean;
   /** Timed iterations per measurement (default depends on the bench). */
@@ -10,10 +10,12 @@ export interface BenchFlags {
   noProfile: boolean;
   /** Also measure compile options off (fusion, buffer reuse). */
   ablations: boolean;
+  /** Include the ResNet-18 step on a software adapter too (minutes per step there). */
+  resnet: boolean;
 }
 
 export function parseFlags(argv: readonly string[]): BenchFlags {
-  const flags: BenchFlags = { quick: false, noProfile: false, ablations: false };
+  const flags: BenchFlags = { quick: false, noProfile: false, ablations: false, resnet: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -24,10 +26,11 @@ export function parseFlags(argv: readonly string[]): BenchFlags {
     if (a === '--quick') flags.quick = true;
     else if (a === '--no-profile') flags.noProfile = true;
     else if (a === '--ablations') flags.ablations = true;
+    else if (a === '--resnet') flags.resnet = true;
     else if (a === '--steps') flags.steps = positiveInt(a, value());
     else if (a === '--warmup') flags.warmup = Number.parseInt(value(), 10);
     else if (a === '--only') flags.only = new Set(value().split(','));
-    else throw new Error(`unknown flag ${a} (known: --quick --steps N --warmup N --only a,b --no-profile --ablations)`);
+    else throw new Error(`unknown flag ${a} (known: --quick --steps N --warmup N --only a,b --no-profile --ablations --resnet)`);
   }
   return flags;
 }

@@ -44,14 +44,21 @@ export async function measureStep(workload: StepWorkload, opts: MeasureOptions):
     const t0 = performance.now();
     const step = await MatcTrainingStep.create(rt, pipeline, data, opts.compile);
     const compileSeconds = (performance.now() - t0) / 1000;
+    progress(`compiled in ${compileSeconds.toFixed(1)} s; warming up (each program once)`);
     const predictedMsPerStep = step.predictStepMs(await step.warmUp());
+    progress(`one step should take about ${(predictedMsPerStep / 1000).toFixed(1)} s`);
     const throughput = predictedMsPerStep / 1000 <= opts.budgetSeconds
       ? await measureThroughput(() => step.run(), () => rt.sync(), { warmup: 0, iterations: opts.iterations, examplesPerIteration: workload.batch, budgetSeconds: opts.budgetSeconds })
       : null;
     const stats = stepStats(rt, step.sequence);
+    if (opts.profile) progress('profiling kernels');
     const profile = opts.profile ? await profileStep(rt, step.sequence) : undefined;
     return { workload, adapter: describeAdapter(rt.ctx.adapter), compileSeconds, throughput, predictedMsPerStep, stats, ...(profile ? { profile } : {}) };
   } finally {
     rt.destroy();
   }
+}
+
+function progress(message: string): void {
+  process.stderr.write(`[bench]   ${message}\n`);
 }
