@@ -4,14 +4,15 @@
  *   (b) whole training steps: PGD-AT and TRADES on the reference CNN (batch 128, K=10), natural
  *       and PGD-20 evaluation, a ResNet-18 PGD-AT step (batch 32, 32x32x3 random data);
  *   (c) per step: dispatches, submissions, bytes moved, planned transient memory, and GPU time per
- *       kernel family (timestamp queries, or per-dispatch submit timing without them).
+ *       kernel family (timestamp queries, or per-dispatch submit timing without them);
+ *   memory: the planned GPU memory of a ResNet-18 step at batch 128 (compiled, not run).
  * Every measurement has a time budget so the whole run stays within a few minutes on a software
  * adapter (lavapipe). A step that cannot fit its budget is predicted from one run of each of its
  * programs (prologue + K x attack + outer) and marked "(predicted)". On a software adapter one
  * ResNet-18 step takes many minutes, so it runs there only when asked (`--resnet` or
  * `--only resnet18`); on a hardware adapter it always runs.
  *
- *   node dist/bench/run.js [--quick] [--steps N] [--only kernels,pgd_at,trades,eval,resnet18]
+ *   node dist/bench/run.js [--quick] [--steps N] [--only kernels,pgd_at,trades,eval,resnet18,memory]
  *                          [--no-profile] [--ablations] [--resnet]
  */
 import { Runtime } from '../src/runtime/runtime.js';
@@ -26,6 +27,8 @@ import { syntheticBatch } from './random-batch.js';
 import { throughputTable, stepCostTable, familyTable, slowestKernelsTable, evaluationTable } from './matc/report.js';
 import { runAblations } from './matc/ablations.js';
 import { loadLine } from './machine-load.js';
+import { planMemory } from './matc/memory-plan.js';
+import { formatTable, mib } from './table.js';
 
 interface Budgets {
   /** Seconds of timed steps per workload. */
@@ -96,6 +99,17 @@ async function evaluationSection(flags: BenchFlags, b: Budgets): Promise<void> {
   console.log(evaluationTable(e, batch));
 }
 
+/** ResNet-18 at batch 128 must fit in 4 GiB (issue 7): planned, not run. */
+async function memorySection(): Promise<void> {
+  process.stderr.write('[bench] memory plan of the ResNet-18 step at batch 128 ...\n');
+  const plan = await planMemory(RESNET18_PGD_AT, 128);
+  console.log('\n## memory: ResNet-18 PGD-AT step at batch 128, 32x32x3 (compiled, not run)');
+  console.log(formatTable(
+    ['transient (planned peak)', 'variables', 'total', 'limit', 'fits'],
+    [[mib(plan.stats.transientBytes), mib(plan.stats.variableBytes), mib(plan.totalBytes), '4096 MiB', plan.totalBytes <= 4 * 2 ** 30 ? 'yes' : 'NO']],
+  ));
+}
+
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   const b = budgets(flags);
@@ -106,6 +120,7 @@ async function main(): Promise<void> {
   if (wants(flags, 'kernels')) await kernelSection(flags);
   await stepSection(flags, b, adapter.software);
   if (wants(flags, 'eval')) await evaluationSection(flags, b);
+  if (flags.only ? flags.only.has('memory') : !flags.quick) await memorySection();
   if (flags.ablations) console.log(await runAblations(REFERENCE_CNN_PGD_AT, { iterations: flags.steps ?? 5, budgetSeconds: b.step }));
 }
 
