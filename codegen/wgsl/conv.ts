@@ -35,14 +35,19 @@ const KH = ${g.kh}u; const KW = ${g.kw}u; const SH = ${g.sh}i; const SW = ${g.sw
 const OH = ${g.OH}u; const OW = ${g.OW}u;`;
 }
 
-/** Body returning x[n, c, oy*s+ky-pad, ox*s+kx-pad] (0 in the padding); tap = (c*KH + ky)*KW + kx. */
-function inputGather(xVar: string, n: string, tap: string, p: string): string {
-  return `  let c = ${tap} / (KH * KW);
-  let r = ${tap} % (KH * KW);
-  let iy = i32(${p} / OW) * SH + i32(r / KW) - PH;
-  let ix = i32(${p} % OW) * SW + i32(r % KW) - PW;
+/**
+ * Tap k = (c, ky, kx) of input pixel r = (first address, top row, left column) of a window:
+ * x at (c, r.y + ky, r.z + kx), 0 in the padding. r is the hoisted per-row part of the gather.
+ */
+function windowTap(xVar: string): string {
+  return `  let c = i32(k / (KH * KW));
+  let t = k % (KH * KW);
+  let ky = i32(t / KW);
+  let kx = i32(t % KW);
+  let iy = r.y + ky;
+  let ix = r.z + kx;
   if (iy < 0 || iy >= H_ || ix < 0 || ix >= W_) { return 0.0; }
-  return ${xVar}[((${n} * C_ + c) * u32(H_) + u32(iy)) * u32(W_) + u32(ix)];`;
+  return ${xVar}[u32(r.x + (c * H_ + ky) * W_ + kx)];`;
 }
 
 /** Swap operand roles (and the store) so the GEMM's m axis is the larger output axis. */
@@ -79,7 +84,14 @@ export function conv2dForwardKernel(g: ConvGeometry, tiling?: GemmTiling): GemmK
   const Kc = g.C * g.kh * g.kw;
   // Filters are a plain [O, C*kh*kw] matrix; the im2col side is gathered (batch = image).
   const filters: Operand = { kind: 'matrix', binding: 1, contiguous: 'k', offset: '0u' };
-  const patches: Operand = { kind: 'gather', body: inputGather('in0', 'batch', 'k', 'mn') };
+  // Per output pixel: the window's top-left corner in image `batch` (address, row, column).
+  const patches: Operand = {
+    kind: 'gather',
+    row: `  let iy0 = i32(mn / OW) * SH - PH;
+  let ix0 = i32(mn % OW) * SW - PW;
+  return vec4<i32>((i32(batch * C_) * H_ + iy0) * W_ + ix0, iy0, ix0, 0);`,
+    body: windowTap('in0'),
+  };
   return oriented(
     { size: g.O, op: filters },
     { size: P, op: patches },
@@ -98,22 +110,23 @@ export function conv2dGradInputKernel(g: ConvGeometry, tiling?: GemmTiling): Gem
   // k = (o, ky, kx). Weight element w[o, c, ky, kx] for row c.
   const weights: Operand = {
     kind: 'gather',
-    body: `  let o = k / (KH * KW);
-  return in1[(o * C_ + mn) * KH * KW + k % (KH * KW)];`,
+    row: `  return vec4<i32>(i32(mn * KH * KW), 0, 0, 0);`,
+    body: `  return in1[(k / (KH * KW)) * C_ * KH * KW + u32(r.x) + k % (KH * KW)];`,
   };
   // gy at the output position whose window puts tap (ky, kx) on input pixel q; 0 when the
   // stride skips it or it falls outside the output.
   const grads: Operand = {
     kind: 'gather',
+    row: `  return vec4<i32>(i32(batch * O_ * OH * OW), i32(mn / u32(W_)) + PH, i32(mn % u32(W_)) + PW, 0);`,
     body: `  let o = k / (KH * KW);
-  let r = k % (KH * KW);
-  let ty = i32(mn / u32(W_)) + PH - i32(r / KW);
-  let tx = i32(mn % u32(W_)) + PW - i32(r % KW);
+  let t = k % (KH * KW);
+  let ty = r.y - i32(t / KW);
+  let tx = r.z - i32(t % KW);
   if (ty < 0 || tx < 0 || ty % SH != 0 || tx % SW != 0) { return 0.0; }
   let oy = u32(ty / SH);
   let ox = u32(tx / SW);
   if (oy >= OH || ox >= OW) { return 0.0; }
-  return in0[((batch * O_ + o) * OH + oy) * OW + ox];`,
+  return in0[u32(r.x) + (o * OH + oy) * OW + ox];`,
   };
   return oriented(
     { size: g.C, op: weights },
@@ -130,8 +143,28 @@ export function conv2dGradInputKernel(g: ConvGeometry, tiling?: GemmTiling): Gem
 export function conv2dGradWeightKernel(g: ConvGeometry, tiling?: GemmTiling): GemmKernel {
   const P = g.OH * g.OW;
   const Kc = g.C * g.kh * g.kw;
-  const grads: Operand = { kind: 'gather', body: `  return in1[((k / ${P}u) * O_ + mn) * ${P}u + k % ${P}u];` };
-  const patches: Operand = { kind: 'gather', body: `  let img = k / ${P}u;\n  let p = k % ${P}u;\n${inputGather('in0', 'img', 'mn', 'p')}` };
+  const grads: Operand = {
+    kind: 'gather',
+    row: `  return vec4<i32>(i32(mn * ${P}u), 0, 0, 0);`,
+    body: `  return in1[(k / ${P}u) * O_ * ${P}u + u32(r.x) + k % ${P}u];`,
+  };
+  // Per tap (c, ky, kx): its offset from a window's corner; k walks (image, output pixel).
+  const patches: Operand = {
+    kind: 'gather',
+    row: `  let c = i32(mn / (KH * KW));
+  let t = mn % (KH * KW);
+  let dy = i32(t / KW) - PH;
+  let dx = i32(t % KW) - PW;
+  return vec4<i32>((c * H_ + dy) * W_ + dx, dy, dx, 0);`,
+    body: `  let img = k / ${P}u;
+  let p = k % ${P}u;
+  let oy = i32(p / OW) * SH;
+  let ox = i32(p % OW) * SW;
+  let iy = oy + r.y;
+  let ix = ox + r.z;
+  if (iy < 0 || iy >= H_ || ix < 0 || ix >= W_) { return 0.0; }
+  return in0[img * C_ * u32(H_ * W_) + u32(r.x + oy * W_ + ox)];`,
+  };
   return oriented(
     { size: g.O, op: grads },
     { size: Kc, op: patches },

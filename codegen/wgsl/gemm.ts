@@ -28,9 +28,16 @@ export interface MatrixOperand {
   offset: string;
 }
 
-/** A gather: `body` is the WGSL body of `fn(batch: u32, mn: u32, k: u32) -> f32`, called only with mn < MN and k < K. */
+/**
+ * A gather, called only with mn < MN and k < K. Without `row`, `body` is the WGSL body of
+ * `fn(batch: u32, mn: u32, k: u32) -> f32`. With `row` (the body of
+ * `fn(batch: u32, mn: u32) -> vec4<i32>`), the mn-dependent part of the address arithmetic is
+ * computed once per thread before the K loop (a thread stages the same rows of every K-tile)
+ * and `body` is that of `fn(batch: u32, r: vec4<i32>, k: u32) -> f32`.
+ */
 export interface GatherOperand {
   kind: 'gather';
+  row?: string;
   body: string;
 }
 
@@ -45,6 +52,8 @@ export interface GemmTiling {
   regN: number;
   /** K-tile depth, a multiple of 4. */
   tileK: number;
+  /** Unroll the loop over the K-tile in the generated code. */
+  unrollK?: boolean;
 }
 
 export interface GemmSpec {
@@ -71,12 +80,29 @@ export interface GemmKernel {
   workgroups: [number, number, number];
 }
 
-/** 16x4 threads of 4x4 (64x16 tiles) suit tall-skinny GEMMs; 8x8 of 4x4 (32x32) square ones. */
-export function chooseTiling(M: number, N: number, K: number): GemmTiling {
-  if (N <= 16 && M >= 64) return { threadsM: 16, threadsN: 4, regM: 4, regN: 4, tileK: K <= 8 ? 4 : 16 };
-  if (M <= 16 && N >= 64) return { threadsM: 4, threadsN: 16, regM: 4, regN: 4, tileK: K <= 8 ? 4 : 16 };
-  return { threadsM: 8, threadsN: 8, regM: 4, regN: 4, tileK: K <= 8 ? 4 : 16 };
+/** K-tile depth: 16, or K rounded up to 4 when K is shorter (a 3x3 single-channel conv has K = 9). */
+export function tileDepth(K: number): number {
+  return K >= 16 ? 16 : Math.max(4, Math.ceil(K / 4) * 4);
 }
+
+/**
+ * Tiling by problem shape, from measurements on lavapipe (bench/kernels.ts): 8x8 register
+ * blocks do twice the FMAs per workgroup-memory read of 4x4 ones and win wherever the tile is
+ * filled; thin problems (conv layers with 16 filters, 1-channel inputs) take tall tiles so the
+ * short axis is not padded to 64; and a GEMM needs a few workgroups to keep both cores busy.
+ */
+export function chooseTiling(M: number, N: number, K: number): GemmTiling {
+  const tileK = tileDepth(K);
+  if (N <= 4) return { threadsM: 16, threadsN: 1, regM: 4, regN: 4, tileK };
+  if (M <= 4) return { threadsM: 1, threadsN: 16, regM: 4, regN: 4, tileK };
+  if (N <= 16) return { threadsM: 16, threadsN: 4, regM: 4, regN: 4, tileK };
+  if (M <= 16) return { threadsM: 4, threadsN: 16, regM: 4, regN: 4, tileK };
+  if (M <= 32 || N <= 32 || Math.ceil(M / 64) * Math.ceil(N / 64) < 4) return { threadsM: 4, threadsN: 4, regM: 8, regN: 8, tileK };
+  return { threadsM: 8, threadsN: 8, regM: 8, regN: 8, tileK };
+}
+
+/** WebGPU guarantees 16 KiB of workgroup memory; both staged K-tiles must fit. */
+const WORKGROUP_BYTES = 16384;
 
 const u = (n: number) => `${n}u`;
 
@@ -130,13 +156,15 @@ function tileLoad(name: 'A' | 'B', op: Operand, MN: number, K: number, tileMN: n
         lines.push(conds.length ? `    if (${conds.join(' && ')}) { v = ${load}; }` : `    v = ${load};`);
         lines.push(`    sh${name}[kl * ${u(mn4)} + mnl / 4u] = v;`);
       } else {
-        const lanes = [0, 1, 2, 3].map((j) => `load${name}(batch, mn + ${u(j)}, k)`);
+        const hoisted = op.kind === 'gather' && op.row !== undefined;
+        const arg = (j: number) => (hoisted ? `r${name}_${it}_${j}` : `mn + ${u(j)}`);
+        const lanes = [0, 1, 2, 3].map((j) => `load${name}(batch, ${arg(j)}, k)`);
         // Branch rather than select(): select evaluates both arms, and a gather must never run out of range.
         if (needMn || needK) {
           lines.push(`    var v = vec4<f32>(0.0);`);
           [0, 1, 2, 3].forEach((j) => {
             const conds = [needMn ? `mn + ${u(j)} < ${u(MN)}` : '', needK ? `k < ${u(K)}` : ''].filter(Boolean);
-            lines.push(`    if (${conds.join(' && ')}) { v[${j}] = load${name}(batch, mn + ${u(j)}, k); }`);
+            lines.push(`    if (${conds.join(' && ')}) { v[${j}] = load${name}(batch, ${arg(j)}, k); }`);
           });
           lines.push(`    sh${name}[kl * ${u(mn4)} + mnl / 4u] = v;`);
         } else {
@@ -150,8 +178,24 @@ function tileLoad(name: 'A' | 'B', op: Operand, MN: number, K: number, tileMN: n
   return lines.join('\n');
 }
 
+/** Per-thread row setup of a gather with `row`, hoisted out of the K loop (same indexing as tileLoad). */
+function hoistedRows(name: 'A' | 'B', op: Operand, tileMN: number, tileK: number, threads: number): string {
+  if (op.kind !== 'gather' || op.row === undefined) return '';
+  const mnBase = name === 'A' ? 'rowBase' : 'colBase';
+  const iters = Math.ceil((tileMN * tileK) / 4 / threads);
+  const lines: string[] = [];
+  for (let it = 0; it < iters; it++) {
+    const mnl = `((lid + ${u(it * threads)}) % ${u(tileMN / 4)}) * 4u`;
+    for (let j = 0; j < 4; j++) lines.push(`  let r${name}_${it}_${j} = row${name}(batch, ${mnBase} + ${mnl} + ${u(j)});`);
+  }
+  return lines.join('\n');
+}
+
 /** Scalar accessor functions for gathers and unvectorised matrices. */
 function operandFunctions(name: 'A' | 'B', op: Operand, MN: number, K: number, bindingVar: string): string {
+  if (op.kind === 'gather' && op.row !== undefined) {
+    return `fn row${name}(batch: u32, mn: u32) -> vec4<i32> {\n${op.row}\n}\nfn load${name}(batch: u32, r: vec4<i32>, k: u32) -> f32 {\n${op.body}\n}`;
+  }
   if (op.kind === 'gather') return `fn load${name}(batch: u32, mn: u32, k: u32) -> f32 {\n${op.body}\n}`;
   if (isVectorised(op, MN, K)) return '';
   const idx = op.contiguous === 'k' ? `mn * ${u(K)} + k` : `k * ${u(MN)} + mn`;
@@ -169,6 +213,7 @@ export function gemmKernel(spec: GemmSpec): GemmKernel {
   const tileM = t.threadsM * t.regM;
   const tileN = t.threadsN * t.regN;
   if (tileM % 4 !== 0) throw new Error('gemm: tileM must be a multiple of 4');
+  if ((tileM + tileN) * t.tileK * 4 > WORKGROUP_BYTES) throw new Error(`gemm: ${tileM}x${tileN}x${t.tileK} tiles exceed ${WORKGROUP_BYTES} bytes of workgroup memory`);
   const threads = t.threadsM * t.threadsN;
   const groupsM = Math.ceil(M / tileM);
   const groupsN = Math.ceil(N / tileN);
@@ -201,6 +246,9 @@ export function gemmKernel(spec: GemmSpec): GemmKernel {
   for (let c = 0; c < rm4; c++) fma.push(`      let a${c} = shA[kk * ${u(tileM / 4)} + ty * ${u(t.regM / 4)} + ${u(c)}];`);
   for (let j = 0; j < rn4; j++) fma.push(`      let b${j} = shB[kk * ${u(tileN / 4)} + tx * ${u(rn4)} + ${u(j)}];`);
   for (let i = 0; i < t.regM; i++) for (let j = 0; j < rn4; j++) fma.push(`      acc_${i}_${j} = fma(vec4<f32>(a${Math.floor(i / 4)}[${i % 4}]), b${j}, acc_${i}_${j});`);
+  const innerLoop = t.unrollK
+    ? Array.from({ length: t.tileK }, (_, kk) => `    {\n      let kk = ${u(kk)};\n${fma.join('\n')}\n    }`).join('\n')
+    : `    for (var kk = 0u; kk < ${u(t.tileK)}; kk++) {\n${fma.join('\n')}\n    }`;
 
   const stores: string[] = [];
   const needRow = M % tileM !== 0;
@@ -241,15 +289,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid3: v
   let ty = lid3.y;
 ${operandOffset('A', spec.a)}
 ${operandOffset('B', spec.b)}
+${hoistedRows('A', spec.a, tileM, t.tileK, threads)}
+${hoistedRows('B', spec.b, tileN, t.tileK, threads)}
 ${accDecl.join('\n')}
   for (var kt = 0u; kt < ${u(kTiles)}; kt++) {
     let kBase = kt * ${u(t.tileK)};
 ${tileLoad('A', spec.a, M, K, tileM, t.tileK, threads, aVar)}
 ${tileLoad('B', spec.b, N, K, tileN, t.tileK, threads, bVar)}
     workgroupBarrier();
-    for (var kk = 0u; kk < ${u(t.tileK)}; kk++) {
-${fma.join('\n')}
-    }
+${innerLoop}
     workgroupBarrier();
   }
 ${stores.join('\n')}

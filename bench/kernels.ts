@@ -1,0 +1,130 @@
+/**
+ * Kernel GFLOP/s on this machine's adapter: square matmuls, the reference CNN's dense layers
+ * (forward and both gradients) and its two conv layers at batch 128 (forward, grad-input,
+ * grad-weight). Each kernel is run straight from its op's `kernel()` on the runtime's device:
+ * warm-up dispatches, then timed batches of back-to-back dispatches closed by
+ * `queue.onSubmittedWorkDone()`; the best batch counts (other processes on a software adapter
+ * only ever slow a batch down).
+ *
+ *   node dist/bench/kernels.js [--quick]      or   runKernelBench({ rt, quick }) from bench/run.ts
+ */
+import { Graph } from '../src/graph/graph.js';
+import type { Tensor } from '../src/graph/tensor.js';
+import { getOp } from '../src/ops/registry.js';
+import { Runtime } from '../src/runtime/runtime.js';
+import { describeAdapter } from './adapter.js';
+import { formatTable } from './table.js';
+import { loadLine } from './machine-load.js';
+import '../src/ops/index.js';
+
+interface KernelCase {
+  name: string;
+  /** Builds the op node to time (inputs are graph inputs). */
+  build(g: Graph): Tensor;
+  flops: number;
+}
+
+const mm = (M: number, N: number, K: number, transA = false, transB = false, label?: string): KernelCase => ({
+  name: label ?? `matmul ${M}x${K} · ${K}x${N}${transA ? ' (Aᵀ)' : ''}${transB ? ' (Bᵀ)' : ''}`,
+  build: (g) => g.input('a', transA ? [K, M] : [M, K]).matmul(g.input('b', transB ? [N, K] : [K, N]), { transA, transB }),
+  flops: 2 * M * N * K,
+});
+
+/** Conv layer [N, C, H, H] * [O, C, 3, 3], pad 1, stride 1: the three kernels of one training step. */
+function convCases(N: number, C: number, H: number, O: number): KernelCase[] {
+  const flops = 2 * N * O * H * H * C * 9;
+  const attrs = { stride: [1, 1], pad: [1, 1] };
+  const tag = `conv ${C}->${O} 3x3 on ${H}x${H}, batch ${N}`;
+  return [
+    { name: `${tag}: forward`, build: (g) => g.input('x', [N, C, H, H]).conv2d(g.input('w', [O, C, 3, 3]), { pad: 1 }), flops },
+    { name: `${tag}: grad input`, build: (g) => g.apply('conv2d_grad_input', [g.input('gy', [N, O, H, H]), g.input('w', [O, C, 3, 3])], { ...attrs, inputShape: [N, C, H, H] }), flops },
+    { name: `${tag}: grad weight`, build: (g) => g.apply('conv2d_grad_weight', [g.input('x', [N, C, H, H]), g.input('gy', [N, O, H, H])], { ...attrs, kernel: [3, 3] }), flops },
+  ];
+}
+
+export function kernelCases(quick: boolean): KernelCase[] {
+  return [
+    mm(256, 256, 256),
+    mm(512, 512, 512),
+    ...(quick ? [] : [mm(1024, 1024, 1024)]),
+    // Reference CNN dense layers at batch 128 (PyTorch linear: x · Wᵀ) and their gradients.
+    mm(128, 100, 1568, false, true, 'linear 1568->100 batch 128: forward'),
+    mm(128, 1568, 100, false, false, 'linear 1568->100 batch 128: grad input'),
+    mm(100, 1568, 128, true, false, 'linear 1568->100 batch 128: grad weight'),
+    mm(128, 10, 100, false, true, 'linear 100->10 batch 128: forward'),
+    ...convCases(128, 1, 28, 16),
+    ...convCases(128, 16, 14, 32),
+  ];
+}
+
+export interface KernelTiming {
+  name: string;
+  ms: number;
+  gflops: number;
+}
+
+/** Time one op's kernel on random-free zeroed buffers (timing does not depend on values). */
+async function timeKernel(rt: Runtime, c: KernelCase, minBatchMs: number): Promise<KernelTiming> {
+  const device = rt.device;
+  const g = new Graph();
+  const out = c.build(g);
+  const node = g.node(out.id);
+  const inputs = node.inputs.map((i) => g.node(i));
+  const kernel = getOp(node.op).kernel!({ node, inputs });
+  const bytes = (shape: readonly number[]) => Math.max(16, Math.ceil((shape.reduce((p, d) => p * d, 1) * 4) / 16) * 16);
+  const buffers = [...inputs.map((n) => n.shape), node.shape].map((s) => device.createBuffer({ size: bytes(s), usage: GPUBufferUsage.STORAGE }));
+  const module = device.createShaderModule({ code: kernel.code, label: c.name });
+  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+  const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })) });
+  const submit = (times: number) => {
+    const enc = device.createCommandEncoder();
+    for (let i = 0; i < times; i++) {
+      const pass = enc.beginComputePass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(...kernel.workgroups);
+      pass.end();
+    }
+    device.queue.submit([enc.finish()]);
+  };
+  const batch = async (times: number) => {
+    const t0 = performance.now();
+    submit(times);
+    await device.queue.onSubmittedWorkDone();
+    return performance.now() - t0;
+  };
+  await batch(1); // warm-up: first dispatch pays for lazy setup
+  let times = 1;
+  let ms = await batch(times);
+  while (ms < minBatchMs && times < 1 << 12) {
+    times *= 2;
+    ms = await batch(times);
+  }
+  let best = ms / times;
+  for (let r = 0; r < 2; r++) best = Math.min(best, (await batch(times)) / times);
+  for (const b of buffers) b.destroy();
+  return { name: c.name, ms: best, gflops: c.flops / best / 1e6 };
+}
+
+/** Runs every case and returns the table (with the adapter and the host load) as text. */
+export async function runKernelBench(opts: { rt: Runtime; quick?: boolean }): Promise<string> {
+  const quick = opts.quick ?? false;
+  const rows: (string | number)[][] = [];
+  for (const c of kernelCases(quick)) {
+    process.stderr.write(`[kernels] ${c.name} ...\n`);
+    const t = await timeKernel(opts.rt, c, quick ? 50 : 200);
+    rows.push([t.name, Number(t.ms.toFixed(3)), Number(t.gflops.toFixed(2))]);
+  }
+  const header = `adapter: ${describeAdapter(opts.rt.ctx.adapter)}\n${loadLine()}`;
+  return `${header}\n${formatTable(['kernel', 'ms', 'GFLOP/s'], rows)}`;
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (invokedDirectly) {
+  const rt = await Runtime.create();
+  try {
+    console.log(await runKernelBench({ rt, quick: process.argv.includes('--quick') }));
+  } finally {
+    rt.destroy();
+  }
+}
