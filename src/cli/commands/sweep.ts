@@ -1,0 +1,49 @@
+/** `matc sweep FILE... --grid key=v1,v2 [--grid ...] [--set k=v]... [--jobs N] --out DIR [--dry-run]`. */
+import { sweep, planSweep, GridError, SweepValidationError, type SweepEvent } from '../../sweep/index.js';
+import { UserError } from '../errors.js';
+import { formatEpoch } from './run.js';
+
+export interface SweepCommandOptions {
+  files: string[];
+  grid: string[];
+  set: string[];
+  jobs: number;
+  outDir: string;
+  dataDir?: string;
+  dryRun: boolean;
+}
+
+function describe(e: SweepEvent): string | null {
+  switch (e.type) {
+    case 'skip':
+      return `[${e.point.name}] finished earlier; skipped`;
+    case 'start':
+      return `[${e.point.name}] ${e.resume ? 'resuming' : 'starting'} (${e.point.overrides.join(' ') || 'no overrides'})`;
+    case 'run':
+      return e.event.type === 'epoch' ? `[${e.point.name}] ${formatEpoch(e.event.metrics, e.event.isBest)}` : null;
+    case 'done':
+      return e.ok ? `[${e.point.name}] done in ${e.seconds.toFixed(0)} s` : `[${e.point.name}] FAILED: ${e.error}`;
+  }
+}
+
+export async function sweepCommand(o: SweepCommandOptions, out: (s: string) => void): Promise<void> {
+  try {
+    if (o.dryRun) {
+      const { points } = planSweep(o.files, o.grid, o.set);
+      for (const p of points) out(`${p.name}: ${p.file} ${p.overrides.map((x) => `--set ${x}`).join(' ')}`);
+      out(`${points.length} runs; nothing was run (--dry-run)`);
+      return;
+    }
+    const result = await sweep({ files: o.files, grid: o.grid, set: o.set, jobs: o.jobs, outDir: o.outDir, dataDir: o.dataDir }, (e) => {
+      const line = describe(e);
+      if (line) out(line);
+    });
+    out(result.summary);
+    out(`sweep directory: ${o.outDir} (summary.csv, summary.txt, train-accuracy.svg${result.rows.length ? ', gap.svg when an axis is numeric' : ''})`);
+    const failed = result.outcomes.filter((x) => x.status === 'failed');
+    if (failed.length) throw new UserError(`sweep: ${failed.length} of ${result.outcomes.length} runs failed: ${failed.map((f) => f.point.name).join(', ')}`);
+  } catch (e) {
+    if (e instanceof GridError || e instanceof SweepValidationError) throw new UserError(e.message);
+    throw e;
+  }
+}

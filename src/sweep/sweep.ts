@@ -1,0 +1,53 @@
+/**
+ * A whole sweep: expand and check the grid, record the plan (sweep.json), run the points, then
+ * write summary.csv, summary.txt and the figures (train-accuracy.svg, gap.svg) into the sweep's
+ * output directory. Running it again skips finished runs and resumes interrupted ones.
+ */
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { expandGrid, parseGrid, type GridAxis } from './grid.js';
+import { checkPoints, type CheckedPoint } from './validate.js';
+import { runSweep, type SweepEvent, type SweepRunOptions, type PointOutcome } from './runner.js';
+import { summarizeRun, summaryCsv, summaryText, type SummaryRow } from './summary.js';
+import { trainAccuracyChart, gapChart, numericAxis } from '../analysis/sweep-charts.js';
+
+export interface SweepOptions extends SweepRunOptions {
+  files: string[];
+  /** `--grid key=v1,v2` flags. */
+  grid: string[];
+  /** `--set key=value` overrides applied to every run. */
+  set: string[];
+}
+
+export interface SweepResult {
+  points: CheckedPoint[];
+  outcomes: PointOutcome[];
+  rows: SummaryRow[];
+  summary: string;
+}
+
+/** Expand and check without running (also what `--dry-run` prints). */
+export function planSweep(files: readonly string[], grid: readonly string[], set: readonly string[]): { axes: GridAxis[]; points: CheckedPoint[] } {
+  const axes = parseGrid(grid);
+  return { axes, points: checkPoints(expandGrid(files, axes, set)) };
+}
+
+export async function sweep(opts: SweepOptions, onEvent?: (e: SweepEvent) => void): Promise<SweepResult> {
+  const { axes, points } = planSweep(opts.files, opts.grid, opts.set);
+  mkdirSync(opts.outDir, { recursive: true });
+  writeFileSync(join(opts.outDir, 'sweep.json'), `${JSON.stringify({ files: opts.files, grid: axes, set: opts.set, runs: points.map((p) => ({ name: p.name, file: p.file, overrides: p.overrides })) }, null, 2)}\n`);
+  const outcomes = await runSweep(points, opts, onEvent);
+  const rows = writeSweepSummary(opts.outDir, outcomes);
+  return { points, outcomes, rows, summary: summaryText(rows) };
+}
+
+/** summary.csv, summary.txt and the figures from the runs on disk. */
+export function writeSweepSummary(outDir: string, outcomes: readonly PointOutcome[]): SummaryRow[] {
+  const rows = outcomes.map((o) => summarizeRun(o.dir, o.point.name, o.point.gridOverrides, o.status));
+  writeFileSync(join(outDir, 'summary.csv'), summaryCsv(rows));
+  writeFileSync(join(outDir, 'summary.txt'), summaryText(rows));
+  writeFileSync(join(outDir, 'train-accuracy.svg'), trainAccuracyChart(outcomes.map((o) => ({ name: o.point.name, dir: o.dir }))));
+  const axis = numericAxis(rows);
+  if (axis) writeFileSync(join(outDir, 'gap.svg'), gapChart(rows, axis));
+  return rows;
+}
