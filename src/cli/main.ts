@@ -10,6 +10,7 @@ import { check } from './commands/check.js';
 import { graph } from './commands/graph.js';
 import { run } from './commands/run.js';
 import { evalCommand, DEFAULT_ATTACKS } from './commands/eval.js';
+import { sweepCommand } from './commands/sweep.js';
 import { writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatResultTable, runResultTable, writeReport } from '../report/index.js';
@@ -127,6 +128,27 @@ const commands: Record<string, Command> = {
       if (!existsSync(join(dir, 'metrics.jsonl'))) throw new UserError(`report: ${dir} has no metrics.jsonl (is it a run directory?)`);
       out(formatResultTable(runResultTable(dir)));
       out(`report: ${await writeReport(dir)}`);
+    },
+  },
+  sweep: {
+    usage: 'matc sweep FILE... --grid key=v1,v2,... [--grid ...] [--set key=value]... [--jobs N] --out DIR [--dry-run]',
+    description: 'Run every combination of the grid\'s overrides (resumable: finished runs are skipped); summary.csv, summary.txt and figures in DIR.',
+    flags: {
+      grid: { value: true, repeatable: true, help: 'an axis: key=v1,v2,... (commas inside (), [] do not split; repeatable)' },
+      set,
+      jobs: { value: true, short: 'j', help: 'runs at a time; >1 runs each in its own `matc run` process (default 1: in process)' },
+      out: { value: true, help: 'sweep directory: one run directory per combination, and the summary' },
+      'data-dir': { value: true, help: 'where the data sets are (also MATC_DATA_DIR)' },
+      'dry-run': { help: 'check and list the runs without running them' },
+      help,
+    },
+    async main(a) {
+      if (a.positional.length === 0) throw new UserError('sweep: name at least one pipeline FILE (see matc sweep --help)');
+      const outDir = flag(a, 'out');
+      if (!outDir) throw new UserError('sweep: name the sweep directory with --out DIR');
+      const jobs = Number(flag(a, 'jobs') ?? 1);
+      if (!Number.isInteger(jobs) || jobs < 1) throw new UserError('sweep: --jobs must be a positive integer');
+      await sweepCommand({ files: a.positional, grid: flagList(a, 'grid'), set: flagList(a, 'set'), jobs, outDir, dataDir: flag(a, 'data-dir'), dryRun: a.flags.has('dry-run') }, out);
     },
   },
   doctor: {
