@@ -14,6 +14,7 @@ import { getOp } from '../src/ops/registry.js';
 import { Runtime } from '../src/runtime/runtime.js';
 import { describeAdapter } from './adapter.js';
 import { formatTable } from './table.js';
+import { gradWeightSplits } from '../codegen/wgsl/conv.js';
 import { loadLine } from './machine-load.js';
 import '../src/ops/index.js';
 
@@ -35,10 +36,15 @@ function convCases(N: number, C: number, H: number, O: number): KernelCase[] {
   const flops = 2 * N * O * H * H * C * 9;
   const attrs = { stride: [1, 1], pad: [1, 1] };
   const tag = `conv ${C}->${O} 3x3 on ${H}x${H}, batch ${N}`;
+  // As conv2d's gradient runs it: split over images when one tile would hold all of dw.
+  const splits = gradWeightSplits({ N, C, H, W: H, O, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, OH: H, OW: H });
   return [
     { name: `${tag}: forward`, build: (g) => g.input('x', [N, C, H, H]).conv2d(g.input('w', [O, C, 3, 3]), { pad: 1 }), flops },
     { name: `${tag}: grad input`, build: (g) => g.apply('conv2d_grad_input', [g.input('gy', [N, O, H, H]), g.input('w', [O, C, 3, 3])], { ...attrs, inputShape: [N, C, H, H] }), flops },
     { name: `${tag}: grad weight`, build: (g) => g.apply('conv2d_grad_weight', [g.input('x', [N, C, H, H]), g.input('gy', [N, O, H, H])], { ...attrs, kernel: [3, 3] }), flops },
+    ...(splits > 1
+      ? [{ name: `${tag}: grad weight, ${splits} image splits`, build: (g: Graph) => g.apply('conv2d_grad_weight', [g.input('x', [N, C, H, H]), g.input('gy', [N, O, H, H])], { ...attrs, kernel: [3, 3], splits }), flops }]
+      : []),
   ];
 }
 

@@ -63,7 +63,7 @@ function oriented(
 ): GemmKernel {
   const swap = cols.size > rows.size;
   const [M, N] = swap ? [cols.size, rows.size] : [rows.size, cols.size];
-  const t = tiling ?? chooseTiling(M, N, K);
+  const t = tiling ?? chooseTiling(M, N, K, batch);
   return gemmKernel({
     M,
     N,
@@ -139,16 +139,27 @@ export function conv2dGradInputKernel(g: ConvGeometry, tiling?: GemmTiling): Gem
   );
 }
 
-/** dw = conv2d_grad_weight(x, gy): inputs x (binding 0), gy (binding 1). K runs over (image, output pixel). */
-export function conv2dGradWeightKernel(g: ConvGeometry, tiling?: GemmTiling): GemmKernel {
+/**
+ * dw = conv2d_grad_weight(x, gy): inputs x (binding 0), gy (binding 1). K runs over (image,
+ * output pixel) and is long (100k for 128 MNIST images) while dw is small (16x9 for the first
+ * layer): one tile, one workgroup, one busy core. So K can be split by images: `splits`
+ * workgroup layers (the GEMM batch) each sum ceil(N / splits) images into their own
+ * [O, C, kh, kw] slice of the output, and the caller sums the slices.
+ */
+export function conv2dGradWeightKernel(g: ConvGeometry, tiling?: GemmTiling, splits = 1): GemmKernel {
   const P = g.OH * g.OW;
   const Kc = g.C * g.kh * g.kw;
+  const perSplit = Math.ceil(g.N / splits);
+  // Image of k within this split; past the last image (uneven split) everything reads 0.
+  const image = `  let img = batch * ${perSplit}u + k / ${P}u;
+  if (img >= N_) { return 0.0; }`;
   const grads: Operand = {
     kind: 'gather',
     row: `  return vec4<i32>(i32(mn * ${P}u), 0, 0, 0);`,
-    body: `  return in1[(k / ${P}u) * O_ * ${P}u + u32(r.x) + k % ${P}u];`,
+    body: `${image}
+  return in1[img * O_ * ${P}u + u32(r.x) + k % ${P}u];`,
   };
-  // Per tap (c, ky, kx): its offset from a window's corner; k walks (image, output pixel).
+  // Per tap (c, ky, kx): its offset from a window's corner.
   const patches: Operand = {
     kind: 'gather',
     row: `  let c = i32(mn / (KH * KW));
@@ -156,7 +167,7 @@ export function conv2dGradWeightKernel(g: ConvGeometry, tiling?: GemmTiling): Ge
   let dy = i32(t / KW) - PH;
   let dx = i32(t % KW) - PW;
   return vec4<i32>((c * H_ + dy) * W_ + dx, dy, dx, 0);`,
-    body: `  let img = k / ${P}u;
+    body: `${image}
   let p = k % ${P}u;
   let oy = i32(p / OW) * SH;
   let ox = i32(p % OW) * SW;
@@ -168,10 +179,25 @@ export function conv2dGradWeightKernel(g: ConvGeometry, tiling?: GemmTiling): Ge
   return oriented(
     { size: g.O, op: grads },
     { size: Kc, op: patches },
-    g.N * P,
-    1,
-    (o, j) => `  out[${o} * ${Kc}u + ${j}] = v;`,
+    perSplit * P,
+    splits,
+    (o, j) => `  out[(batch * O_ + ${o}) * ${Kc}u + ${j}] = v;`,
     prelude(g),
     tiling,
   );
+}
+
+/** Workgroups the unsplit grad-weight GEMM would have; with the split rule below. */
+const MIN_GRAD_WEIGHT_WORKGROUPS = 8;
+/** Keep each split's K long enough that the extra partial sums stay negligible. */
+const MIN_SPLIT_K = 2048;
+
+/** How many image splits conv2d's gradient should ask conv2d_grad_weight for. */
+export function gradWeightSplits(g: ConvGeometry): number {
+  const Kc = g.C * g.kh * g.kw;
+  const P = g.OH * g.OW;
+  const t = chooseTiling(Math.max(g.O, Kc), Math.min(g.O, Kc), g.N * P);
+  const groups = Math.ceil(Math.max(g.O, Kc) / (t.threadsM * t.regM)) * Math.ceil(Math.min(g.O, Kc) / (t.threadsN * t.regN));
+  const wanted = Math.ceil(MIN_GRAD_WEIGHT_WORKGROUPS / groups);
+  return Math.max(1, Math.min(wanted, g.N, Math.floor((g.N * P) / MIN_SPLIT_K)));
 }

@@ -86,19 +86,45 @@ export function tileDepth(K: number): number {
 }
 
 /**
- * Tiling by problem shape, from measurements on lavapipe (bench/kernels.ts): 8x8 register
- * blocks do twice the FMAs per workgroup-memory read of 4x4 ones and win wherever the tile is
- * filled; thin problems (conv layers with 16 filters, 1-channel inputs) take tall tiles so the
- * short axis is not padded to 64; and a GEMM needs a few workgroups to keep both cores busy.
+ * Candidate tilings with their relative efficiency on a filled tile, from measurements on
+ * lavapipe (bench/kernels.ts; CPU-time-normalised because the host is shared): 8x8 register
+ * blocks do twice the FMAs per workgroup-memory read of 4x4 ones, so they run about twice as
+ * fast; smaller tiles exist only to avoid padding a short axis (16 filters, 1 channel).
  */
-export function chooseTiling(M: number, N: number, K: number): GemmTiling {
-  const tileK = tileDepth(K);
-  if (N <= 4) return { threadsM: 16, threadsN: 1, regM: 4, regN: 4, tileK };
-  if (M <= 4) return { threadsM: 1, threadsN: 16, regM: 4, regN: 4, tileK };
-  if (N <= 16) return { threadsM: 16, threadsN: 4, regM: 4, regN: 4, tileK };
-  if (M <= 16) return { threadsM: 4, threadsN: 16, regM: 4, regN: 4, tileK };
-  if (M <= 32 || N <= 32 || Math.ceil(M / 64) * Math.ceil(N / 64) < 4) return { threadsM: 4, threadsN: 4, regM: 8, regN: 8, tileK };
-  return { threadsM: 8, threadsN: 8, regM: 8, regN: 8, tileK };
+const CANDIDATES: { tiling: Omit<GemmTiling, 'tileK'>; efficiency: number }[] = [
+  { tiling: { threadsM: 8, threadsN: 8, regM: 8, regN: 8 }, efficiency: 1.0 }, // 64x64
+  { tiling: { threadsM: 4, threadsN: 4, regM: 8, regN: 8 }, efficiency: 0.95 }, // 32x32
+  { tiling: { threadsM: 8, threadsN: 2, regM: 8, regN: 8 }, efficiency: 0.9 }, // 64x16
+  { tiling: { threadsM: 2, threadsN: 8, regM: 8, regN: 8 }, efficiency: 0.9 }, // 16x64
+  { tiling: { threadsM: 16, threadsN: 4, regM: 4, regN: 4 }, efficiency: 0.6 }, // 64x16
+  { tiling: { threadsM: 4, threadsN: 16, regM: 4, regN: 4 }, efficiency: 0.6 }, // 16x64
+  { tiling: { threadsM: 4, threadsN: 4, regM: 4, regN: 4 }, efficiency: 0.5 }, // 16x16
+  { tiling: { threadsM: 16, threadsN: 1, regM: 4, regN: 4 }, efficiency: 0.4 }, // 64x4
+  { tiling: { threadsM: 1, threadsN: 16, regM: 4, regN: 4 }, efficiency: 0.4 }, // 4x64
+];
+
+/** Workgroups that keep lavapipe's worker threads (one per core) busy and balanced. */
+const PARALLEL_WORKGROUPS = 4;
+
+/**
+ * The candidate with the least estimated time: padded tile work over efficiency, scaled up
+ * when there are too few workgroups to occupy every core.
+ */
+export function chooseTiling(M: number, N: number, K: number, batch = 1): GemmTiling {
+  let best: GemmTiling | undefined;
+  let bestCost = Infinity;
+  for (const { tiling, efficiency } of CANDIDATES) {
+    const tm = tiling.threadsM * tiling.regM;
+    const tn = tiling.threadsN * tiling.regN;
+    const groups = Math.ceil(M / tm) * Math.ceil(N / tn) * batch;
+    const work = groups * tm * tn;
+    const cost = (work / efficiency) * (PARALLEL_WORKGROUPS / Math.min(groups, PARALLEL_WORKGROUPS));
+    if (cost < bestCost) {
+      bestCost = cost;
+      best = { ...tiling, tileK: tileDepth(K) };
+    }
+  }
+  return best!;
 }
 
 /** WebGPU guarantees 16 KiB of workgroup memory; both staged K-tiles must fit. */
@@ -208,7 +234,7 @@ function operandOffset(name: 'A' | 'B', op: Operand): string {
 
 export function gemmKernel(spec: GemmSpec): GemmKernel {
   const { M, N, K, batch } = spec;
-  const t = spec.tiling ?? chooseTiling(M, N, K);
+  const t = spec.tiling ?? chooseTiling(M, N, K, batch);
   if (t.regN % 4 !== 0 || t.tileK % 4 !== 0) throw new Error('gemm: regN and tileK must be multiples of 4');
   const tileM = t.threadsM * t.regM;
   const tileN = t.threadsN * t.regN;

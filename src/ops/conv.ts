@@ -2,7 +2,9 @@
  * 2-D convolution (NCHW, PyTorch weight layout [O, C, kh, kw], no groups/dilation/bias):
  *   conv2d(x, w, {stride, pad})                              -> [N, O, OH, OW]
  *   conv2d_grad_input(gy, w, {stride, pad, inputShape})      -> [N, C, H, W]
- *   conv2d_grad_weight(x, gy, {stride, pad, kernel: [kh, kw]}) -> [O, C, kh, kw]
+ *   conv2d_grad_weight(x, gy, {stride, pad, kernel: [kh, kw], splits?}) -> [O, C, kh, kw]
+ *     (with splits = S > 1: [S, O, C, kh, kw], slice s summing images s*ceil(N/S) ...; the
+ *     sum over slices is dw. conv2d's gradient uses this to spread a long K over all cores.)
  * OH = floor((H + 2*ph - kh) / sh) + 1 (PyTorch). The two gradient ops are ops of their own so
  * that conv2d's gradient runs as two implicit-GEMM kernels; they are linear in each input,
  * so their own gradients are again convolutions (double backprop works).
@@ -10,7 +12,7 @@
 import type { Attrs, Node } from '../graph/graph.js';
 import { formatShape, ShapeError, type Shape } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
-import { conv2dForwardKernel, conv2dGradInputKernel, conv2dGradWeightKernel, type ConvGeometry } from '../../codegen/wgsl/conv.js';
+import { conv2dForwardKernel, conv2dGradInputKernel, conv2dGradWeightKernel, gradWeightSplits, type ConvGeometry } from '../../codegen/wgsl/conv.js';
 import { registerOp, type TypedArray } from './registry.js';
 
 export type Pair = [number, number];
@@ -65,6 +67,12 @@ function gradInputGeometry(gy: Node, w: Node, attrs: Attrs): ConvGeometry {
   return g;
 }
 
+function splitsOf(attrs: Attrs, N: number): number {
+  const s = (attrs['splits'] as number | undefined) ?? 1;
+  if (!Number.isInteger(s) || s < 1 || s > Math.max(1, N)) throw new ShapeError(`conv2d_grad_weight: splits must be an integer in [1, ${N}], got ${s}`);
+  return s;
+}
+
 function gradWeightGeometry(x: Node, gy: Node, attrs: Attrs): ConvGeometry {
   const [kh, kw] = toPair(attrs['kernel'] as number | number[] | undefined, 0, 'conv2d_grad_weight kernel');
   if (x.shape.length !== 4 || gy.shape.length !== 4) throw new ShapeError(`conv2d_grad_weight: x ${formatShape(x.shape)} and gy ${formatShape(gy.shape)} must be NCHW`);
@@ -91,6 +99,28 @@ function forEachTap(g: ConvGeometry, n: number, c: number, f: (xi: number, oyx: 
       }
     }
   }
+}
+
+/**
+ * Gradient of the split form: slice s of gdw belongs to images [s*per, (s+1)*per). Each slice
+ * goes through the unsplit rule on all images and a 0/1 image mask keeps its own; S times the
+ * work of the unsplit rule, but only second-order derivatives through dw ever come here.
+ */
+function splitGradWeightGrad(gdw: Tensor, x: Tensor, gy: Tensor, attrs: Attrs, splits: number): [Tensor, Tensor] {
+  const N = x.shape[0]!;
+  const per = Math.ceil(N / splits);
+  const wShape = gdw.shape.slice(1);
+  let dx: Tensor | undefined;
+  let dgy: Tensor | undefined;
+  for (let s = 0; s < splits; s++) {
+    const w = gdw.slice([s, 0, 0, 0, 0], [1, ...wShape]).reshape(wShape);
+    const mask = gdw.graph.constantData(Float32Array.from({ length: N }, (_, n) => (Math.floor(n / per) === s ? 1 : 0)), [N, 1, 1, 1]);
+    const gx = gdw.graph.apply('conv2d_grad_input', [gy.mul(mask), w], { ...attrs, inputShape: [...x.shape] });
+    const gg = gdw.graph.apply('conv2d', [x, w], attrs).mul(mask);
+    dx = dx ? dx.add(gx) : gx;
+    dgy = dgy ? dgy.add(gg) : gg;
+  }
+  return [dx!, dgy!];
 }
 
 const convAttrs = (g: ConvGeometry) => ({ stride: [g.sh, g.sw], pad: [g.ph, g.pw] });
@@ -122,7 +152,10 @@ registerOp({
     const [x, w] = ctx.inputs as [Tensor, Tensor];
     const g = convGeometry('conv2d', x.shape, w.shape, ctx.attrs);
     const dx = gy.graph.apply('conv2d_grad_input', [gy, w], { ...convAttrs(g), inputShape: [...x.shape] });
-    const dw = gy.graph.apply('conv2d_grad_weight', [x, gy], { ...convAttrs(g), kernel: [g.kh, g.kw] });
+    const splits = gradWeightSplits(g);
+    const dw = splits > 1
+      ? gy.graph.apply('conv2d_grad_weight', [x, gy], { ...convAttrs(g), kernel: [g.kh, g.kw], splits }).sum(0)
+      : gy.graph.apply('conv2d_grad_weight', [x, gy], { ...convAttrs(g), kernel: [g.kh, g.kw] });
     return [dx, dw];
   },
   kernel(ctx) {
@@ -170,18 +203,22 @@ registerOp({
   infer(inputs, attrs) {
     const [x, gy] = inputs as [Node, Node];
     const g = gradWeightGeometry(x, gy, attrs);
-    return { shape: [g.O, g.C, g.kh, g.kw], dtype: 'f32' };
+    const splits = splitsOf(attrs, g.N);
+    return { shape: splits > 1 ? [splits, g.O, g.C, g.kh, g.kw] : [g.O, g.C, g.kh, g.kw], dtype: 'f32' };
   },
   cpu(inputs, ctx) {
     const [x, gy] = inputs as [TypedArray, TypedArray];
     const g = gradWeightGeometry(ctx.inputs[0]!, ctx.inputs[1]!, ctx.node.attrs);
+    const splits = splitsOf(ctx.node.attrs, g.N);
+    const perSplit = Math.ceil(g.N / splits);
     const P = g.OH * g.OW;
     const Kc = g.C * g.kh * g.kw;
-    const dw = new Float64Array(g.O * Kc);
+    const dw = new Float64Array(splits * g.O * Kc);
     for (let n = 0; n < g.N; n++) {
+      const slice = Math.floor(n / perSplit) * g.O * Kc;
       for (let c = 0; c < g.C; c++) {
         forEachTap(g, n, c, (xi, p, wi) => {
-          for (let o = 0; o < g.O; o++) dw[o * Kc + wi]! += gy[(n * g.O + o) * P + p]! * x[xi]!;
+          for (let o = 0; o < g.O; o++) dw[slice + o * Kc + wi]! += gy[(n * g.O + o) * P + p]! * x[xi]!;
         });
       }
     }
@@ -190,12 +227,15 @@ registerOp({
   grad(gdw, ctx) {
     const [x, gy] = ctx.inputs as [Tensor, Tensor];
     const attrs = { stride: ctx.attrs['stride'], pad: ctx.attrs['pad'] };
+    const splits = splitsOf(ctx.attrs, x.shape[0]!);
+    if (splits > 1) return splitGradWeightGrad(gdw, x, gy, attrs, splits);
     // dw is linear in x and in gy.
     const dx = gdw.graph.apply('conv2d_grad_input', [gy, gdw], { ...attrs, inputShape: [...x.shape] });
     const dgy = gdw.graph.apply('conv2d', [x, gdw], attrs);
     return [dx, dgy];
   },
   kernel(ctx) {
-    return conv2dGradWeightKernel(gradWeightGeometry(ctx.inputs[0]!, ctx.inputs[1]!, ctx.node.attrs));
+    const g = gradWeightGeometry(ctx.inputs[0]!, ctx.inputs[1]!, ctx.node.attrs);
+    return conv2dGradWeightKernel(g, undefined, splitsOf(ctx.node.attrs, g.N));
   },
 });

@@ -1,10 +1,14 @@
 import { describe, it, expect } from 'vitest';
 import { checkForward, checkGradients, cpuEval, expectClose, randn } from '../helpers/op-harness.js';
 import { Graph } from '../../src/graph/graph.js';
+import { grad } from '../../src/graph/autodiff.js';
 import type { Tensor } from '../../src/graph/tensor.js';
-import { conv2dForwardKernel } from '../../codegen/wgsl/conv.js';
+import { conv2dForwardKernel, gradWeightSplits } from '../../codegen/wgsl/conv.js';
 
 type Pair = [number, number];
+
+/** Build the gradient graph of sum(y) with respect to every input of y's node. */
+const getOpGrad = (y: Tensor) => grad(y.sum(), y.graph.node(y.id).inputs.map((i) => y.graph.tensor(i)));
 
 interface Case {
   x: [number, number, number, number];
@@ -127,5 +131,30 @@ describe('conv2d gradients', () => {
     const attrs = { stride: c.stride, pad: c.pad };
     await checkGradients((g, [, w, gy]) => g.apply('conv2d_grad_input', [gy!, w!], { ...attrs, inputShape: [...c.x] }), inputs.map((i) => ({ ...i, differentiable: i.name !== 'x' })));
     await checkGradients((g, [x, , gy]) => g.apply('conv2d_grad_weight', [x!, gy!], { ...attrs, kernel: c.k }), inputs.map((i) => ({ ...i, differentiable: i.name !== 'w' })));
+  });
+
+  it('split grad weight: slices over images sum to the unsplit gradient (GPU vs CPU), and differentiate', async () => {
+    const c: Case = { x: [5, 2, 6, 5], o: 3, k: [3, 3], stride: [1, 1], pad: [1, 1] };
+    const inputs = [...inputsOf(c, 15), { name: 'gy', shape: [5, 3, 6, 5], data: randn([5, 3, 6, 5], 16) }];
+    const attrs = { stride: c.stride, pad: c.pad, kernel: c.k };
+    const whole = cpuEval((g, [x, , gy]) => g.apply('conv2d_grad_weight', [x!, gy!], attrs), inputs);
+    // 3 splits of 2, 2 and 1 images.
+    const parts = await checkForward((g, [x, , gy]) => g.apply('conv2d_grad_weight', [x!, gy!], { ...attrs, splits: 3 }), inputs, { rtol: 1e-4, atol: 1e-4 });
+    const n = whole.length;
+    expectClose(Array.from(whole, (_, i) => parts[i]! + parts[n + i]! + parts[2 * n + i]!), whole, { rtol: 1e-4, atol: 1e-4 }, 'sum of slices');
+    const small = [{ name: 'x', shape: [3, 1, 3, 3], data: randn([3, 1, 3, 3], 17) }, { name: 'gy', shape: [3, 2, 3, 3], data: randn([3, 2, 3, 3], 18) }];
+    await checkGradients((g, [x, gy]) => g.apply('conv2d_grad_weight', [x!, gy!], { ...attrs, splits: 2 }), small);
+  });
+
+  it('conv2d asks for a split weight gradient when the unsplit one would occupy one workgroup', () => {
+    const layer1 = { N: 128, C: 1, H: 28, W: 28, O: 16, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, OH: 28, OW: 28 };
+    expect(gradWeightSplits(layer1)).toBeGreaterThan(1);
+    expect(gradWeightSplits({ ...layer1, N: 1, H: 4, W: 4, OH: 4, OW: 4 })).toBe(1);
+    const g = new Graph();
+    const x = g.input('x', [128, 1, 28, 28]);
+    const y = x.conv2d(g.input('w', [16, 1, 3, 3]), { pad: 1 });
+    const before = g.nodes.length;
+    getOpGrad(y);
+    expect(g.nodes.slice(before).some((n) => n.op === 'conv2d_grad_weight' && (n.attrs['splits'] as number) > 1)).toBe(true);
   });
 });
