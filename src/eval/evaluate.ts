@@ -30,8 +30,8 @@ export interface EvalProgress {
   /** Examples this stage has finished, of `total` it has to attack. */
   done: number;
   total: number;
-  /** Square queries done in the current chunk, when running Square. */
-  queries?: number;
+  /** Where the current chunk is inside the stage, e.g. `target 3/9` or `1200/5000 queries`. */
+  detail?: string;
   seconds: number;
 }
 
@@ -161,8 +161,8 @@ async function runStage(ctx: Ctx, a: AttackRecord, stage: Stage, pending: number
       live[k] = k < chunk.length ? 1 : 0;
     }
     writeBatch(ctx.rt, data.inputShape, b, x, y, index);
-    const report = (queries?: number) => o.onProgress?.({ attack: a.label, stage: name, done: finished, total: todo.length, seconds: before + (performance.now() - began) / 1000, ...(queries !== undefined ? { queries } : {}) });
-    const out = await runner.run(stage, b, live, (q) => report(q));
+    const report = (detail?: string) => o.onProgress?.({ attack: a.label, stage: name, done: finished, total: todo.length, seconds: before + (performance.now() - began) / 1000, ...(detail !== undefined ? { detail } : {}) });
+    const out = await runner.run(stage, b, live, (d) => report(d));
     chunk.forEach((i, k) => {
       if (out.robust[k] === 0 && a.robust[i] === 1) a.broken[name] = (a.broken[name] ?? 0) + 1;
       a.robust[i] = out.robust[k]!;

@@ -60,7 +60,7 @@ export class StageRunner {
     this.square = new Square(rt, classify, inputShape);
   }
 
-  async run(stage: Stage, b: number, live: Uint8Array, onQueries?: (done: number) => void): Promise<StageOutcome> {
+  async run(stage: Stage, b: number, live: Uint8Array, onDetail?: (detail: string) => void): Promise<StageOutcome> {
     const { norm, eps } = this.threat;
     const key = stageKey(this.seed, stageName(stage));
     switch (stage.kind) {
@@ -84,6 +84,7 @@ export class StageRunner {
         let zero = new Uint8Array(b);
         for (let t = 0; t < targets; t++) {
           if (!robust.some((r) => r === 1)) break;
+          onDetail?.(`target ${t + 1}/${targets}`);
           writeRobust(this.rt, b, robust);
           const r = await this.apgd.run(b, { norm, eps, iterations: stage.iterations, loss: 'dlr-targeted' }, stageKey(this.seed, 'apgd-t', t + 1), rankedClasses(logits, b, this.classes, t + 2));
           zero = zero.map((z, i) => z | (r.zeroGradient[i]! & robust[i]!));
@@ -94,7 +95,7 @@ export class StageRunner {
       case 'square': {
         if (norm !== 'linf') throw new Error('only the L-inf Square Attack is implemented');
         writeRobust(this.rt, b, live);
-        return { robust: await this.square.run(b, { eps, queries: stage.queries }, this.seed, key, live, onQueries) };
+        return { robust: await this.square.run(b, { eps, queries: stage.queries }, this.seed, key, live, (q) => onDetail?.(`${q}/${stage.queries} queries`)) };
       }
     }
   }

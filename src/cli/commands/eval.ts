@@ -116,8 +116,8 @@ class EvalProgressView {
     const now = performance.now();
     if (!this.tty && now - this.last < 5000 && e.done < e.total) return;
     this.last = now;
-    const queries = e.queries !== undefined ? ` (${e.queries} queries)` : '';
-    const text = `${e.attack} [${e.stage}] ${e.done}/${e.total} examples${queries} ${e.seconds.toFixed(0)}s`;
+    const detail = e.detail !== undefined ? `, chunk at ${e.detail}` : '';
+    const text = `${e.attack} [${e.stage}] ${e.done}/${e.total} examples${detail} ${e.seconds.toFixed(0)}s`;
     if (this.tty) {
       process.stderr.write(`\r\x1b[2K${text}`);
       this.active = true;
