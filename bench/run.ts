@@ -7,12 +7,12 @@
  *       kernel family (timestamp queries, or per-dispatch submit timing without them);
  *   memory: the planned GPU memory of a ResNet-18 step at batch 128 (compiled, not run).
  * Every measurement has a time budget so the whole run stays within a few minutes on a software
- * adapter (lavapipe). A step that cannot fit its budget is predicted from one run of each of its
- * programs (prologue + K x attack + outer) and marked "(predicted)". On a software adapter one
- * ResNet-18 step takes many minutes, so it runs there only when asked (`--resnet` or
- * `--only resnet18`); on a hardware adapter it always runs.
+ * adapter (lavapipe); at least one whole step is always timed. On a software adapter one ResNet-18
+ * step takes many minutes, so it runs there only when asked (`--resnet` or `--only resnet18`), and
+ * is then predicted from one run of each of its programs (prologue + K x attack + outer), marked
+ * "(predicted)"; on a hardware adapter it always runs and is timed like the others.
  *
- *   node dist/bench/run.js [--quick] [--steps N] [--only kernels,pgd_at,trades,eval,resnet18,memory]
+ *   node dist/bench/run.js [--quick] [--steps N] [--only kernels,pgd_at,trades,eval,resnet18,memory,ablations]
  *                          [--no-profile] [--ablations] [--resnet]
  */
 import { Runtime } from '../src/runtime/runtime.js';
@@ -72,7 +72,8 @@ async function stepSection(flags: BenchFlags, b: Budgets, software: boolean): Pr
       continue;
     }
     process.stderr.write(`[bench] ${workload.title} ...\n`);
-    results.push(await measureStep(workload, { iterations: flags.steps ?? 20, budgetSeconds, profile: !flags.noProfile }));
+    const predictOnly = workload === RESNET18_PGD_AT && software;
+    results.push(await measureStep(workload, { iterations: flags.steps ?? 20, budgetSeconds, profile: !flags.noProfile, predictOnly }));
   }
   if (!results.length) return results;
   console.log('\n## (b) training steps (synthetic data written into the batch variables; one submission per step)');
@@ -121,7 +122,7 @@ async function main(): Promise<void> {
   await stepSection(flags, b, adapter.software);
   if (wants(flags, 'eval')) await evaluationSection(flags, b);
   if (flags.only ? flags.only.has('memory') : !flags.quick) await memorySection();
-  if (flags.ablations) console.log(await runAblations(REFERENCE_CNN_PGD_AT, { iterations: flags.steps ?? 5, budgetSeconds: b.step }));
+  if (flags.ablations || flags.only?.has('ablations')) console.log(await runAblations(REFERENCE_CNN_PGD_AT, { iterations: flags.steps ?? 5, budgetSeconds: b.step }));
 }
 
 main().catch((e: unknown) => {

@@ -18,9 +18,12 @@ export interface StepMeasurement {
   workload: StepWorkload;
   adapter: string;
   compileSeconds: number;
-  /** Measured over whole steps, or null when a single step would exceed the budget. */
+  /** Measured over whole steps (at least one), or null when only a prediction was asked for. */
   throughput: Throughput | null;
-  /** Step time predicted from one run of each distinct program (always available). */
+  /**
+   * Step time predicted from the warm-up's one run of each distinct program (prologue + K x
+   * attack + outer). First runs carry one-off costs, so this is an upper bound.
+   */
   predictedMsPerStep: number;
   stats: StepStats;
   profile?: StepProfile;
@@ -31,6 +34,11 @@ export interface MeasureOptions {
   budgetSeconds: number;
   profile: boolean;
   compile?: CompileOptions;
+  /**
+   * Report the warm-up's prediction instead of timing whole steps: for a ResNet-18 step on a
+   * software adapter, where one step takes far longer than any bench budget.
+   */
+  predictOnly?: boolean;
 }
 
 /** Dawn quantizes timestamps (to 2^16 ns here) unless told not to; kernels shorter than that would read as 0. */
@@ -47,9 +55,9 @@ export async function measureStep(workload: StepWorkload, opts: MeasureOptions):
     progress(`compiled in ${compileSeconds.toFixed(1)} s; warming up (each program once)`);
     const predictedMsPerStep = step.predictStepMs(await step.warmUp());
     progress(`one step should take about ${(predictedMsPerStep / 1000).toFixed(1)} s`);
-    const throughput = predictedMsPerStep / 1000 <= opts.budgetSeconds
-      ? await measureThroughput(() => step.run(), () => rt.sync(), { warmup: 0, iterations: opts.iterations, examplesPerIteration: workload.batch, budgetSeconds: opts.budgetSeconds })
-      : null;
+    const throughput = opts.predictOnly
+      ? null
+      : await measureThroughput(() => step.run(), () => rt.sync(), { warmup: 0, iterations: opts.iterations, examplesPerIteration: workload.batch, budgetSeconds: opts.budgetSeconds });
     const stats = stepStats(rt, step.sequence);
     if (opts.profile) progress('profiling kernels');
     const profile = opts.profile ? await profileStep(rt, step.sequence) : undefined;
