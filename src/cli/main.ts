@@ -11,6 +11,7 @@ import { graph } from './commands/graph.js';
 import { run } from './commands/run.js';
 import { evalCommand, DEFAULT_ATTACKS } from './commands/eval.js';
 import { sweepCommand } from './commands/sweep.js';
+import { analyzeCommand } from './commands/analyze.js';
 import { writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatResultTable, runResultTable, writeReport } from '../report/index.js';
@@ -149,6 +150,29 @@ const commands: Record<string, Command> = {
       const jobs = Number(flag(a, 'jobs') ?? 1);
       if (!Number.isInteger(jobs) || jobs < 1) throw new UserError('sweep: --jobs must be a positive integer');
       await sweepCommand({ files: a.positional, grid: flagList(a, 'grid'), set: flagList(a, 'set'), jobs, outDir, dataDir: flag(a, 'data-dir'), dryRun: a.flags.has('dry-run') }, out);
+    },
+  },
+  analyze: {
+    usage: 'matc analyze gradient CHECKPOINT --pipeline FILE [--pipeline FILE]... | analyze complexity SWEEP_DIR | analyze hard-examples RUN_DIR RUN_DIR... [options]',
+    description: 'Memorization analyses (docs/memorization.md): gradient instability, complexity measures vs the robust gap, hard examples; JSON, SVG and HTML.',
+    flags: {
+      pipeline: { value: true, repeatable: true, help: 'gradient: the objective(s) to probe (repeatable); hard-examples: the pipeline of runs not made by matc sweep' },
+      set,
+      lambdas: { value: true, help: 'gradient: comma list of step sizes (default 0,0.001,0.002,0.005,0.01,0.02,0.05)' },
+      directions: { value: true, help: 'gradient: random directions averaged per lambda (default 3)' },
+      'directions-kind': { value: true, help: 'gradient: filter,plain (default both)' },
+      n: { value: true, help: 'gradient/complexity: examples in the fixed batch (default 100 / 500)' },
+      seed: { value: true, help: 'gradient: seed of the directions (default 0)' },
+      alpha: { value: true, help: 'complexity: sharpness box alpha * (|theta| + 1) (default 0.005)' },
+      batch: { value: true, help: 'hard-examples: examples per GPU batch (default 250)' },
+      out: { value: true, help: 'output directory (default: next to the checkpoint / first run)' },
+      'data-dir': { value: true, help: 'where the data sets are (also MATC_DATA_DIR)' },
+      help,
+    },
+    async main(a) {
+      const [kind, ...targets] = a.positional;
+      if (!kind) throw new UserError('analyze: name an analysis: gradient, complexity or hard-examples (see matc analyze --help)');
+      await analyzeCommand({ kind, targets, pipelines: flagList(a, 'pipeline'), set: flagList(a, 'set'), lambdas: flag(a, 'lambdas'), directions: flag(a, 'directions'), kinds: flag(a, 'directions-kind'), n: flag(a, 'n'), seed: flag(a, 'seed'), alpha: flag(a, 'alpha'), batch: flag(a, 'batch'), out: flag(a, 'out'), dataDir: flag(a, 'data-dir') }, out);
     },
   },
   doctor: {
