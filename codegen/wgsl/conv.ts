@@ -9,8 +9,11 @@
  *
  * The GEMM's m axis gets whichever of the two output axes is larger, so thin layers (1 input
  * channel, 16 filters) still fill the tall tile instead of wasting most of a square one.
+ * The input gradient of a layer with <= 4 input channels is a GEMM with <= 4 columns and no
+ * reuse of its gathers; conv2dGradInputThinKernel register-tiles it along pixels instead.
  */
 import { gemmKernel, chooseTiling, type GemmKernel, type GemmTiling, type Operand } from './gemm.js';
+import { dispatch1d } from './dispatch.js';
 
 export interface ConvGeometry {
   N: number;
@@ -200,4 +203,75 @@ export function gradWeightSplits(g: ConvGeometry): number {
   const groups = Math.ceil(Math.max(g.O, Kc) / (t.threadsM * t.regM)) * Math.ceil(Math.min(g.O, Kc) / (t.threadsN * t.regN));
   const wanted = Math.ceil(MIN_GRAD_WEIGHT_WORKGROUPS / groups);
   return Math.max(1, Math.min(wanted, g.N, Math.floor((g.N * P) / MIN_SPLIT_K)));
+}
+
+/**
+ * Input gradient of a thin layer (C <= 4 input channels, stride 1), e.g. the first conv of an
+ * image model, which every attack step differentiates through. As a GEMM its output has C
+ * columns, so a tile cannot reuse the gathered gy values (one gather per multiply-add). Here a
+ * thread instead computes a strip of 4 neighbouring input pixels for all C channels: per
+ * (filter, kernel row) it reads the kw+3 gy values the strip's windows share once and does
+ * 4*kw vec4 multiply-adds with filter taps staged (as vec4 over channels) in workgroup memory.
+ */
+export function conv2dGradInputThinKernel(g: ConvGeometry): GemmKernel | null {
+  const taps = g.O * g.kh * g.kw;
+  if (g.C > 4 || g.sh !== 1 || g.sw !== 1 || taps * 16 > 16384) return null;
+  const WG = 64;
+  const strips = Math.ceil(g.W / 4);
+  const threads = g.N * g.H * strips;
+  const span = g.kw + 3;
+  const lines: string[] = [];
+  for (let ky = 0; ky < g.kh; ky++) {
+    lines.push(`    { let oy = iy + ${g.ph - ky}i;`, `      if (oy >= 0 && oy < ${g.OH}i) {`, `        let rowBase = gyBase + u32(oy) * ${g.OW}u;`);
+    // v_j = gy[..., oy, ix0 + pw - (kw - 1) + j], 0 outside the output.
+    for (let j = 0; j < span; j++) {
+      lines.push(`        let ox${j} = ix0 + ${g.pw - (g.kw - 1) + j}i;`, `        let v${j} = select(0.0, in0[rowBase + u32(clamp(ox${j}, 0i, ${g.OW - 1}i))], ox${j} >= 0 && ox${j} < ${g.OW}i);`);
+    }
+    for (let kx = 0; kx < g.kw; kx++) {
+      lines.push(`        let w${kx} = shW[(o * ${g.kh}u + ${ky}u) * ${g.kw}u + ${kx}u];`);
+      // Pixel p reads output column ix0 + p + pw - kx = v_{p - kx + kw - 1}.
+      for (let p = 0; p < 4; p++) lines.push(`        acc${p} = fma(vec4<f32>(v${p - kx + g.kw - 1}), w${kx}, acc${p});`);
+    }
+    lines.push(`      }`, `    }`);
+  }
+  const stores: string[] = [];
+  for (let p = 0; p < 4; p++) {
+    for (let c = 0; c < g.C; c++) {
+      stores.push(`  if (ix0 + ${p}i < ${g.W}i) { out[((n * ${g.C}u + ${c}u) * ${g.H}u + u32(iy)) * ${g.W}u + u32(ix0 + ${p}i)] = acc${p}[${c}]; }`);
+    }
+  }
+  const code = `// conv2d grad input, thin layer: ${g.C} channel(s), strips of 4 pixels
+@group(0) @binding(0) var<storage, read> in0: array<f32>;
+@group(0) @binding(1) var<storage, read> in1: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+var<workgroup> shW: array<vec4<f32>, ${taps}>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  // Filter taps as vec4 over input channels: shW[(o*kh + ky)*kw + kx][c] = w[o, c, ky, kx].
+  for (var i = lid; i < ${taps}u; i += ${WG}u) {
+    let o = i / ${g.kh * g.kw}u;
+    let t = i % ${g.kh * g.kw}u;
+    var wv = vec4<f32>(0.0);
+${Array.from({ length: g.C }, (_, c) => `    wv[${c}] = in1[(o * ${g.C}u + ${c}u) * ${g.kh * g.kw}u + t];`).join('\n')}
+    shW[i] = wv;
+  }
+  workgroupBarrier();
+  let idx = (wid.y * nwg.x + wid.x) * ${WG}u + lid;
+  if (idx >= ${threads}u) { return; }
+  let n = idx / ${g.H * strips}u;
+  let rem = idx % ${g.H * strips}u;
+  let iy = i32(rem / ${strips}u);
+  let ix0 = i32(rem % ${strips}u) * 4i;
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  for (var o = 0u; o < ${g.O}u; o++) {
+    let gyBase = (n * ${g.O}u + o) * ${g.OH * g.OW}u;
+${lines.join('\n')}
+  }
+${stores.join('\n')}
+}
+`;
+  return { code, workgroups: dispatch1d(threads, WG) };
 }

@@ -12,7 +12,7 @@
 import type { Attrs, Node } from '../graph/graph.js';
 import { formatShape, ShapeError, type Shape } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
-import { conv2dForwardKernel, conv2dGradInputKernel, conv2dGradWeightKernel, gradWeightSplits, type ConvGeometry } from '../../codegen/wgsl/conv.js';
+import { conv2dForwardKernel, conv2dGradInputKernel, conv2dGradInputThinKernel, conv2dGradWeightKernel, gradWeightSplits, type ConvGeometry } from '../../codegen/wgsl/conv.js';
 import { registerOp, type TypedArray } from './registry.js';
 
 export type Pair = [number, number];
@@ -194,7 +194,8 @@ registerOp({
     return [dgy, dw];
   },
   kernel(ctx) {
-    return conv2dGradInputKernel(gradInputGeometry(ctx.inputs[0]!, ctx.inputs[1]!, ctx.node.attrs));
+    const g = gradInputGeometry(ctx.inputs[0]!, ctx.inputs[1]!, ctx.node.attrs);
+    return conv2dGradInputThinKernel(g) ?? conv2dGradInputKernel(g);
   },
 });
 

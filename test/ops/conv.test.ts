@@ -3,7 +3,7 @@ import { checkForward, checkGradients, cpuEval, expectClose, randn } from '../he
 import { Graph } from '../../src/graph/graph.js';
 import { grad } from '../../src/graph/autodiff.js';
 import type { Tensor } from '../../src/graph/tensor.js';
-import { conv2dForwardKernel, gradWeightSplits } from '../../codegen/wgsl/conv.js';
+import { conv2dForwardKernel, conv2dGradInputThinKernel, gradWeightSplits } from '../../codegen/wgsl/conv.js';
 
 type Pair = [number, number];
 
@@ -156,5 +156,25 @@ describe('conv2d gradients', () => {
     const before = g.nodes.length;
     getOpGrad(y);
     expect(g.nodes.slice(before).some((n) => n.op === 'conv2d_grad_weight' && (n.attrs['splits'] as number) > 1)).toBe(true);
+  });
+
+  it('grad input of thin layers (C <= 4, stride 1) uses the pixel-strip kernel; GPU vs CPU on both kernels', async () => {
+    const thin = { N: 2, C: 1, H: 7, W: 6, O: 5, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, OH: 7, OW: 6 };
+    expect(conv2dGradInputThinKernel(thin)).not.toBeNull();
+    expect(conv2dGradInputThinKernel({ ...thin, C: 5 })).toBeNull();
+    expect(conv2dGradInputThinKernel({ ...thin, sh: 2, OH: 4 })).toBeNull();
+    // Thin: 1 and 3 channels, odd widths (partial strips), a wide kernel with pad 0 and 2.
+    const cases: Case[] = [
+      { x: [2, 1, 7, 6], o: 5, k: [3, 3], stride: [1, 1], pad: [1, 1] },
+      { x: [1, 3, 5, 9], o: 4, k: [2, 5], stride: [1, 1], pad: [0, 2] },
+      { x: [2, 6, 5, 5], o: 3, k: [3, 3], stride: [1, 1], pad: [1, 1] }, // 6 channels: GEMM path
+    ];
+    for (const c of cases) {
+      const [N, , H, W] = c.x;
+      const OH = H + 2 * c.pad[0] - c.k[0] + 1;
+      const OW = W + 2 * c.pad[1] - c.k[1] + 1;
+      const inputs = [...inputsOf(c, 19), { name: 'gy', shape: [N, c.o, OH, OW], data: randn([N, c.o, OH, OW], 20) }];
+      await checkForward((g, [, w, gy]) => g.apply('conv2d_grad_input', [gy!, w!], { stride: c.stride, pad: c.pad, inputShape: [...c.x] }), inputs, { rtol: 1e-4, atol: 1e-4 });
+    }
   });
 });
