@@ -61,7 +61,9 @@ const ARGMAX_FN = `fn windowArgmax(plane: u32, oy: i32, ox: i32) -> u32 {
 
 /**
  * Loop over the output windows that cover input pixel (iy, ix): oy with
- * oy*SH - PH <= iy < oy*SH - PH + KH, clipped to the output.
+ * oy*SH - PH <= iy < oy*SH - PH + KH, clipped to the output. (iy + PH - KH + SH) / SH is
+ * ceil((iy + PH - KH + 1) / SH) for a non-negative numerator; a negative one truncates toward
+ * zero, which max(0, .) absorbs.
  */
 function coveringWindows(body: string): string {
   return `  let oyLo = max(0i, (iy + PH - KH + SH) / SH);
@@ -105,8 +107,6 @@ export function maxPoolKernel(g: PoolGeometry): PoolKernel {
 
 /** dx = maxpool2d_grad(x, gy): bindings 0 = x, 1 = gy; one invocation per input pixel. */
 export function maxPoolGradKernel(g: PoolGeometry): PoolKernel {
-  // (iy + PH - KH + SH) / SH is ceil((iy + PH - KH + 1) / SH) for the non-negative case; a
-  // negative numerator truncates toward zero, which max(0, .) then absorbs.
   return kernel(g, g.planes * g.H * g.W, 2, `${unravel('idx', 'H', 'W', 'iy', 'ix')}
   var acc = 0.0;
 ${coveringWindows(`      if (windowArgmax(plane, oy, ox) == idx) { acc += in1[(plane * u32(OH) + u32(oy)) * u32(OW) + u32(ox)]; }`)}
