@@ -122,7 +122,7 @@ async function main(): Promise<void> {
   await stepSection(flags, b, adapter.software);
   if (wants(flags, 'eval')) await evaluationSection(flags, b);
   if (flags.only ? flags.only.has('memory') : !flags.quick) await memorySection();
-  if (flags.ablations || flags.only?.has('ablations')) console.log(await runAblations(REFERENCE_CNN_PGD_AT, { iterations: flags.steps ?? 5, budgetSeconds: b.step }));
+  if (flags.ablations || flags.only?.has('ablations')) console.log(await runAblations(REFERENCE_CNN_PGD_AT, flags.steps ?? 3));
 }
 
 main().catch((e: unknown) => {

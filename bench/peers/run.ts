@@ -3,9 +3,9 @@
  * batch 128, K=10) in TF.js 4.22's webgpu backend and in matc, in one process on the same Dawn
  * adapter, and the ratio.
  *
- * The two systems alternate step by step (TF.js step, wait; matc step, wait; ...), so a change in
- * the machine's load during the run hits both alike: on a software adapter the GPU is the CPU,
- * and a shared machine's load moves by 2x within minutes. Each round's ratio is printed too.
+ * The two systems alternate step by step (bench/interleave.ts: TF.js step, wait; matc step, wait;
+ * ...), so a change in the machine's load during the run hits both alike. Each round's ratio is
+ * printed too.
  *
  *   node dist/bench/peers/run.js [--steps N] [--warmup N] [--quick]
  */
@@ -20,26 +20,7 @@ import { loadPipeline } from '../matc/load-pipeline.js';
 import { MatcTrainingStep } from '../matc/training-step.js';
 import { REFERENCE_CNN_PGD_AT } from '../matc/workloads.js';
 import { describeAdapter } from '../adapter.js';
-
-interface Contender {
-  name: string;
-  step(): Promise<void>;
-  seconds: number;
-}
-
-async function timed(c: Contender): Promise<number> {
-  const t0 = performance.now();
-  await c.step();
-  const s = (performance.now() - t0) / 1000;
-  c.seconds += s;
-  return s;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
+import { interleave, median, roundRatios, type Contender } from '../interleave.js';
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
@@ -58,8 +39,8 @@ async function main(): Promise<void> {
 
     const tfStep = new TfjsPgdAtStep(tfjs.tf, data);
     const matcStep = await MatcTrainingStep.create(rt, loadPipeline(w.file, w.overrides), data);
-    const tf: Contender = { name: 'TF.js', seconds: 0, step: async () => { tfStep.run(); await tfStep.sync(); } };
-    const matc: Contender = { name: 'matc', seconds: 0, step: async () => { matcStep.run(); await rt.sync(); } };
+    const tf: Contender = { name: 'TF.js', step: async () => { tfStep.run(); await tfStep.sync(); } };
+    const matc: Contender = { name: 'matc', step: async () => { matcStep.run(); await rt.sync(); } };
 
     process.stderr.write('[peers] warming up\n');
     await matcStep.warmUp();
@@ -69,24 +50,20 @@ async function main(): Promise<void> {
     }
     const tensorsBefore = tfStep.liveTensors();
 
-    const ratios: number[] = [];
-    for (let r = 0; r < rounds; r++) {
-      const t = await timed(tf);
-      const m = await timed(matc);
-      ratios.push(t / m);
-      process.stderr.write(`[peers] round ${r + 1}/${rounds}: TF.js ${(t * 1000).toFixed(0)} ms, matc ${(m * 1000).toFixed(0)} ms\n`);
-    }
+    const [tfResult, matcResult] = await interleave([tf, matc], rounds, (r, [t, m]) =>
+      process.stderr.write(`[peers] round ${r + 1}/${rounds}: TF.js ${(t! * 1000).toFixed(0)} ms, matc ${(m! * 1000).toFixed(0)} ms\n`));
+    const ratios = roundRatios(tfResult!, matcResult!);
     const leaked = tfStep.liveTensors() - tensorsBefore;
     tfStep.dispose();
 
-    const tfIps = (rounds * w.batch) / tf.seconds;
-    const matcIps = (rounds * w.batch) / matc.seconds;
+    const tfIps = (rounds * w.batch) / tfResult!.totalSeconds;
+    const matcIps = (rounds * w.batch) / matcResult!.totalSeconds;
     console.log(`end:   ${loadLine()}\n`);
     console.log(formatTable(
       ['system', 'images/s', 'ms/step', 'timed steps', 'ratio vs TF.js'],
       [
-        ['TF.js 4.22 webgpu (eager, tf.grad, momentum)', tfIps, (1000 * tf.seconds) / rounds, rounds, '1.00'],
-        ['matc (compiled step, one submission)', matcIps, (1000 * matc.seconds) / rounds, rounds, formatNumber(matcIps / tfIps)],
+        ['TF.js 4.22 webgpu (eager, tf.grad, momentum)', tfIps, (1000 * tfResult!.totalSeconds) / rounds, rounds, '1.00'],
+        ['matc (compiled step, one submission)', matcIps, (1000 * matcResult!.totalSeconds) / rounds, rounds, formatNumber(matcIps / tfIps)],
       ],
     ));
     if (leaked) console.log(`warning: TF.js step leaked ${leaked} tensors over ${rounds} steps`);
