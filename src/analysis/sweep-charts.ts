@@ -27,6 +27,18 @@ export function trainAccuracyChart(runs: readonly RunCurves[], title = 'Training
   return lineChart({ title, xLabel: 'epoch', yLabel: 'train accuracy (%)', series, yBounds: [0, 100], integerX: true, emptyMessage: 'no epochs logged yet' });
 }
 
+/** grad-norm.svg: the squared global gradient norm per epoch (runs that logged it), log10 scale. */
+export function gradNormChart(runs: readonly RunCurves[]): string | null {
+  const series: Series[] = [];
+  runs.forEach((run, i) => {
+    const records = readRecords(run.dir, { warn: () => {} }) as (ReturnType<typeof readRecords>[number] & { grad_norm_sq?: number })[];
+    if (!records.some((r) => typeof r.grad_norm_sq === 'number')) return;
+    series.push({ name: run.name, color: palette[i % palette.length], points: records.map((r) => ({ x: r.epoch, y: typeof r.grad_norm_sq === 'number' && r.grad_norm_sq > 0 ? Math.log10(r.grad_norm_sq) : null })) });
+  });
+  if (!series.length) return null;
+  return lineChart({ title: 'Squared gradient norm per epoch (mean over steps)', xLabel: 'epoch', yLabel: 'log10 ||grad||^2', series, integerX: true });
+}
+
 /** The first grid axis whose values are all numbers (e.g. data.label_noise), if any. */
 export function numericAxis(rows: readonly SummaryRow[]): string | null {
   const keys = Object.keys(rows[0]?.grid ?? {});

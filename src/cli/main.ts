@@ -141,6 +141,7 @@ const commands: Record<string, Command> = {
       out: { value: true, help: 'sweep directory: one run directory per combination, and the summary' },
       'data-dir': { value: true, help: 'where the data sets are (also MATC_DATA_DIR)' },
       'dry-run': { help: 'check and list the runs without running them' },
+      'grad-norm': { help: 'log the squared global gradient norm per epoch (grad_norm_sq in metrics.jsonl; --jobs 1 only)' },
       help,
     },
     async main(a) {
@@ -149,7 +150,7 @@ const commands: Record<string, Command> = {
       if (!outDir) throw new UserError('sweep: name the sweep directory with --out DIR');
       const jobs = Number(flag(a, 'jobs') ?? 1);
       if (!Number.isInteger(jobs) || jobs < 1) throw new UserError('sweep: --jobs must be a positive integer');
-      await sweepCommand({ files: a.positional, grid: flagList(a, 'grid'), set: flagList(a, 'set'), jobs, outDir, dataDir: flag(a, 'data-dir'), dryRun: a.flags.has('dry-run') }, out);
+      await sweepCommand({ files: a.positional, grid: flagList(a, 'grid'), set: flagList(a, 'set'), jobs, outDir, dataDir: flag(a, 'data-dir'), dryRun: a.flags.has('dry-run'), gradNorm: a.flags.has('grad-norm') }, out);
     },
   },
   analyze: {

@@ -28,6 +28,8 @@ export interface SweepRunOptions {
   runtime?: Runtime;
   /** The matc CLI entry for worker processes (default: dist/src/cli/bin.js next to this module). */
   cliEntry?: string;
+  /** Log grad_norm_sq per epoch (in-process runs only: `matc run` has no such flag). */
+  logGradientNorm?: boolean;
 }
 
 export interface PointOutcome {
@@ -59,6 +61,7 @@ export async function runSweep(points: readonly CheckedPoint[], opts: SweepRunOp
     } else pending.push({ index, state });
   });
   if (pending.length === 0) return outcomes;
+  if (opts.logGradientNorm && opts.jobs > 1) throw new Error('sweep: the gradient-norm log needs in-process runs (--jobs 1)');
 
   const runOne = opts.jobs <= 1 ? await inProcessRunner(opts) : childProcessRunner(opts);
   try {
@@ -109,7 +112,7 @@ async function inProcessRunner(opts: SweepRunOptions): Promise<PointRunner> {
   return {
     async run(point, dir, resume, onEvent) {
       const rt = await runtime();
-      await runPipeline(point.pipeline, { outDir: dir, resume, runtime: rt, dataDir: opts.dataDir }, (event) => onEvent({ type: 'run', point, event }));
+      await runPipeline(point.pipeline, { outDir: dir, resume, runtime: rt, dataDir: opts.dataDir, logGradientNorm: opts.logGradientNorm }, (event) => onEvent({ type: 'run', point, event }));
     },
     close() {
       (owned as Runtime | null)?.destroy();

@@ -9,7 +9,7 @@ import { expandGrid, parseGrid, type GridAxis } from './grid.js';
 import { checkPoints, type CheckedPoint } from './validate.js';
 import { runSweep, type SweepEvent, type SweepRunOptions, type PointOutcome } from './runner.js';
 import { summarizeRun, summaryCsv, summaryText, type SummaryRow } from './summary.js';
-import { trainAccuracyChart, gapChart, numericAxis } from '../analysis/sweep-charts.js';
+import { trainAccuracyChart, gapChart, numericAxis, gradNormChart } from '../analysis/sweep-charts.js';
 
 export interface SweepOptions extends SweepRunOptions {
   files: string[];
@@ -47,6 +47,8 @@ export function writeSweepSummary(outDir: string, outcomes: readonly PointOutcom
   writeFileSync(join(outDir, 'summary.csv'), summaryCsv(rows));
   writeFileSync(join(outDir, 'summary.txt'), summaryText(rows));
   writeFileSync(join(outDir, 'train-accuracy.svg'), trainAccuracyChart(outcomes.map((o) => ({ name: o.point.name, dir: o.dir }))));
+  const norms = gradNormChart(outcomes.map((o) => ({ name: o.point.name, dir: o.dir })));
+  if (norms) writeFileSync(join(outDir, 'grad-norm.svg'), norms);
   const axis = numericAxis(rows);
   if (axis) writeFileSync(join(outDir, 'gap.svg'), gapChart(rows, axis));
   return rows;

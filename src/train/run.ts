@@ -21,6 +21,8 @@ export interface RunOptions {
   progressInterval?: number;
   /** Reuse a runtime (the caller keeps ownership); otherwise one is created and destroyed. */
   runtime?: Runtime;
+  /** Log the squared global gradient norm per epoch (metrics.jsonl `grad_norm_sq`); see Trainer. */
+  logGradientNorm?: boolean;
 }
 
 export type RunEvent =
@@ -52,7 +54,7 @@ export async function runPipeline(p: ResolvedPipeline, opts: RunOptions, onEvent
   const data = loadRunData(p, { dataDir: opts.dataDir });
   const rt = opts.runtime ?? (await Runtime.create());
   try {
-    const trainer = new Trainer(rt, p, data.train, data.test, { progressInterval: opts.progressInterval });
+    const trainer = new Trainer(rt, p, data.train, data.test, { progressInterval: opts.progressInterval, logGradientNorm: opts.logGradientNorm });
     const store = new RunStore(opts.outDir, p, trainer);
     let startEpoch = 1;
     let best: EpochMetrics | null = null;

@@ -25,7 +25,7 @@ import { exprKey } from '../compile/expr-key.js';
 import { gatherRows, scatterRows } from '../ops/indexing.js';
 import { initialDelta, pgdStep } from '../attacks/perturbation.js';
 import { applyOptimizer } from './optimizer.js';
-import { batchVar, stateVar, scheduleVar, deltaVar, hoistVar, metricVar } from './variables.js';
+import { batchVar, stateVar, scheduleVar, deltaVar, hoistVar, metricVar, gradNormSqVar } from './variables.js';
 import { Streams } from '../util/random.js';
 
 export interface TrainPrograms {
@@ -53,6 +53,8 @@ export class StepCompiler {
     /** Examples in the training set (rows of per-example state). */
     readonly numExamples: number,
     readonly seed: number,
+    /** Optional extras of the outer program; off by default so the step's graph is unchanged. */
+    readonly options: { gradientNormSq?: boolean } = {},
   ) {}
 
   programs(batch: number, activeStates: ReadonlySet<string>): Promise<TrainPrograms> {
@@ -217,6 +219,12 @@ export class StepCompiler {
     const params = model.parameters();
     const grads = grad(loss, params.map((p) => p.tensor));
     applyOptimizer(g, this.pipeline.settings.train.optimizer, params, grads);
+    // ||grad||^2 summed over the epoch's steps: a few reductions inside the outer program, read
+    // once per epoch, so logging it costs no readback per step (analysis hook, see variables.ts).
+    if (this.options.gradientNormSq) {
+      const squares = grads.map((gr) => gr!.square().sum());
+      accumulate(g, gradNormSqVar, squares.reduce((a, c) => a.add(c)));
+    }
     model.finish();
 
     accumulate(g, metricVar.lossSum, loss.mul(b));

@@ -8,7 +8,7 @@
 import type { ResolvedPipeline } from '../check/resolved.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { StepCompiler } from './step-compiler.js';
-import { batchVar, scheduleVar, metricVar, stateVar } from './variables.js';
+import { batchVar, scheduleVar, metricVar, stateVar, gradNormSqVar } from './variables.js';
 import { LR_VARIABLE, ADAM_BIAS1_VARIABLE, ADAM_BIAS2_VARIABLE, optimizerSlots, optimizerStateName } from './optimizer.js';
 import { evaluateSchedules, learningRate } from './schedule-eval.js';
 import { initialValues } from './init.js';
@@ -39,6 +39,8 @@ export interface EpochMetrics {
   test_robust_acc: number | null;
   eval: Record<string, number>;
   seconds: number;
+  /** Mean over the epoch's steps of the squared global gradient norm; only with TrainerOptions.logGradientNorm. */
+  grad_norm_sq?: number;
 }
 
 export interface ProgressInfo {
@@ -59,6 +61,8 @@ export interface TrainerHooks {
 export interface TrainerOptions {
   /** Read the device for progress at most this often (seconds). */
   progressInterval?: number;
+  /** Log grad_norm_sq per epoch (an accumulator in the outer program; off by default). */
+  logGradientNorm?: boolean;
 }
 
 export class Trainer {
@@ -76,7 +80,7 @@ export class Trainer {
     readonly test: Dataset,
     readonly opts: TrainerOptions = {},
   ) {
-    this.compiler = new StepCompiler(rt, pipeline, train.n, pipeline.settings.train.seed);
+    this.compiler = new StepCompiler(rt, pipeline, train.n, pipeline.settings.train.seed, { gradientNormSq: opts.logGradientNorm });
     this.evaluator = new RobustEvaluator(rt, pipeline.model, pipeline.data.inputShape, pipeline.settings.train.seed);
     this.blockAttacks = new BlockAttacks(rt, pipeline.model, pipeline.data.inputShape, pipeline.data.classes, pipeline.settings.train.seed);
   }
@@ -110,6 +114,7 @@ export class Trainer {
 
   private resetMetrics(): void {
     for (const name of Object.values(metricVar)) this.rt.variables.write(name, new Float32Array(1), [], 'f32');
+    if (this.opts.logGradientNorm) this.rt.variables.write(gradNormSqVar, new Float32Array(1), [], 'f32');
   }
 
   private async readMetric(name: string): Promise<number> {
@@ -196,6 +201,7 @@ export class Trainer {
       eval: evalResult,
       seconds: (performance.now() - started) / 1000,
     };
+    if (this.opts.logGradientNorm) metrics.grad_norm_sq = (await this.readMetric(gradNormSqVar)) / batches;
     await hooks.onEpoch?.(metrics);
     return metrics;
   }

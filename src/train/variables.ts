@@ -22,3 +22,10 @@ export const metricVar = {
   adversarialCorrect: 'metrics/adversarial_correct',
   examples: 'metrics/examples',
 } as const;
+
+/**
+ * Opt-in accumulator (StepCompiler option `gradientNormSq`): the sum over the epoch's steps of the
+ * squared global L2 norm of the parameter gradient, for docs/memorization.md's gradient analysis.
+ * Kept out of metricVar so that pipelines that do not ask for it compile to the same graph.
+ */
+export const gradNormSqVar = 'metrics/grad_norm_sq';

@@ -64,3 +64,17 @@ describe('adversarial probe', () => {
     expect(Array.from(await probe.readWeights())).toEqual(Array.from(before));
   });
 });
+
+describe('gradient-norm log', () => {
+  it('runPipeline with logGradientNorm writes a positive grad_norm_sq per epoch', { timeout: 300_000 }, async () => {
+    const { runPipeline } = await import('../../src/train/run.js');
+    const { readRecords } = await import('../../src/report/metrics.js');
+    const rt = await sharedTestRuntime();
+    const dir = makeTempDir('matc-gradnorm-').dir;
+    await runPipeline(pipeline(), { outDir: dir, runtime: rt, logGradientNorm: true });
+    const records = readRecords(dir) as { grad_norm_sq?: number }[];
+    expect(records).toHaveLength(1);
+    expect(records[0]!.grad_norm_sq).toBeGreaterThan(0);
+    expect(Number.isFinite(records[0]!.grad_norm_sq)).toBe(true);
+  });
+});

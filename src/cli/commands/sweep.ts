@@ -11,6 +11,7 @@ export interface SweepCommandOptions {
   outDir: string;
   dataDir?: string;
   dryRun: boolean;
+  gradNorm?: boolean;
 }
 
 function describe(e: SweepEvent): string | null {
@@ -34,7 +35,7 @@ export async function sweepCommand(o: SweepCommandOptions, out: (s: string) => v
       out(`${points.length} runs; nothing was run (--dry-run)`);
       return;
     }
-    const result = await sweep({ files: o.files, grid: o.grid, set: o.set, jobs: o.jobs, outDir: o.outDir, dataDir: o.dataDir }, (e) => {
+    const result = await sweep({ files: o.files, grid: o.grid, set: o.set, jobs: o.jobs, outDir: o.outDir, dataDir: o.dataDir, logGradientNorm: o.gradNorm }, (e) => {
       const line = describe(e);
       if (line) out(line);
     });
