@@ -190,7 +190,7 @@ export function conv2dGradWeightKernel(g: ConvGeometry, tiling?: GemmTiling, spl
   );
 }
 
-/** Workgroups the unsplit grad-weight GEMM would have; with the split rule below. */
+/** conv2d's weight gradient is split until it has at least this many workgroups (both cores, balanced). */
 const MIN_GRAD_WEIGHT_WORKGROUPS = 8;
 /** Keep each split's K long enough that the extra partial sums stay negligible. */
 const MIN_SPLIT_K = 2048;
