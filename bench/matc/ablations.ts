@@ -12,7 +12,7 @@ import { stepStats } from './step-stats.js';
 import type { StepWorkload } from './workloads.js';
 import { syntheticBatch } from '../random-batch.js';
 import { interleave, median } from '../interleave.js';
-import { formatTable, formatNumber, mib } from '../table.js';
+import { formatTable, mib } from '../table.js';
 
 const VARIANTS: [string, CompileOptions][] = [
   ['default (fusion + buffer reuse)', {}],
@@ -40,8 +40,8 @@ export async function runAblations(workload: StepWorkload, rounds: number): Prom
     const base = results[0]!;
     const rows = results.map((res, i) => {
       const stats = stepStats(rt, steps[i]!.sequence);
-      const slowdown = median(res.rounds.map((t, k) => t / base.rounds[k]!));
-      return [res.name, (rounds * workload.batch) / res.totalSeconds, formatNumber(slowdown), stats.dispatches, mib(stats.bytesMoved), mib(steps[i]!.programs().reduce((sum, p) => sum + p.stats.transientBytes + p.stats.inputBytes, 0))];
+      const slowdown = median(res.rounds.map((t, k) => t / base.rounds[k]!)).toFixed(2);
+      return [res.name, (rounds * workload.batch) / res.totalSeconds, slowdown, stats.dispatches, mib(stats.bytesMoved), mib(steps[i]!.programs().reduce((sum, p) => sum + p.stats.transientBytes + p.stats.inputBytes, 0))];
     });
     return `\n## optimisations on/off (${workload.name}, ${rounds} alternating rounds)\n` +
       formatTable(['compile options', 'images/s', 'step time vs default (median)', 'dispatches/step', 'moved/step', 'transient'], rows);
