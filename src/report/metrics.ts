@@ -23,9 +23,9 @@ export interface EpochRecord {
   schedules: Record<string, number>;
   /** Mean training objective over the epoch's batches. */
   train_loss: number;
-  /** Accuracy on the clean training batches (augmented, train mode). */
+  /** Accuracy on the clean (augmented) training batches, eval mode, before each batch's update. */
   train_natural_acc: number;
-  /** Accuracy on the training attack's adversarial examples; null when the method has no attack. */
+  /** Accuracy on the training attack's adversarial examples (the logits the outer loss sees, train mode); null without an attack. */
   train_robust_acc: number | null;
   /** Test accuracy on clean inputs; null when no evaluation ran this epoch. */
   test_natural_acc: number | null;
@@ -39,6 +39,8 @@ export interface EpochRecord {
   is_best: boolean;
   /** The temporal-ensembling weight w of the epoch, for TE pipelines. */
   te_weight?: number;
+  /** Mean over the epoch's steps of the squared global gradient norm (only when requested). */
+  grad_norm_sq?: number;
 }
 
 /** A metrics log that cannot be read; the message names the file and line. */
@@ -75,6 +77,7 @@ const fieldChecks: Record<keyof EpochRecord, [check: FieldCheck, expected: strin
   seconds: [(v) => typeof v === 'number' && v >= 0, 'a non-negative number'],
   is_best: [(v) => typeof v === 'boolean', 'true or false'],
   te_weight: [numberOrNonFinite, 'a number', true],
+  grad_norm_sq: [numberOrNonFinite, 'a number', true],
 };
 
 /** What is wrong with a parsed line, or undefined if it is a valid record. Unknown fields are allowed (newer versions). */

@@ -5,6 +5,7 @@
 import type { Graph, Node } from '../graph/graph.js';
 import { sizeOf, formatShape } from '../graph/shape.js';
 import { getOp, allocFor, type TypedArray } from '../ops/registry.js';
+import { neededNodes } from './schedule.js';
 
 export interface CpuRunOptions {
   /** Values for inputs and variables, by name. */
@@ -28,7 +29,7 @@ function toTyped(node: Node, v: TypedArray | number[]): TypedArray {
 }
 
 export function runCpu(graph: Graph, opts: CpuRunOptions): CpuRunResult {
-  const needed = neededNodes(graph, opts.outputs ?? graph.nodes.map((n) => n.id));
+  const needed = neededNodes(graph, [...(opts.outputs ?? graph.nodes.map((n) => n.id)), ...graph.updates.map((u) => u.value)]);
   const values = new Map<number, TypedArray>();
   for (const node of graph.nodes) {
     if (!needed.has(node.id)) continue;
@@ -42,17 +43,6 @@ export function runCpu(graph: Graph, opts: CpuRunOptions): CpuRunResult {
   return { values, updated };
 }
 
-function neededNodes(graph: Graph, outputs: number[]): Set<number> {
-  const needed = new Set<number>();
-  const stack = [...outputs, ...graph.updates.map((u) => u.value)];
-  while (stack.length) {
-    const id = stack.pop()!;
-    if (needed.has(id)) continue;
-    needed.add(id);
-    stack.push(...graph.node(id).inputs);
-  }
-  return needed;
-}
 
 function evalNode(graph: Graph, node: Node, values: Map<number, TypedArray>, feeds: CpuRunOptions['feeds']): TypedArray {
   switch (node.op) {

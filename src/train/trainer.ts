@@ -8,6 +8,7 @@
 import type { ResolvedPipeline } from '../check/resolved.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { StepCompiler } from './step-compiler.js';
+import type { EpochRecord } from '../report/metrics.js';
 import { batchVar, scheduleVar, metricVar, stateVar, gradNormSqVar } from './variables.js';
 import { LR_VARIABLE, ADAM_BIAS1_VARIABLE, ADAM_BIAS2_VARIABLE, optimizerSlots, optimizerStateName } from './optimizer.js';
 import { evaluateSchedules, learningRate } from './schedule-eval.js';
@@ -27,21 +28,8 @@ export class NonFiniteLossError extends Error {
   }
 }
 
-export interface EpochMetrics {
-  epoch: number;
-  step: number;
-  lr: number;
-  schedules: Record<string, number>;
-  train_loss: number;
-  train_natural_acc: number;
-  train_robust_acc: number | null;
-  test_natural_acc: number | null;
-  test_robust_acc: number | null;
-  eval: Record<string, number>;
-  seconds: number;
-  /** Mean over the epoch's steps of the squared global gradient norm; only with TrainerOptions.logGradientNorm. */
-  grad_norm_sq?: number;
-}
+/** One epoch's numbers; the metrics log's record without the fields the run directory adds. */
+export type EpochMetrics = Omit<EpochRecord, 'is_best' | 'te_weight'>;
 
 export interface ProgressInfo {
   epoch: number;
