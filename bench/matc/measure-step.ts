@@ -60,7 +60,8 @@ export async function measureStep(workload: StepWorkload, opts: MeasureOptions):
       : await measureThroughput(() => step.run(), () => rt.sync(), { warmup: 0, iterations: opts.iterations, examplesPerIteration: workload.batch, budgetSeconds: opts.budgetSeconds });
     const stats = stepStats(rt, step.sequence);
     if (opts.profile) progress('profiling kernels');
-    const profile = opts.profile ? await profileStep(rt, step.sequence) : undefined;
+    // Two repeats, the faster counts per kernel: other processes only ever slow a kernel down.
+    const profile = opts.profile ? await profileStep(rt, step.sequence, 2) : undefined;
     return { workload, adapter: describeAdapter(rt.ctx.adapter), compileSeconds, throughput, predictedMsPerStep, stats, ...(profile ? { profile } : {}) };
   } finally {
     rt.destroy();
