@@ -57,7 +57,7 @@ async function train(build: (g: Graph, x: Tensor) => { logits: Tensor; params: {
 }
 
 describe('training to near-zero loss', () => {
-  it('an MLP on a separable problem', async () => {
+  it('an MLP on a separable problem', { timeout: 600_000 }, async () => {
     const data = dataset(64, 8, 3, 10);
     const init = (shape: number[], seed: number, scale: number) => randn(shape, seed, scale);
     const { first, last } = await train(
@@ -81,7 +81,7 @@ describe('training to near-zero loss', () => {
     expect(last).toBeLessThan(0.02);
   });
 
-  it('a small CNN (conv, relu, maxpool, linear) on a separable image problem', async () => {
+  it('a small CNN (conv, relu, maxpool, linear) on a separable image problem', { timeout: 600_000 }, async () => {
     // 4x8x8 single-channel images; the label is a fixed linear function's argmax of the pixels.
     const data = dataset(32, 64, 4, 20);
     const { first, last } = await train(
