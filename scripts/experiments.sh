@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `npm run experiments`: every memorization analysis of docs/memorization.md at CPU scale on
-# Fashion-MNIST, into runs/experiments/. Each step is a sweep or an analysis that skips finished
-# runs, so the script can be stopped and restarted at any point. Measured on lavapipe (2 shared
-# cores): about 2 h 30 min in all, of which the three small-CNN random-label runs take ~1 h 15 min
-# (run them last; `--quick` leaves them out: ~1 h 15 min).
+# Fashion-MNIST, into runs/experiments/. Sweeps skip finished runs and resume
+# interrupted ones, so the script can be stopped and restarted (analyses are recomputed: minutes). Expected on lavapipe (2 cores
+# shared with other jobs, from the step times measured there): about 3 h 30 min in all: step 1 13 min,
+# 2 6 min, 3 10 min, 4 ~57 min (PGD-AT 23 min measured, TRADES ~34 min), 5 8 min, 6 16 min, 7 ~30 min
+# (the CNN ~25 min), 8 ~10 min, 9 (three small-CNN runs) ~1 h. `--quick` leaves step 9 out: ~2 h 30 min.
 # Set MATC to another matc command (e.g. MATC="node /tmp/dist/src/cli/bin.js") to use another build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
