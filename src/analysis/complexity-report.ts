@@ -12,6 +12,7 @@ import { pipelineOfRun, finalCheckpoint, AnalysisInputError } from './run-pipeli
 import { normMeasures, type WeightTensor } from './weight-norms.js';
 import { pacBayesFlatness, worstCaseSharpness } from './weight-perturbation.js';
 import { kendallTau } from './rank-stats.js';
+import { writeSweepReport } from './sweep-report.js';
 
 export interface ComplexityOptions {
   sweepDir: string;
@@ -79,5 +80,6 @@ export async function analyzeComplexity(rt: Runtime, o: ComplexityOptions, log: 
     `Kendall tau vs robust gap: ${MEASURES.map((k) => `${k} ${tau[k]!.toFixed(3)}`).join(', ')}`,
   ].join('\n');
   writeFileSync(join(o.sweepDir, 'complexity.txt'), `${text}\n`);
+  writeSweepReport(o.sweepDir, o.sweepDir);
   return { runs, tau, json, text };
 }

@@ -10,6 +10,7 @@ import { checkPoints, type CheckedPoint } from './validate.js';
 import { runSweep, type SweepEvent, type SweepRunOptions, type PointOutcome } from './runner.js';
 import { summarizeRun, summaryCsv, summaryText, type SummaryRow } from './summary.js';
 import { trainAccuracyChart, gapChart, numericAxis, gradNormChart } from '../analysis/sweep-charts.js';
+import { writeSweepReport } from '../analysis/sweep-report.js';
 
 export interface SweepOptions extends SweepRunOptions {
   files: string[];
@@ -51,5 +52,6 @@ export function writeSweepSummary(outDir: string, outcomes: readonly PointOutcom
   if (norms) writeFileSync(join(outDir, 'grad-norm.svg'), norms);
   const axis = numericAxis(rows);
   if (axis) writeFileSync(join(outDir, 'gap.svg'), gapChart(rows, axis));
+  writeSweepReport(outDir, outDir);
   return rows;
 }

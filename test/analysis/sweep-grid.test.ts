@@ -105,3 +105,18 @@ describe('sweep run states and summary', () => {
     expect(summaryText([row])).toMatch(/r1\s+0\.2\s+done\s+2\s+90\.0\s+70\.0\s+80\.0\s+30\.0\s+40\.0\s+1\s+35\.0\s+5\.0/);
   });
 });
+
+describe('sweep report', () => {
+  it('report.html inlines the summary and the figures', async () => {
+    const { writeSweepSummary } = await import('../../src/sweep/sweep.js');
+    const { readFileSync } = await import('node:fs');
+    const out = makeTempDir('matc-sweep-rep-').dir;
+    const { points } = planSweep([FILE], ['data.label_noise=0,1'], []);
+    points.forEach((p, i) => fakeRun(join(out, p.name), p.overrides, [record(1, 0.5 - 0.2 * i, 0.3, true)], []));
+    writeSweepSummary(out, points.map((point) => ({ point, dir: join(out, point.name), status: 'done' as const })));
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toMatch(/summary\.txt/);
+    expect(html).toMatch(/rl_pgd_cnn__data\.label_noise=1/);
+    expect(html.match(/<svg/g)!.length).toBe(2); // train accuracy, gap vs label noise
+  });
+});

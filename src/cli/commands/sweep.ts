@@ -40,7 +40,7 @@ export async function sweepCommand(o: SweepCommandOptions, out: (s: string) => v
       if (line) out(line);
     });
     out(result.summary);
-    out(`sweep directory: ${o.outDir} (summary.csv, summary.txt, train-accuracy.svg${result.rows.length ? ', gap.svg when an axis is numeric' : ''})`);
+    out(`sweep directory: ${o.outDir} (summary.csv, summary.txt, report.html, train-accuracy.svg; gap.svg when an axis is numeric)`);
     const failed = result.outcomes.filter((x) => x.status === 'failed');
     if (failed.length) throw new UserError(`sweep: ${failed.length} of ${result.outcomes.length} runs failed: ${failed.map((f) => f.point.name).join(', ')}`);
   } catch (e) {
