@@ -62,6 +62,7 @@ export async function analyzeCommand(o: AnalyzeCommandOptions, out: (s: string) 
       out(r.text);
       out(`wrote ${r.json}`);
     } else {
+      if (o.targets.length < 2) throw new UserError('analyze hard-examples: name at least two run directories');
       rt = await Runtime.create();
       const r = await analyzeHardExamples(rt, {
         runs: o.targets, fallback: o.pipelines[0] ? { file: o.pipelines[0], overrides: o.set } : undefined,
