@@ -23,7 +23,11 @@ export interface HardExamplesOptions {
   dataDir?: string;
 }
 
-export async function analyzeHardExamples(rt: Runtime, o: HardExamplesOptions, log: (s: string) => void): Promise<{ pairs: PairAgreement[]; json: string; html: string }> {
+/**
+ * `openRuntime` gives a fresh runtime per run: runs of different architectures reuse state_dict
+ * names (`model/3.weight`) with other shapes, which one runtime's variables cannot hold.
+ */
+export async function analyzeHardExamples(openRuntime: () => Promise<Runtime>, o: HardExamplesOptions, log: (s: string) => void): Promise<{ pairs: PairAgreement[]; json: string; html: string }> {
   if (o.runs.length < 2) throw new AnalysisInputError('hard-examples: name at least two run directories');
   const names = o.runs.map((r) => basename(r));
   const losses: Float32Array[] = [];
@@ -36,8 +40,13 @@ export async function analyzeHardExamples(rt: Runtime, o: HardExamplesOptions, l
       throw new AnalysisInputError(`${dir}: its training set differs from ${o.runs[0]}'s (size or labels); rankings must be over the same examples`);
     }
     firstTrain ??= train;
-    const probe = await probeAt(rt, p, finalCheckpoint(dir), train, false);
-    losses.push(await perExampleAdversarialLoss(probe, train, o.batch));
+    const rt = await openRuntime();
+    try {
+      const probe = await probeAt(rt, p, finalCheckpoint(dir), train, false);
+      losses.push(await perExampleAdversarialLoss(probe, train, o.batch));
+    } finally {
+      rt.destroy();
+    }
     log(`${dir}: mean adversarial loss ${(losses.at(-1)!.reduce((s, v) => s + v, 0) / train.n).toFixed(4)} over ${train.n} examples (${((performance.now() - started) / 1000).toFixed(0)} s)`);
   }
   const pairs = agreement(names, losses, o.fraction);
