@@ -135,21 +135,7 @@ function vectorKernel(graph: Graph, group: ElementwiseGroup, modes: ReadMode[]):
     }
   };
   const body = groupBody(graph, group, read, 4, '    ');
-  const code = `${bindings.join('\n')}
-
-@compute @workgroup_size(${ELEMENTWISE_WORKGROUP})
-fn main(${FLAT_BUILTINS}) {
-  ${flatIndexWGSL('t', ELEMENTWISE_WORKGROUP)}
-  for (var u = 0u; u < ${perThread}u; u++) {
-    let j = t * ${perThread}u + u;
-    if (j >= ${nv}u) { return; }
-${needsCoords ? coordLines(outShape, 'j * 4u', '    ').join('\n') : ''}
-${body.lines.join('\n')}
-    out[j] = ${body.value};
-  }
-}
-`;
-  return { code, workgroups: dispatch1d(Math.ceil(nv / perThread), ELEMENTWISE_WORKGROUP) };
+  return kernelShell(bindings, { index: 'j', count: nv, perThread, coordsOf: needsCoords ? 'j * 4u' : null, outShape, body });
 }
 
 function scalarKernel(graph: Graph, group: ElementwiseGroup): Kernel {
@@ -165,19 +151,31 @@ function scalarKernel(graph: Graph, group: ElementwiseGroup): Kernel {
     return shapesEqual(inShape, outShape) ? `in${k}[i]` : `in${k}[${offsetExpr(inShape, outShape)}]`;
   };
   const body = groupBody(graph, group, read, 1, '    ');
+  return kernelShell(bindings, { index: 'i', count: n, perThread, coordsOf: needsCoords ? 'i' : null, outShape, body });
+}
+
+/**
+ * The loop both kernel flavours share: each invocation handles `perThread` consecutive items
+ * (elements or vec4s) named `index`, computes broadcast coordinates from `coordsOf` when some
+ * input needs them, evaluates the group's body and stores the root value.
+ */
+function kernelShell(
+  bindings: string[],
+  k: { index: string; count: number; perThread: number; coordsOf: string | null; outShape: readonly number[]; body: { lines: string[]; value: string } },
+): Kernel {
   const code = `${bindings.join('\n')}
 
 @compute @workgroup_size(${ELEMENTWISE_WORKGROUP})
 fn main(${FLAT_BUILTINS}) {
   ${flatIndexWGSL('t', ELEMENTWISE_WORKGROUP)}
-  for (var u = 0u; u < ${perThread}u; u++) {
-    let i = t * ${perThread}u + u;
-    if (i >= ${n}u) { return; }
-${needsCoords ? coordLines(outShape, 'i', '    ').join('\n') : ''}
-${body.lines.join('\n')}
-    out[i] = ${body.value};
+  for (var u = 0u; u < ${k.perThread}u; u++) {
+    let ${k.index} = t * ${k.perThread}u + u;
+    if (${k.index} >= ${k.count}u) { return; }
+${k.coordsOf ? coordLines(k.outShape, k.coordsOf, '    ').join('\n') : ''}
+${k.body.lines.join('\n')}
+    out[${k.index}] = ${k.body.value};
   }
 }
 `;
-  return { code, workgroups: dispatch1d(Math.ceil(n / perThread), ELEMENTWISE_WORKGROUP) };
+  return { code, workgroups: dispatch1d(Math.ceil(k.count / k.perThread), ELEMENTWISE_WORKGROUP) };
 }
