@@ -125,8 +125,7 @@ function binary(op: 'add' | 'sub' | 'mul' | 'div' | 'pow', a: Value, b: Value, e
     }
   }
   const lt = typeof l === 'number' ? asTensor(l, r as Tensor) : l;
-  const rt = typeof r === 'number' ? r : r;
-  return lt[op](rt as Tensor | number);
+  return lt[op](r);
 }
 
 /** Is this expression `softmax(t)` (so KL can be computed stably from the logits t)? */

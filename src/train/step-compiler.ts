@@ -70,7 +70,7 @@ export class StepCompiler {
   /** The graphs of a step, uncompiled (for `matc graph` and tests). */
   graphs(batch: number, activeStates: ReadonlySet<string>): { prologue: Graph; attacks: { attack: ResolvedAttack; graph: Graph }[]; outer: Graph } {
     const hoists = new Map<string, Hoist[]>();
-    const attacks = this.pipeline.attacks.map((attack, i) => ({ attack, graph: this.attackGraph(attack, i, batch, activeStates, hoists) }));
+    const attacks = this.pipeline.attacks.map((attack) => ({ attack, graph: this.attackGraph(attack, batch, activeStates, hoists) }));
     const prologue = this.prologueGraph(batch, activeStates, hoists);
     const outer = this.outerGraph(batch, activeStates);
     return { prologue, attacks, outer };
@@ -133,7 +133,7 @@ export class StepCompiler {
     };
   }
 
-  private attackGraph(attack: ResolvedAttack, index: number, b: number, active: ReadonlySet<string>, hoists: Map<string, Hoist[]>): Graph {
+  private attackGraph(attack: ResolvedAttack, b: number, active: ReadonlySet<string>, hoists: Map<string, Hoist[]>): Graph {
     const g = new Graph();
     const t = this.batchTensors(g, b);
     const model = new ModelLowering(this.pipeline.model, g);
@@ -160,7 +160,6 @@ export class StepCompiler {
         return g.variable(h.variable, h.shape);
       },
     };
-    void index;
     const objective = lowerObjective(attack.objective, env);
     const [gradient] = grad(objective, [delta]);
     g.assign(delta, pgdStep(t.x, delta, gradient!, attack.ball, attack.step, attack.stepRule));

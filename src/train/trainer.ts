@@ -205,8 +205,8 @@ export class Trainer {
     const attacks = evaluation.attacks;
     const labels = attacks.map((a) => a.label);
     const correct = new Map<string, number>(labels.map((l) => [l, 0]));
+    const order = Int32Array.from({ length: data.n }, (_, i) => i); // evaluation reads in file order
     for (let start = 0; start < data.n; start += B) {
-      const order = Int32Array.from({ length: data.n }, (_, i) => i);
       const batch = batchAt(data, order, start, B);
       const b = batch.n;
       const positions = Int32Array.from({ length: b }, (_, k) => start + k);
