@@ -22,7 +22,7 @@ import type { Program } from '../runtime/program.js';
 import type { Classifier } from './classifier.js';
 import { uniformLike, normalLike } from '../ops/random.js';
 import { Streams } from '../util/random.js';
-import { batchTensors, batchVar, exampleAxes, perExample, readFlags, writeKey, type BatchTensors } from './batch.js';
+import { batchTensors, batchVar, evalVar, exampleAxes, perExample, readFlags, writeKey, type BatchTensors } from './batch.js';
 import { apgdWindows, APGD_RHO } from './apgd-schedule.js';
 import { attackObjective, correctMask, type AttackLoss } from './objectives.js';
 
@@ -43,22 +43,23 @@ export interface ApgdResult {
 const ALPHA = 2;
 const MOMENTUM = 0.75;
 
-const state = (b: number) => ({
-  xAdv: `apgd${b}/x_adv`,
-  xAdvOld: `apgd${b}/x_adv_old`,
-  grad: `apgd${b}/grad`,
-  xBest: `apgd${b}/x_best`,
-  gradBest: `apgd${b}/grad_best`,
-  stepSize: `apgd${b}/step_size`,
-  lossBest: `apgd${b}/loss_best`,
-  lossBestLastCheck: `apgd${b}/loss_best_last_check`,
-  reducedLastCheck: `apgd${b}/reduced_last_check`,
-  lossPrev: `apgd${b}/loss_prev`,
-  increases: `apgd${b}/increases`,
-  zeroGradient: `apgd${b}/zero_gradient`,
-  target: `apgd${b}/target`,
-  momentum: `apgd${b}/momentum`,
-  threshold: `apgd${b}/threshold`,
+/** APGD's per-example state of a batch, under its `eval/<batch shape>/apgd/` key (batch.ts). */
+const state = (b: number, inputShape: readonly number[]) => ({
+  xAdv: evalVar(b, inputShape, 'apgd/x_adv'),
+  xAdvOld: evalVar(b, inputShape, 'apgd/x_adv_old'),
+  grad: evalVar(b, inputShape, 'apgd/grad'),
+  xBest: evalVar(b, inputShape, 'apgd/x_best'),
+  gradBest: evalVar(b, inputShape, 'apgd/grad_best'),
+  stepSize: evalVar(b, inputShape, 'apgd/step_size'),
+  lossBest: evalVar(b, inputShape, 'apgd/loss_best'),
+  lossBestLastCheck: evalVar(b, inputShape, 'apgd/loss_best_last_check'),
+  reducedLastCheck: evalVar(b, inputShape, 'apgd/reduced_last_check'),
+  lossPrev: evalVar(b, inputShape, 'apgd/loss_prev'),
+  increases: evalVar(b, inputShape, 'apgd/increases'),
+  zeroGradient: evalVar(b, inputShape, 'apgd/zero_gradient'),
+  target: evalVar(b, inputShape, 'apgd/target'),
+  momentum: evalVar(b, inputShape, 'apgd/momentum'),
+  threshold: evalVar(b, inputShape, 'apgd/threshold'),
 });
 
 interface ApgdPrograms {
@@ -83,9 +84,9 @@ export class Apgd {
    */
   async run(b: number, s: ApgdSettings, key: number, targets?: Int32Array): Promise<ApgdResult> {
     const p = await this.programs(b, s);
-    const names = state(b);
+    const names = state(b, this.inputShape);
     const vars = this.rt.variables;
-    writeKey(this.rt, b, key);
+    writeKey(this.rt, this.inputShape, b, key);
     vars.write(names.target, targets ?? new Int32Array(b), [b], 'i32');
     vars.write(names.momentum, [1], [], 'f32');
     this.rt.submit([p.start, p.iterate]);
@@ -101,7 +102,7 @@ export class Apgd {
     const rest: Program[] = [];
     for (; done < s.iterations; done++) rest.push(p.iterate);
     if (rest.length) this.rt.submit(rest);
-    return { robust: await readFlags(this.rt, batchVar.robust(b)), zeroGradient: await readFlags(this.rt, names.zeroGradient) };
+    return { robust: await readFlags(this.rt, batchVar.robust(b, this.inputShape)), zeroGradient: await readFlags(this.rt, names.zeroGradient) };
   }
 
   private programs(b: number, s: ApgdSettings): Promise<ApgdPrograms> {
@@ -127,14 +128,14 @@ export class Apgd {
   /** Forward pass, per-example loss, its input gradient and correctness at `xAdv`. */
   private evaluate(g: Graph, t: BatchTensors, s: ApgdSettings, b: number, xAdv: Tensor) {
     const logits = this.classify(g, xAdv);
-    const target = g.variable(state(b).target, [b], 'i32');
+    const target = g.variable(state(b, this.inputShape).target, [b], 'i32');
     const loss = attackObjective({ kind: s.loss } as AttackLoss, logits, t.y, target);
     const [gradient] = grad(loss.sum(), [xAdv]);
     return { loss, gradient: gradient!, correct: correctMask(logits, t.y) };
   }
 
   private vars(g: Graph, b: number) {
-    const n = state(b);
+    const n = state(b, this.inputShape);
     const shape = [b, ...this.inputShape];
     return {
       xAdv: g.variable(n.xAdv, shape),
@@ -175,7 +176,7 @@ export class Apgd {
     g.assign(v.increases, zeros.add(0));
     g.assign(v.reducedLastCheck, zeros.add(1));
     g.assign(v.stepSize, zeros.add(ALPHA * s.eps));
-    g.assign(g.variable(state(b).zeroGradient, [b]), e.gradient.abs().sum(exampleAxes(e.gradient)).eq(0));
+    g.assign(g.variable(state(b, this.inputShape).zeroGradient, [b]), e.gradient.abs().sum(exampleAxes(e.gradient)).eq(0));
     return g;
   }
 
@@ -183,7 +184,7 @@ export class Apgd {
     const g = new Graph();
     const t = batchTensors(g, b, this.inputShape);
     const v = this.vars(g, b);
-    const a = g.variable(state(b).momentum, []);
+    const a = g.variable(state(b, this.inputShape).momentum, []);
     const eta = perExample(v.stepSize, v.xAdv);
     const momentumTerm = v.xAdv.sub(v.xAdvOld).mul(a.neg().add(1));
     let next: Tensor;
@@ -219,7 +220,7 @@ export class Apgd {
   private checkGraph(b: number): Graph {
     const g = new Graph();
     const v = this.vars(g, b);
-    const threshold = g.variable(state(b).threshold, []);
+    const threshold = g.variable(state(b, this.inputShape).threshold, []);
     const oscillating = v.increases.le(threshold);
     const stalled = v.reducedLastCheck.neg().add(1).mul(v.lossBestLastCheck.ge(v.lossBest));
     const halve = oscillating.maximum(stalled);

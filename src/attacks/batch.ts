@@ -1,21 +1,39 @@
 /**
  * The device variables that hold one evaluation batch, shared by every evaluation attack: the
  * images, labels and dataset indices are uploaded once per batch and each attack's programs read
- * them, so running several attacks on a batch never re-uploads it. Names are keyed by the batch
- * size because programs are compiled per batch size.
+ * them, so running several attacks on a batch never re-uploads it.
+ *
+ * Every evaluation variable (the batch and each attack's per-batch state) lives under
+ * `eval/<key>/`, where the key is the full batch shape, e.g. `eval/b128x1x28x28/x`: programs are
+ * compiled per batch size, and one runtime may evaluate models of different input shapes (a sweep
+ * over data sets, the trainer and `matc eval` side by side). Keyed by the batch size alone, two
+ * shapes at the same size would ask for one variable with two shapes.
  */
 import type { Graph } from '../graph/graph.js';
 import type { Tensor } from '../graph/tensor.js';
 import type { Runtime } from '../runtime/runtime.js';
 
+/** `b128x1x28x28`: the batch size and the input shape, the key of every evaluation variable. */
+export function evalBatchKey(b: number, inputShape: readonly number[]): string {
+  return `b${[b, ...inputShape].join('x')}`;
+}
+
+/**
+ * The name of an evaluation variable of a batch: `eval/b128x1x28x28/<name>`. Attacks name their
+ * per-batch state with it under their own prefix (`pgd/delta`, `apgd/x_adv`, `square/x_best`).
+ */
+export function evalVar(b: number, inputShape: readonly number[], name: string): string {
+  return `eval/${evalBatchKey(b, inputShape)}/${name}`;
+}
+
 export const batchVar = {
-  x: (b: number) => `eval${b}/x`,
-  y: (b: number) => `eval${b}/y`,
-  index: (b: number) => `eval${b}/index`,
+  x: (b: number, inputShape: readonly number[]) => evalVar(b, inputShape, 'x'),
+  y: (b: number, inputShape: readonly number[]) => evalVar(b, inputShape, 'y'),
+  index: (b: number, inputShape: readonly number[]) => evalVar(b, inputShape, 'index'),
   /** u32 [1]: the key of the random draws of the current attack run (starts, restarts). */
-  key: (b: number) => `eval${b}/key`,
+  key: (b: number, inputShape: readonly number[]) => evalVar(b, inputShape, 'key'),
   /** f32 [b]: 1 while the example resists every iterate seen so far, else 0. */
-  robust: (b: number) => `eval${b}/robust`,
+  robust: (b: number, inputShape: readonly number[]) => evalVar(b, inputShape, 'robust'),
 };
 
 export interface BatchTensors {
@@ -28,28 +46,52 @@ export interface BatchTensors {
 
 export function batchTensors(g: Graph, b: number, inputShape: readonly number[]): BatchTensors {
   return {
-    x: g.variable(batchVar.x(b), [b, ...inputShape]),
-    y: g.variable(batchVar.y(b), [b], 'i32'),
-    index: g.variable(batchVar.index(b), [b], 'i32'),
-    key: g.variable(batchVar.key(b), [1], 'u32'),
-    robust: g.variable(batchVar.robust(b), [b]),
+    x: g.variable(batchVar.x(b, inputShape), [b, ...inputShape]),
+    y: g.variable(batchVar.y(b, inputShape), [b], 'i32'),
+    index: g.variable(batchVar.index(b, inputShape), [b], 'i32'),
+    key: g.variable(batchVar.key(b, inputShape), [1], 'u32'),
+    robust: g.variable(batchVar.robust(b, inputShape), [b]),
   };
 }
+
+/**
+ * The input shape of the batch last uploaded at each size, per runtime: only for the legacy
+ * `writeRobust(rt, b, flags)` form, whose callers (src/eval/stages.ts) always upload the batch
+ * right before attacking it. Remove with that form.
+ */
+const lastUploaded = new WeakMap<Runtime, Map<number, readonly number[]>>();
 
 /** Upload a batch: images in [0, 1] (NCHW), labels, and dataset indices (the keys of per-example randomness). */
 export function writeBatch(rt: Runtime, inputShape: readonly number[], b: number, x: Float32Array, y: Int32Array, index: Int32Array): void {
   const s = rt.variables;
-  s.write(batchVar.x(b), x, [b, ...inputShape], 'f32');
-  s.write(batchVar.y(b), y, [b], 'i32');
-  s.write(batchVar.index(b), index, [b], 'i32');
+  s.write(batchVar.x(b, inputShape), x, [b, ...inputShape], 'f32');
+  s.write(batchVar.y(b, inputShape), y, [b], 'i32');
+  s.write(batchVar.index(b, inputShape), index, [b], 'i32');
+  let sizes = lastUploaded.get(rt);
+  if (!sizes) lastUploaded.set(rt, (sizes = new Map()));
+  sizes.set(b, [...inputShape]);
 }
 
-export function writeRobust(rt: Runtime, b: number, flags: Uint8Array): void {
-  rt.variables.write(batchVar.robust(b), Float32Array.from(flags), [b], 'f32');
+/** Set the robust flags an attack starts from (and narrows). */
+export function writeRobust(rt: Runtime, inputShape: readonly number[], b: number, flags: Uint8Array): void;
+/**
+ * @deprecated Pass the input shape: this form writes the flags of the batch last uploaded at size
+ * `b` with writeBatch, which is right only while uploads and attacks alternate.
+ */
+export function writeRobust(rt: Runtime, b: number, flags: Uint8Array): void;
+export function writeRobust(rt: Runtime, ...args: [readonly number[], number, Uint8Array] | [number, Uint8Array]): void {
+  const [inputShape, b, flags] = args.length === 3 ? args : [uploadedShape(rt, args[0]), args[0], args[1]];
+  rt.variables.write(batchVar.robust(b, inputShape), Float32Array.from(flags), [b], 'f32');
 }
 
-export function writeKey(rt: Runtime, b: number, key: number): void {
-  rt.variables.write(batchVar.key(b), Uint32Array.of(key >>> 0), [1], 'u32');
+function uploadedShape(rt: Runtime, b: number): readonly number[] {
+  const shape = lastUploaded.get(rt)?.get(b);
+  if (!shape) throw new Error(`writeRobust: no evaluation batch of size ${b} was uploaded to this runtime; upload it with writeBatch first, or pass the input shape`);
+  return shape;
+}
+
+export function writeKey(rt: Runtime, inputShape: readonly number[], b: number, key: number): void {
+  rt.variables.write(batchVar.key(b, inputShape), Uint32Array.of(key >>> 0), [1], 'u32');
 }
 
 export async function readFlags(rt: Runtime, name: string): Promise<Uint8Array> {

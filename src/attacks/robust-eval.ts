@@ -16,7 +16,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { Program } from '../runtime/program.js';
 import { initialDelta, pgdStep } from './perturbation.js';
 import { Streams } from '../util/random.js';
-import { batchTensors, writeBatch, writeKey, writeRobust, toFlags } from './batch.js';
+import { batchTensors, evalVar, writeBatch, writeKey, writeRobust, toFlags } from './batch.js';
 import { evalClassifier, type Classifier } from './classifier.js';
 import { attackObjective, correctMask } from './objectives.js';
 
@@ -32,7 +32,8 @@ export interface PgdSettings {
   rule?: 'sign' | 'normalized';
 }
 
-const deltaVar = (b: number) => `eval${b}/delta`;
+/** The PGD iterate's perturbation of a batch (see batch.ts for the `eval/<batch shape>/` key). */
+const deltaVar = (b: number, inputShape: readonly number[]) => evalVar(b, inputShape, 'pgd/delta');
 
 interface PgdPrograms {
   start: Program;
@@ -106,12 +107,12 @@ export class RobustEvaluator {
     // start: delta <- random start (robust flags are reset by the caller once per attack)
     const g0 = new Graph();
     const t0 = batchTensors(g0, b, this.inputShape);
-    g0.assign(g0.variable(deltaVar(b), shape), initialDelta(g0, shape, s.ball, s.start, { seed: this.seed, stream: Streams.attackStart + 101, step: t0.key, rows: t0.index }));
+    g0.assign(g0.variable(deltaVar(b, this.inputShape), shape), initialDelta(g0, shape, s.ball, s.start, { seed: this.seed, stream: Streams.attackStart + 101, step: t0.key, rows: t0.index }));
 
     // step: flags &= correct(x + delta); delta <- PGD step
     const g1 = new Graph();
     const t1 = batchTensors(g1, b, this.inputShape);
-    const delta = g1.variable(deltaVar(b), shape);
+    const delta = g1.variable(deltaVar(b, this.inputShape), shape);
     const logits = this.classify(g1, t1.x.add(delta));
     const [gradient] = grad(attackObjective(loss, logits, t1.y).sum(), [delta]);
     g1.assign(delta, pgdStep(t1.x, delta, gradient!, s.ball, s.step, s.rule ?? (s.ball.norm === 'linf' ? 'sign' : 'normalized')));
@@ -120,7 +121,7 @@ export class RobustEvaluator {
     // finish: flags &= correct(last iterate)
     const g2 = new Graph();
     const t2 = batchTensors(g2, b, this.inputShape);
-    const last = this.classify(g2, t2.x.add(g2.variable(deltaVar(b), shape)));
+    const last = this.classify(g2, t2.x.add(g2.variable(deltaVar(b, this.inputShape), shape)));
     const updated = t2.robust.mul(correctMask(last, t2.y));
     g2.assign(t2.robust, updated);
 
@@ -138,9 +139,9 @@ export class RobustEvaluator {
    */
   async pgdRobust(b: number, s: PgdSettings, initial: Uint8Array, key: number): Promise<Uint8Array> {
     const p = await this.programs(b, s);
-    writeRobust(this.rt, b, initial);
+    writeRobust(this.rt, this.inputShape, b, initial);
     for (let r = 0; r < s.restarts; r++) {
-      writeKey(this.rt, b, key * 1009 + r);
+      writeKey(this.rt, this.inputShape, b, key * 1009 + r);
       const seq = [p.start];
       for (let k = 0; k < s.steps; k++) seq.push(p.step);
       seq.push(p.finish);

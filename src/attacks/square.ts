@@ -15,7 +15,7 @@ import type { Program } from '../runtime/program.js';
 import type { Classifier } from './classifier.js';
 import { bernoulliLike } from '../ops/random.js';
 import { Streams } from '../util/random.js';
-import { batchTensors, batchVar, readFlags, writeKey } from './batch.js';
+import { batchTensors, batchVar, evalVar, readFlags, writeKey } from './batch.js';
 import { correctMask, logitMargin } from './objectives.js';
 import { squareTable, SQUARE_ROW, SQUARE_P_INIT } from './square-schedule.js';
 
@@ -25,13 +25,19 @@ export interface SquareSettings {
   pInit?: number;
 }
 
-const state = (b: number) => ({
-  xBest: `square${b}/x_best`,
-  marginMin: `square${b}/margin_min`,
-  lossMin: `square${b}/loss_min`,
-  query: `square${b}/query`,
-  table: `square${b}/table`,
+/** Square's state of a batch, under its `eval/<batch shape>/square/` key (batch.ts). */
+const state = (b: number, inputShape: readonly number[]) => ({
+  xBest: evalVar(b, inputShape, 'square/x_best'),
+  marginMin: evalVar(b, inputShape, 'square/margin_min'),
+  lossMin: evalVar(b, inputShape, 'square/loss_min'),
+  query: evalVar(b, inputShape, 'square/query'),
 });
+
+/**
+ * The per-query window table [queries, 3 + c]: its shape depends on the query budget, so its name
+ * does too (an evaluation block may run `square(200)` beside `autoattack`'s 5000 queries).
+ */
+const tableVar = (b: number, inputShape: readonly number[], queries: number) => evalVar(b, inputShape, `square/table_q${queries}`);
 
 /** Queries per submission between early-stop checks. */
 const CHUNK = 100;
@@ -60,10 +66,10 @@ export class Square {
     if (this.inputShape.length !== 3) throw new Error(`Square needs image inputs [C, H, W], got [${this.inputShape.join(', ')}]`);
     const [c, h, w] = this.inputShape as [number, number, number];
     const p = await this.programs(b, s);
-    const names = state(b);
+    const names = state(b, this.inputShape);
     const queries = s.queries;
-    writeKey(this.rt, b, key);
-    this.rt.variables.write(names.table, squareTable(queries, c, h, w, seed, Streams.attackStart + 307, s.pInit ?? SQUARE_P_INIT), [queries, 3 + c], 'f32');
+    writeKey(this.rt, this.inputShape, b, key);
+    this.rt.variables.write(tableVar(b, this.inputShape, queries), squareTable(queries, c, h, w, seed, Streams.attackStart + 307, s.pInit ?? SQUARE_P_INIT), [queries, 3 + c], 'f32');
     this.rt.variables.write(names.query, Int32Array.of(0), [1], 'i32');
     this.rt.submit([p.start]);
     for (let done = 0; done < queries; ) {
@@ -75,7 +81,7 @@ export class Square {
       if (!margins.some((m, i) => live[i] === 1 && m > 0)) break;
     }
     this.rt.submit([p.finish]);
-    return readFlags(this.rt, batchVar.robust(b));
+    return readFlags(this.rt, batchVar.robust(b, this.inputShape));
   }
 
   private programs(b: number, s: SquareSettings): Promise<SquarePrograms> {
@@ -105,7 +111,7 @@ export class Square {
     const g = new Graph();
     const t = batchTensors(g, b, this.inputShape);
     const [c, , w] = this.inputShape as [number, number, number];
-    const n = state(b);
+    const n = state(b, this.inputShape);
     const coin = bernoulliLike(g, [b, c, 1, w], { seed: 0, stream: Streams.attackStart + 308, step: t.key, rows: t.index, p: 0.5 });
     const stripes = coin.mul(2).sub(1).mul(s.eps);
     const x0 = t.x.add(stripes).clamp(0, 1);
@@ -120,12 +126,12 @@ export class Square {
     const g = new Graph();
     const t = batchTensors(g, b, this.inputShape);
     const [c, h, w] = this.inputShape as [number, number, number];
-    const n = state(b);
+    const n = state(b, this.inputShape);
     const xBest = g.variable(n.xBest, [b, c, h, w]);
     const marginMin = g.variable(n.marginMin, [b]);
     const lossMin = g.variable(n.lossMin, [b]);
     const query = g.variable(n.query, [1], 'i32');
-    const row = g.variable(n.table, [s.queries, 3 + c]).gather(query, 0); // [1, 3 + c]
+    const row = g.variable(tableVar(b, this.inputShape, s.queries), [s.queries, 3 + c]).gather(query, 0); // [1, 3 + c]
     const col = (j: number) => row.slice([0, j], [1, 1]).reshape([1, 1, 1, 1]);
     const top = col(SQUARE_ROW.top);
     const left = col(SQUARE_ROW.left);
@@ -150,7 +156,7 @@ export class Square {
   private finishGraph(b: number): Graph {
     const g = new Graph();
     const t = batchTensors(g, b, this.inputShape);
-    const xBest = g.variable(state(b).xBest, [b, ...this.inputShape]);
+    const xBest = g.variable(state(b, this.inputShape).xBest, [b, ...this.inputShape]);
     const logits = this.classify(g, xBest);
     g.assign(t.robust, t.robust.mul(correctMask(logits, t.y)));
     return g;

@@ -82,7 +82,7 @@ describe('attacks on a linear model', () => {
     expectFlags(pgd, expected);
 
     const apgd = new Apgd(rt, linearClassifier(m), SHAPE);
-    writeRobust(rt, B, ones);
+    writeRobust(rt, SHAPE, B, ones);
     const r = await apgd.run(B, { norm: 'linf', eps, iterations: 10, loss: 'ce' }, 5);
     expectFlags(r.robust, expected);
     expect(r.zeroGradient.every((z) => z === 0)).toBe(true);
@@ -103,7 +103,7 @@ describe('attacks on a linear model', () => {
     expectFlags(pgd, expected);
 
     const apgd = new Apgd(rt, linearClassifier(m), SHAPE);
-    writeRobust(rt, B, ones);
+    writeRobust(rt, SHAPE, B, ones);
     expectFlags((await apgd.run(B, { norm: 'l2', eps, iterations: 20, loss: 'ce' }, 5)).robust, expected);
   });
 
@@ -126,12 +126,12 @@ describe('attacks on a linear model', () => {
     expect(pgd.reduce((s, v) => s + v, 0)).toBe(n);
 
     const apgd = new Apgd(rt, masked, shape);
-    writeRobust(rt, n, ones40);
+    writeRobust(rt, shape, n, ones40);
     const r = await apgd.run(n, { norm: 'linf', eps, iterations: 10, loss: 'ce' }, 5);
     expect(r.zeroGradient.every((z) => z === 1)).toBe(true);
 
     const square = new Square(rt, masked, shape);
-    writeRobust(rt, n, ones40);
+    writeRobust(rt, shape, n, ones40);
     const sq = await square.run(n, { eps, queries: 300 }, 1, 3, ones40);
     const squareRobust = sq.reduce((s, v) => s + v, 0);
     expect(squareRobust).toBeLessThan(n - 10);
