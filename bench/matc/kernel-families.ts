@@ -10,6 +10,7 @@ const FAMILY_OF_OP: Record<string, string> = {
   conv2d_grad_input: 'conv input-gradient',
   conv2d_grad_weight: 'conv weight-gradient',
   matmul: 'matmul (linear fwd+bwd)',
+  maxpool2d_argmax: 'pooling',
   maxpool2d: 'pooling',
   maxpool2d_grad: 'pooling',
   avgpool2d: 'pooling',

@@ -1,5 +1,6 @@
 /**
- * 2-D pooling kernels on NCHW tensors. Windows are tiny (2x2, 3x3, or a global H x W once per
+ * 2-D pooling kernels on NCHW tensors: the helpers every pooling kernel shares, and average
+ * pooling (max pooling is in maxpool.ts). Windows are tiny (2x2, 3x3, or a global H x W once per
  * channel), so one invocation per output element (forward) or per input element (gradient)
  * with the window loops unrolled by the compiler is the right shape; the gradients gather
  * from the windows that cover an input pixel, so no two invocations write the same element
@@ -35,37 +36,12 @@ const SH = ${g.sh}i; const SW = ${g.sw}i; const PH = ${g.ph}i; const PW = ${g.pw
 }
 
 /**
- * WGSL for the argmax of window (oy, ox) of plane `plane`, as a flat index into the input:
- * the first maximum in row-major window order; padding never wins (PyTorch's -inf padding).
- * Starts from the first real pixel of the window so an all -inf window still has an answer.
- */
-const ARGMAX_FN = `fn windowArgmax(plane: u32, oy: i32, ox: i32) -> u32 {
-  let y0 = oy * SH - PH;
-  let x0 = ox * SW - PW;
-  let base = plane * u32(H * W);
-  var best = base + u32(max(y0, 0) * W + max(x0, 0));
-  var bestVal = in0[best];
-  for (var ky = 0i; ky < KH; ky++) {
-    let iy = y0 + ky;
-    if (iy < 0 || iy >= H) { continue; }
-    for (var kx = 0i; kx < KW; kx++) {
-      let ix = x0 + kx;
-      if (ix < 0 || ix >= W) { continue; }
-      let i = base + u32(iy * W + ix);
-      let v = in0[i];
-      if (v > bestVal) { best = i; bestVal = v; }
-    }
-  }
-  return best;
-}`;
-
-/**
  * Loop over the output windows that cover input pixel (iy, ix): oy with
  * oy*SH - PH <= iy < oy*SH - PH + KH, clipped to the output. (iy + PH - KH + SH) / SH is
  * ceil((iy + PH - KH + 1) / SH) for a non-negative numerator; a negative one truncates toward
  * zero, which max(0, .) absorbs.
  */
-function coveringWindows(body: string): string {
+export function coveringWindows(body: string): string {
   return `  let oyLo = max(0i, (iy + PH - KH + SH) / SH);
   let oyHi = min(OH - 1i, (iy + PH) / SH);
   let oxLo = max(0i, (ix + PW - KW + SW) / SW);
@@ -78,15 +54,16 @@ ${body}
 }
 
 /** Flat output index -> (plane, oy, ox), or input index -> (plane, iy, ix). */
-function unravel(idx: string, rows: string, cols: string, y: string, x: string): string {
+export function unravel(idx: string, rows: string, cols: string, y: string, x: string): string {
   return `  let plane = ${idx} / u32(${rows} * ${cols});
   let rem = i32(${idx} % u32(${rows} * ${cols}));
   let ${y} = rem / ${cols};
   let ${x} = rem % ${cols};`;
 }
 
-function kernel(g: PoolGeometry, threads: number, inputs: number, body: string, extra = ''): PoolKernel {
-  const code = `${bindingsWGSL(Array(inputs).fill('f32'), 'f32')}
+/** One invocation per element of a 1-D grid of `threads`; binding types are WGSL scalar types. */
+export function poolKernel(g: PoolGeometry, threads: number, inputTypes: string[], outputType: string, body: string, extra = ''): PoolKernel {
+  const code = `${bindingsWGSL(inputTypes, outputType)}
 ${constants(g)}
 ${extra}
 @compute @workgroup_size(${WG})
@@ -99,23 +76,9 @@ ${body}
   return { code, workgroups: dispatch1d(threads, WG) };
 }
 
-/** y = maxpool2d(x): binding 0 = x. */
-export function maxPoolKernel(g: PoolGeometry): PoolKernel {
-  return kernel(g, g.planes * g.OH * g.OW, 1, `${unravel('idx', 'OH', 'OW', 'oy', 'ox')}
-  out[idx] = in0[windowArgmax(plane, oy, ox)];`, ARGMAX_FN);
-}
-
-/** dx = maxpool2d_grad(x, gy): bindings 0 = x, 1 = gy; one invocation per input pixel. */
-export function maxPoolGradKernel(g: PoolGeometry): PoolKernel {
-  return kernel(g, g.planes * g.H * g.W, 2, `${unravel('idx', 'H', 'W', 'iy', 'ix')}
-  var acc = 0.0;
-${coveringWindows(`      if (windowArgmax(plane, oy, ox) == idx) { acc += in1[(plane * u32(OH) + u32(oy)) * u32(OW) + u32(ox)]; }`)}
-  out[idx] = acc;`, ARGMAX_FN);
-}
-
 /** y = avgpool2d(x): binding 0 = x; padding counts in the divisor (count_include_pad). */
 export function avgPoolKernel(g: PoolGeometry): PoolKernel {
-  return kernel(g, g.planes * g.OH * g.OW, 1, `${unravel('idx', 'OH', 'OW', 'oy', 'ox')}
+  return poolKernel(g, g.planes * g.OH * g.OW, ['f32'], 'f32', `${unravel('idx', 'OH', 'OW', 'oy', 'ox')}
   let base = plane * u32(H * W);
   var acc = 0.0;
   for (var ky = 0i; ky < KH; ky++) {
@@ -132,7 +95,7 @@ export function avgPoolKernel(g: PoolGeometry): PoolKernel {
 
 /** dx = avgpool2d_grad(gy): binding 0 = gy; one invocation per input pixel. */
 export function avgPoolGradKernel(g: PoolGeometry): PoolKernel {
-  return kernel(g, g.planes * g.H * g.W, 1, `${unravel('idx', 'H', 'W', 'iy', 'ix')}
+  return poolKernel(g, g.planes * g.H * g.W, ['f32'], 'f32', `${unravel('idx', 'H', 'W', 'iy', 'ix')}
   var acc = 0.0;
 ${coveringWindows(`      acc += in0[(plane * u32(OH) + u32(oy)) * u32(OW) + u32(ox)];`)}
   out[idx] = acc * ${1 / (g.kh * g.kw)};`);

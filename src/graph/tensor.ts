@@ -139,9 +139,14 @@ export class Tensor {
   conv2d(w: Tensor, opts: { stride?: number | [number, number]; pad?: number | [number, number] } = {}): Tensor {
     return this.op('conv2d', [this, w], { stride: opts.stride ?? 1, pad: opts.pad ?? 0 });
   }
-  /** Max pooling (PyTorch semantics); stride defaults to the kernel. */
+  /**
+   * Max pooling (PyTorch semantics); stride defaults to the kernel. Two nodes: each window's
+   * argmax, then the gather through it; the backward reuses the argmax (src/ops/pool.ts).
+   */
   maxPool2d(kernel: number | [number, number], stride?: number | [number, number], pad: number | [number, number] = 0): Tensor {
-    return this.op('maxpool2d', [this], { kernel, stride: stride ?? kernel, pad });
+    const attrs = { kernel, stride: stride ?? kernel, pad };
+    const idx = this.op('maxpool2d_argmax', [this], attrs);
+    return this.op('maxpool2d', [this, idx], attrs);
   }
   /** Average pooling counting padding in the divisor (PyTorch default); stride defaults to the kernel. */
   avgPool2d(kernel: number | [number, number], stride?: number | [number, number], pad: number | [number, number] = 0): Tensor {

@@ -1,15 +1,26 @@
 /**
  * 2-D pooling on NCHW tensors with PyTorch semantics (floor output rule, pad <= kernel/2):
- *   maxpool2d(x, {kernel, stride, pad})                    padding is -inf; ties go to the first
- *                                                          maximum in row-major window order
- *   maxpool2d_grad(x, gy, {kernel, stride, pad})           gradient routed to each window's argmax
+ *   maxpool2d_argmax(x, {kernel, stride, pad})             i32: each window's argmax as the index
+ *                                                          iy * W + ix within its plane (PyTorch's
+ *                                                          return_indices); padding is -inf and never
+ *                                                          wins; ties go to the first maximum in
+ *                                                          row-major window order
+ *   maxpool2d(x, idx, {kernel, stride, pad})               y = x at each window's argmax idx
+ *   maxpool2d_grad(idx, gy, {kernel, stride, pad, inputShape})  gy routed to each window's argmax
  *   avgpool2d(x, {kernel, stride, pad})                    count_include_pad: divisor kh*kw
  *   avgpool2d_grad(gy, {kernel, stride, pad, inputShape})
  * stride defaults to the kernel. A global average pool is avgpool2d with kernel [H, W].
+ *
+ * Max pooling is two nodes, argmax then gather (`Tensor.maxPool2d` builds both), so that the
+ * argmax is a value of the graph that the backward reads instead of rescanning every window.
+ * The IR has one output per node; a separate argmax node keeps each op defined once and needs
+ * nothing new from the scheduler or the buffer plan. idx must come from maxpool2d_argmax with
+ * the same window attrs.
  */
 import type { Attrs, Node } from '../graph/graph.js';
 import { formatShape, ShapeError, type Shape } from '../graph/shape.js';
-import { avgPoolGradKernel, avgPoolKernel, maxPoolGradKernel, maxPoolKernel, type PoolGeometry } from '../../codegen/wgsl/pool.js';
+import { avgPoolGradKernel, avgPoolKernel, type PoolGeometry } from '../../codegen/wgsl/pool.js';
+import { maxPoolArgmaxKernel, maxPoolGatherKernel, maxPoolGradKernel } from '../../codegen/wgsl/maxpool.js';
 import { outputExtent, toPair } from './conv.js';
 import { registerOp, type TypedArray } from './registry.js';
 
@@ -52,47 +63,84 @@ function forEachWindow(g: PoolGeometry, f: (o: number, plane: number, oy: number
   for (let plane = 0; plane < g.planes; plane++) for (let oy = 0; oy < g.OH; oy++) for (let ox = 0; ox < g.OW; ox++) f(o++, plane, oy, ox);
 }
 
+/** Index within the plane (iy * W + ix) of the first maximum of window (plane, oy, ox). */
 function argmax(g: PoolGeometry, x: TypedArray, plane: number, oy: number, ox: number): number {
   let best = -1;
   windowPixels(g, plane, oy, ox, (i) => {
     if (best < 0 || x[i]! > x[best]!) best = i;
   });
-  return best;
+  return best - plane * g.H * g.W;
+}
+
+/** Checks that an operand has the pooled shape [N, C, OH, OW] and the given dtype. */
+function expectPooled(op: string, what: string, t: Node, want: Shape, dtype: string): void {
+  if (t.dtype !== dtype || t.shape.length !== 4 || t.shape.some((d, i) => d !== want[i])) {
+    throw new ShapeError(`${op}: ${what} is ${t.dtype}${formatShape(t.shape)}, expected ${dtype}${formatShape(want)}`);
+  }
+}
+
+/** Geometry of maxpool2d_grad(idx, gy): the input shape is an attr, as for avgpool2d_grad. */
+function maxGradGeometry(idx: Node, gy: Node, attrs: Attrs): PoolGeometry {
+  const inputShape = attrs['inputShape'] as number[] | undefined;
+  if (!inputShape) throw new ShapeError('maxpool2d_grad: missing inputShape attr');
+  const g = poolGeometry('maxpool2d_grad', inputShape, attrs);
+  const want = outShape(inputShape, g);
+  expectPooled('maxpool2d_grad', 'argmax', idx, want, 'i32');
+  expectPooled('maxpool2d_grad', 'output gradient', gy, want, 'f32');
+  return g;
 }
 
 registerOp({
-  name: 'maxpool2d',
-  infer: (inputs, attrs) => ({ shape: outShape(inputs[0]!.shape, poolGeometry('maxpool2d', inputs[0]!.shape, attrs)), dtype: 'f32' }),
+  name: 'maxpool2d_argmax',
+  infer: (inputs, attrs) => ({ shape: outShape(inputs[0]!.shape, poolGeometry('maxpool2d_argmax', inputs[0]!.shape, attrs)), dtype: 'i32' }),
   cpu(inputs, ctx) {
     const x = inputs[0]!;
+    const g = poolGeometry('maxpool2d_argmax', ctx.inputs[0]!.shape, ctx.node.attrs);
+    const idx = new Int32Array(g.planes * g.OH * g.OW);
+    forEachWindow(g, (o, plane, oy, ox) => (idx[o] = argmax(g, x, plane, oy, ox)));
+    return idx;
+  },
+  // Piecewise constant: no gradient flows through an index.
+  grad: () => [null],
+  kernel: (ctx) => maxPoolArgmaxKernel(poolGeometry('maxpool2d_argmax', ctx.inputs[0]!.shape, ctx.node.attrs)),
+});
+
+registerOp({
+  name: 'maxpool2d',
+  infer(inputs, attrs) {
+    const [x, idx] = inputs as [Node, Node];
+    const want = outShape(x.shape, poolGeometry('maxpool2d', x.shape, attrs));
+    if (!idx) throw new ShapeError('maxpool2d: needs (x, idx) with idx = maxpool2d_argmax(x); Tensor.maxPool2d builds both');
+    expectPooled('maxpool2d', 'argmax', idx, want, 'i32');
+    return { shape: want, dtype: 'f32' };
+  },
+  cpu(inputs, ctx) {
+    const [x, idx] = inputs as [TypedArray, TypedArray];
     const g = poolGeometry('maxpool2d', ctx.inputs[0]!.shape, ctx.node.attrs);
-    const y = new Float32Array(g.planes * g.OH * g.OW);
-    forEachWindow(g, (o, plane, oy, ox) => (y[o] = x[argmax(g, x, plane, oy, ox)]!));
+    const y = new Float32Array(idx.length);
+    forEachWindow(g, (o, plane) => (y[o] = x[plane * g.H * g.W + idx[o]!]!));
     return y;
   },
-  grad: (gy, ctx) => [gy.graph.apply('maxpool2d_grad', [ctx.inputs[0]!, gy], windowAttrs(ctx.attrs))],
-  kernel: (ctx) => maxPoolKernel(poolGeometry('maxpool2d', ctx.inputs[0]!.shape, ctx.node.attrs)),
+  grad: (gy, ctx) => [gy.graph.apply('maxpool2d_grad', [ctx.inputs[1]!, gy], { ...windowAttrs(ctx.attrs), inputShape: [...ctx.inputs[0]!.shape] }), null],
+  kernel: (ctx) => maxPoolGatherKernel(poolGeometry('maxpool2d', ctx.inputs[0]!.shape, ctx.node.attrs)),
 });
 
 registerOp({
   name: 'maxpool2d_grad',
   infer(inputs, attrs) {
-    const [x, gy] = inputs as [Node, Node];
-    const want = outShape(x.shape, poolGeometry('maxpool2d_grad', x.shape, attrs));
-    if (gy.shape.length !== 4 || gy.shape.some((d, i) => d !== want[i])) {
-      throw new ShapeError(`maxpool2d_grad: output gradient is ${formatShape(gy.shape)}, expected ${formatShape(want)}`);
-    }
-    return { shape: x.shape, dtype: 'f32' };
+    maxGradGeometry(inputs[0]!, inputs[1]!, attrs);
+    return { shape: [...(attrs['inputShape'] as number[])], dtype: 'f32' };
   },
   cpu(inputs, ctx) {
-    const [x, gy] = inputs as [TypedArray, TypedArray];
-    const g = poolGeometry('maxpool2d_grad', ctx.inputs[0]!.shape, ctx.node.attrs);
-    const dx = new Float32Array(x.length);
-    forEachWindow(g, (o, plane, oy, ox) => (dx[argmax(g, x, plane, oy, ox)]! += gy[o]!));
+    const [idx, gy] = inputs as [TypedArray, TypedArray];
+    const g = maxGradGeometry(ctx.inputs[0]!, ctx.inputs[1]!, ctx.node.attrs);
+    const dx = new Float32Array(g.planes * g.H * g.W);
+    forEachWindow(g, (o, plane) => (dx[plane * g.H * g.W + idx[o]!]! += gy[o]!));
     return dx;
   },
-  // No gradient rule: nothing in matc differentiates through a pooling gradient twice.
-  kernel: (ctx) => maxPoolGradKernel(poolGeometry('maxpool2d_grad', ctx.inputs[0]!.shape, ctx.node.attrs)),
+  // Linear in gy: its adjoint gathers at the same argmax, which is maxpool2d.
+  grad: (gdx, ctx) => [null, gdx.graph.apply('maxpool2d', [gdx, ctx.inputs[0]!], windowAttrs(ctx.attrs))],
+  kernel: (ctx) => maxPoolGradKernel(maxGradGeometry(ctx.inputs[0]!, ctx.inputs[1]!, ctx.node.attrs)),
 });
 
 registerOp({
