@@ -151,6 +151,15 @@ export class AdversarialProbe {
     return { loss, gradient };
   }
 
+  /** Free the compiled programs' buffers (the variables stay in the store). */
+  async destroy(): Promise<void> {
+    const compiled = this.compiled;
+    this.compiled = null;
+    if (!compiled) return;
+    const pr = await compiled;
+    for (const program of new Set([...pr.attack, pr.probe])) program.destroy();
+  }
+
   /** The trainable weights, flattened in the same order as the gradient. */
   async readWeights(): Promise<Float64Array> {
     const out = new Float64Array(this.params.reduce((s, q) => s + q.size, 0));

@@ -26,7 +26,15 @@ export function fixedBatch(train: Dataset, n: number): ProbeBatch {
   return { images: b.images, labels: b.labels, positions: Int32Array.from({ length: b.n }, (_, i) => i) };
 }
 
+/**
+ * A probe of the pipeline's objective at the checkpoint's weights. It starts from an empty
+ * variable store: runs of different architectures reuse state_dict names (`model/3.weight`) with
+ * other shapes, so the previous model's variables (and its batch and attack buffers) are dropped
+ * first. One runtime, and so its compiled pipelines, then serves every run of an analysis; probes
+ * made before are refused from then on (StaleProgramError) instead of reading freed buffers.
+ */
 export async function probeAt(rt: Runtime, p: ResolvedPipeline, checkpoint: string, train: Dataset, withGradient: boolean): Promise<AdversarialProbe> {
+  rt.variables.clear();
   await loadModel(checkpoint, p.model, rt.variables, { strict: false });
   return new AdversarialProbe(rt, p, train.n, withGradient);
 }

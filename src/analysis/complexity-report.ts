@@ -1,6 +1,8 @@
 /**
  * `matc analyze complexity SWEEP_DIR`: the four measures for every finished run of a sweep (its
  * final model), against each run's robust generalization gap, with Kendall's tau per measure.
+ * One runtime serves every run, whatever its architecture (probeAt starts each from an empty
+ * variable store).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,6 +58,7 @@ export async function analyzeComplexity(rt: Runtime, o: ComplexityOptions, log: 
     probe.setBatch(fixedBatch(train, o.n));
     const flat = await pacBayesFlatness(probe, { seed: 1 });
     const sharp = await worstCaseSharpness(probe, { alpha: o.alpha });
+    await probe.destroy();
     const m: RunMeasures = {
       run: name,
       robustGap: last.train_robust_acc - last.test_robust_acc,

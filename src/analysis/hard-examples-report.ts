@@ -24,10 +24,10 @@ export interface HardExamplesOptions {
 }
 
 /**
- * `openRuntime` gives a fresh runtime per run: runs of different architectures reuse state_dict
- * names (`model/3.weight`) with other shapes, which one runtime's variables cannot hold.
+ * One runtime serves every run: runs of different architectures reuse state_dict names
+ * (`model/3.weight`) with other shapes, and probeAt starts each run from an empty variable store.
  */
-export async function analyzeHardExamples(openRuntime: () => Promise<Runtime>, o: HardExamplesOptions, log: (s: string) => void): Promise<{ pairs: PairAgreement[]; json: string; html: string }> {
+export async function analyzeHardExamples(rt: Runtime, o: HardExamplesOptions, log: (s: string) => void): Promise<{ pairs: PairAgreement[]; json: string; html: string }> {
   if (o.runs.length < 2) throw new AnalysisInputError('hard-examples: name at least two run directories');
   const names = o.runs.map((r) => basename(r));
   const losses: Float32Array[] = [];
@@ -40,13 +40,9 @@ export async function analyzeHardExamples(openRuntime: () => Promise<Runtime>, o
       throw new AnalysisInputError(`${dir}: its training set differs from ${o.runs[0]}'s (size or labels); rankings must be over the same examples`);
     }
     firstTrain ??= train;
-    const rt = await openRuntime();
-    try {
-      const probe = await probeAt(rt, p, finalCheckpoint(dir), train, false);
-      losses.push(await perExampleAdversarialLoss(probe, train, o.batch));
-    } finally {
-      rt.destroy();
-    }
+    const probe = await probeAt(rt, p, finalCheckpoint(dir), train, false);
+    losses.push(await perExampleAdversarialLoss(probe, train, o.batch));
+    await probe.destroy();
     log(`${dir}: mean adversarial loss ${(losses.at(-1)!.reduce((s, v) => s + v, 0) / train.n).toFixed(4)} over ${train.n} examples (${((performance.now() - started) / 1000).toFixed(0)} s)`);
   }
   const pairs = agreement(names, losses, o.fraction);

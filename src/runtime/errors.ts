@@ -26,3 +26,11 @@ export class DeviceLostError extends Error {
     this.name = 'DeviceLostError';
   }
 }
+
+/** A program run after a variable it was compiled against was dropped or replaced. */
+export class StaleProgramError extends Error {
+  constructor(program: string, variable: string) {
+    super(`program '${program}' was compiled against variable '${variable}', which has since been dropped or replaced (VariableStore.drop, clear or redeclare); compile the program again`);
+    this.name = 'StaleProgramError';
+  }
+}

@@ -14,6 +14,7 @@ import { schedule, type Schedule } from './schedule.js';
 import { planBuffers, bytesOf, type BufferPlan } from './buffer-plan.js';
 import type { PipelineCache } from './pipeline-cache.js';
 import type { VariableStore } from './variables.js';
+import { VariableGuard } from './variable-guard.js';
 import { readBuffer } from './readback.js';
 import type { GpuContext } from './device.js';
 
@@ -63,6 +64,7 @@ export class Program {
     private readonly fetched: Map<number, { buffer: GPUBuffer; node: Node }>,
     private readonly owned: GPUBuffer[],
     readonly stats: ProgramStats,
+    private readonly variables: VariableGuard,
   ) {}
 
   static async compile(ctx: GpuContext, cache: PipelineCache, store: VariableStore, graph: Graph, opts: CompileOptions = {}): Promise<Program> {
@@ -73,6 +75,7 @@ export class Program {
     const plan: BufferPlan = planBuffers(graph, sched, fetch, { reuse: opts.reuse });
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     const owned: GPUBuffer[] = [];
+    const variables = new VariableGuard(store);
 
     const slotBuffers = plan.slots.map((s) => {
       const b = device.createBuffer({ size: s.bytes, usage, label: `${label}:slot${s.id}` });
@@ -92,7 +95,7 @@ export class Program {
         leafBuffers.set(id, buffer);
         inputBytes += bytesOf(graph, id);
       } else if (node.op === 'variable') {
-        leafBuffers.set(id, store.ensure(node.name!, node.shape, node.dtype).buffer);
+        leafBuffers.set(id, variables.bind(node.name!, node.shape, node.dtype).buffer);
       } else if (node.op === 'const' && node.attrs['data'] !== undefined) {
         const data = node.attrs['data'] as TypedArray;
         const buffer = device.createBuffer({ size: bytesOf(graph, id), usage, label: `${label}:const${id}` });
@@ -146,7 +149,7 @@ export class Program {
 
     const updates: UpdateCopy[] = [];
     for (const u of graph.updates) {
-      const dst = store.ensure(graph.node(u.variable).name!, graph.node(u.variable).shape, graph.node(u.variable).dtype).buffer;
+      const dst = variables.bind(graph.node(u.variable).name!, graph.node(u.variable).shape, graph.node(u.variable).dtype).buffer;
       const src = bufferOf(u.value);
       if (src !== dst) updates.push({ src, dst, bytes: sizeOf(graph.node(u.variable).shape) * 4 });
     }
@@ -160,7 +163,7 @@ export class Program {
       transientBytes: plan.totalBytes,
       inputBytes,
       bytesMoved,
-    });
+    }, variables);
   }
 
   /** Names of the inputs this program reads (those it needs; unused inputs are pruned). */
@@ -186,6 +189,7 @@ export class Program {
 
   /** Record this program's dispatches and variable updates into an encoder. */
   encode(encoder: GPUCommandEncoder): void {
+    this.variables.check(this.label);
     const pass = encoder.beginComputePass();
     for (const s of this.steps) {
       pass.setPipeline(s.pipeline);
@@ -210,6 +214,7 @@ export class Program {
     const id = typeof t === 'number' ? t : t.id;
     const f = this.fetched.get(id);
     if (!f) throw new Error(`${this.label}: node ${id} was not fetched; pass it in compile's fetch list`);
+    this.variables.check(this.label);
     const out = await readBuffer(this.ctx.device, f.buffer, sizeOf(f.node.shape), f.node.dtype);
     this.ctx.check();
     return out;

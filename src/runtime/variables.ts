@@ -2,6 +2,12 @@
  * Persistent device buffers by name: parameters, optimizer state, BN statistics, per-example
  * state. Programs compiled on the same runtime bind the same buffers, so a training program
  * and an evaluation program see the same weights without copies.
+ *
+ * A variable's shape is fixed while it lives: `ensure` refuses another shape, which catches two
+ * programs disagreeing about a name. To reuse one runtime for another model (an analysis over runs
+ * of different architectures, whose state_dict names repeat with other shapes), drop variables
+ * (`drop`, `clear`) or `redeclare` them. That frees their buffers, so programs compiled against
+ * them are refused from then on (variable-guard.ts) instead of reading freed memory.
  */
 import type { DType } from '../graph/graph.js';
 import { sizeOf, formatShape, shapesEqual } from '../graph/shape.js';
@@ -17,6 +23,8 @@ export interface Variable {
 
 export class VariableStore {
   private readonly vars = new Map<string, Variable>();
+  /** Bumped whenever a variable is dropped or replaced, so programs re-check their bindings only then. */
+  private dropped = 0;
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -37,6 +45,42 @@ export class VariableStore {
     const created = { name, shape: [...shape], dtype, buffer };
     this.vars.set(name, created);
     return created;
+  }
+
+  /**
+   * Get or create a variable of this shape and dtype; one of another shape or dtype is dropped
+   * and created anew (zero-filled), which invalidates the programs compiled against the old one.
+   */
+  redeclare(name: string, shape: readonly number[], dtype: DType = 'f32'): Variable {
+    const v = this.vars.get(name);
+    if (v && (!shapesEqual(v.shape, shape) || v.dtype !== dtype)) this.drop(name);
+    return this.ensure(name, shape, dtype);
+  }
+
+  /** Free a variable's buffer and forget it; false if there was none. */
+  drop(name: string): boolean {
+    const v = this.vars.get(name);
+    if (!v) return false;
+    // WebGPU defers freeing until submitted work that uses the buffer has finished.
+    v.buffer.destroy();
+    this.vars.delete(name);
+    this.dropped++;
+    return true;
+  }
+
+  /** Drop every variable (the runtime's pipelines stay cached). */
+  clear(): void {
+    for (const name of [...this.vars.keys()]) this.drop(name);
+  }
+
+  /** Whether `v` is still the live variable of its name (not dropped or replaced). */
+  isCurrent(v: Variable): boolean {
+    return this.vars.get(v.name) === v;
+  }
+
+  /** Changes whenever a variable is dropped or replaced. */
+  get generation(): number {
+    return this.dropped;
   }
 
   has(name: string): boolean {
@@ -68,7 +112,6 @@ export class VariableStore {
   }
 
   destroy(): void {
-    for (const v of this.vars.values()) v.buffer.destroy();
-    this.vars.clear();
+    this.clear();
   }
 }

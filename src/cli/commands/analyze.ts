@@ -63,7 +63,8 @@ export async function analyzeCommand(o: AnalyzeCommandOptions, out: (s: string) 
       out(`wrote ${r.json}`);
     } else {
       if (o.targets.length < 2) throw new UserError('analyze hard-examples: name at least two run directories');
-      const r = await analyzeHardExamples(() => Runtime.create(), {
+      rt = await Runtime.create();
+      const r = await analyzeHardExamples(rt, {
         runs: o.targets, fallback: o.pipelines[0] ? { file: o.pipelines[0], overrides: o.set } : undefined,
         batch: positive(o.batch, 'batch', 250), fraction: 0.1, show: 24, outDir: o.out ?? join(dirname(o.targets[0] ?? '.'), 'hard-examples'), dataDir: o.dataDir,
       }, out);
