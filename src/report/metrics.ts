@@ -33,6 +33,8 @@ export interface EpochRecord {
   test_robust_acc: number | null;
   /** Every evaluation attack's accuracy this epoch, by attack label (`natural`, `pgd`, ...); {} when none ran. */
   eval: Record<string, number>;
+  /** How many test examples the evaluation ran on (every attack of `eval`); absent when none ran, and in older logs. */
+  eval_n?: number;
   /** Wall time of the epoch in seconds, training and evaluation. */
   seconds: number;
   /** True if this epoch's weights were saved as model-best.safetensors. */
@@ -78,6 +80,7 @@ const fieldChecks: Record<keyof EpochRecord, [check: FieldCheck, expected: strin
   is_best: [(v) => typeof v === 'boolean', 'true or false'],
   te_weight: [numberOrNonFinite, 'a number', true],
   grad_norm_sq: [numberOrNonFinite, 'a number', true],
+  eval_n: [count, 'a non-negative integer', true],
 };
 
 /** What is wrong with a parsed line, or undefined if it is a valid record. Unknown fields are allowed (newer versions). */

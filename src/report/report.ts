@@ -9,7 +9,7 @@ import { writeBytesAtomic } from '../train/atomic-write.js';
 import { formatNumber } from './epoch-line.js';
 import { readEvalSummary, type EvalSummary } from './eval-summary.js';
 import { readRecords, type EpochRecord, type ReadOptions } from './metrics.js';
-import { diffPercent, formatPercent, resultTable, type ResultTable } from './result-table.js';
+import { diffPercent, formatCount, formatPercent, resultTable, type ResultTable } from './result-table.js';
 import { runPath, RUN_FILES } from './run-dir.js';
 import { escapeXml, lineChart, palette, type Series } from './svg-chart.js';
 
@@ -86,18 +86,18 @@ function tableSource(input: ReportInput): string {
   const files = [input.summaries.best ? `${RUN_FILES.evalDir}/best.json` : '', input.summaries.final ? `${RUN_FILES.evalDir}/final.json` : ''].filter(Boolean);
   const epochs = [input.table.bestEpoch !== null ? `best = epoch ${input.table.bestEpoch}` : '', input.table.finalEpoch !== null ? `final = epoch ${input.table.finalEpoch}` : ''].filter(Boolean);
   const from = files.length > 0 ? `${files.join(' and ')}, completed from ${RUN_FILES.metrics}` : RUN_FILES.metrics;
-  return `Test accuracy in %; Diff = Best &minus; Final. Source: ${escapeXml(from)}${epochs.length ? ` (${epochs.join(', ')})` : ''}.`;
+  return `Test accuracy in %; Diff = Best &minus; Final; n = test examples behind each row (rows from different sources may differ). Source: ${escapeXml(from)}${epochs.length ? ` (${epochs.join(', ')})` : ''}.`;
 }
 
 function resultTableHtml(input: ReportInput): string {
   if (input.table.rows.length === 0) return '<p class="note">No test accuracies recorded (no evaluation ran).</p>';
   const rows = input.table.rows.map(
-    (r) => `<tr><th scope="row">${escapeXml(r.title)}</th><td>${formatPercent(r.best)}</td><td>${formatPercent(r.final)}</td><td>${diffPercent(r) ?? '-'}</td></tr>`,
+    (r) => `<tr><th scope="row">${escapeXml(r.title)}</th><td>${formatPercent(r.best)}</td><td>${formatPercent(r.final)}</td><td>${diffPercent(r) ?? '-'}</td><td>${formatCount(r)}</td></tr>`,
   );
   return [
     '<table class="results">',
     `<caption>${tableSource(input)}</caption>`,
-    '<thead><tr><th scope="col">Attack</th><th scope="col">Best</th><th scope="col">Final</th><th scope="col">Diff</th></tr></thead>',
+    '<thead><tr><th scope="col">Attack</th><th scope="col">Best</th><th scope="col">Final</th><th scope="col">Diff</th><th scope="col" title="test examples behind each number (best/final when they differ)">n</th></tr></thead>',
     `<tbody>${rows.join('\n')}</tbody>`,
     '</table>',
   ].join('\n');

@@ -7,6 +7,9 @@
  * highest test_robust_acc, ties broken by test_natural_acc, earliest first) against the last epoch.
  * Both sources combine: a row the evaluations do not have (typically PGD-10, the selection attack
  * evaluated every epoch) is taken from the log.
+ *
+ * The two sources usually measure different numbers of examples (`matc eval --n 50` against the
+ * pipeline's whole test subset during training), so every row carries its n, and the tables show it.
  */
 import type { EpochRecord } from './metrics.js';
 import { compareTitles, titleFromLabel, type EvalSummary } from './eval-summary.js';
@@ -16,6 +19,15 @@ export interface ResultRow {
   /** Accuracies as fractions in [0, 1]; null when unknown. */
   best: number | null;
   final: number | null;
+  /** Test examples behind each accuracy; null when unknown (logs written before `eval_n`). */
+  nBest: number | null;
+  nFinal: number | null;
+}
+
+/** An accuracy and the number of examples it is over. */
+interface Measured {
+  accuracy: number;
+  n: number | null;
 }
 
 export interface ResultTable {
@@ -54,23 +66,28 @@ export function bestRecord(records: readonly EpochRecord[]): EpochRecord | undef
 }
 
 /** Accuracies of one log record by row title. */
-function recordAccuracies(r: EpochRecord, titles: Readonly<Record<string, string>>): Map<string, number> {
-  const out = new Map<string, number>();
+function recordAccuracies(r: EpochRecord, titles: Readonly<Record<string, string>>): Map<string, Measured> {
+  const out = new Map<string, Measured>();
+  const n = r.eval_n ?? null;
   for (const [label, acc] of Object.entries(r.eval)) {
-    if (typeof acc === 'number') out.set(titles[label] ?? titleFromLabel(label), acc);
+    if (typeof acc === 'number') out.set(titles[label] ?? titleFromLabel(label), { accuracy: acc, n });
   }
   // Logs without per-attack results still have the two headline numbers.
   if (out.size === 0) {
-    if (r.test_natural_acc !== null) out.set('Natural', r.test_natural_acc);
-    if (r.test_robust_acc !== null) out.set('Robust', r.test_robust_acc);
+    if (r.test_natural_acc !== null) out.set('Natural', { accuracy: r.test_natural_acc, n });
+    if (r.test_robust_acc !== null) out.set('Robust', { accuracy: r.test_robust_acc, n });
   }
   return out;
 }
 
-function summaryAccuracies(s: EvalSummary | undefined): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const [label, a] of Object.entries(s?.attacks ?? {})) out.set(a.title ?? titleFromLabel(label), a.accuracy);
+function summaryAccuracies(s: EvalSummary | undefined): Map<string, Measured> {
+  const out = new Map<string, Measured>();
+  for (const [label, a] of Object.entries(s?.attacks ?? {})) out.set(a.title ?? titleFromLabel(label), { accuracy: a.accuracy, n: a.n });
   return out;
+}
+
+function row(title: string, best: Measured | undefined, final: Measured | undefined): ResultRow {
+  return { title, best: best?.accuracy ?? null, final: final?.accuracy ?? null, nBest: best?.n ?? null, nFinal: final?.n ?? null };
 }
 
 export function resultTable(sources: ResultSources): ResultTable {
@@ -79,12 +96,12 @@ export function resultTable(sources: ResultSources): ResultTable {
   const last = records[records.length - 1];
   const titles = sources.titles ?? {};
   const fromEval = { best: summaryAccuracies(sources.best), final: summaryAccuracies(sources.final) };
-  const fromLog = { best: best ? recordAccuracies(best, titles) : new Map<string, number>(), final: last ? recordAccuracies(last, titles) : new Map<string, number>() };
+  const fromLog = { best: best ? recordAccuracies(best, titles) : new Map<string, Measured>(), final: last ? recordAccuracies(last, titles) : new Map<string, Measured>() };
   const evalTitles = new Set([...fromEval.best.keys(), ...fromEval.final.keys()]);
   const logTitles = new Set([...fromLog.best.keys(), ...fromLog.final.keys()].filter((t) => !evalTitles.has(t)));
   const rows: ResultRow[] = [
-    ...[...evalTitles].map((title) => ({ title, best: fromEval.best.get(title) ?? null, final: fromEval.final.get(title) ?? null })),
-    ...[...logTitles].map((title) => ({ title, best: fromLog.best.get(title) ?? null, final: fromLog.final.get(title) ?? null })),
+    ...[...evalTitles].map((title) => row(title, fromEval.best.get(title), fromEval.final.get(title))),
+    ...[...logTitles].map((title) => row(title, fromLog.best.get(title), fromLog.final.get(title))),
   ];
   rows.sort((a, b) => compareTitles(a.title, b.title));
   return { rows, bestEpoch: best?.epoch ?? null, finalEpoch: last?.epoch ?? null };
@@ -102,14 +119,25 @@ export function formatPercent(fraction: number | null): string {
 }
 
 /** Best - Final in percent points, from the rounded values (as the table shows them); null if either is unknown. */
-export function diffPercent(row: ResultRow): string | null {
+export function diffPercent(row: Pick<ResultRow, 'best' | 'final'>): string | null {
   if (row.best === null || row.final === null || !Number.isFinite(row.best) || !Number.isFinite(row.final)) return null;
   return showHundredths(hundredths(row.best) - hundredths(row.final));
 }
 
+/**
+ * The examples behind a row: `1000`, or `50/1000` (best/final) when the two checkpoints were
+ * evaluated on different numbers; `-` when unknown.
+ */
+export function formatCount(row: Pick<ResultRow, 'nBest' | 'nFinal'>): string {
+  const { nBest, nFinal } = row;
+  if (nBest === null && nFinal === null) return '-';
+  if (nBest === null || nFinal === null || nBest === nFinal) return String(nBest ?? nFinal);
+  return `${nBest}/${nFinal}`;
+}
+
 /** The cells of the table as strings: header row, then one row per attack. */
 export function resultTableCells(table: ResultTable): string[][] {
-  return [['Accuracy (%)', 'Best', 'Final', 'Diff'], ...table.rows.map((r) => [r.title, formatPercent(r.best), formatPercent(r.final), diffPercent(r) ?? '-'])];
+  return [['Accuracy (%)', 'Best', 'Final', 'Diff', 'n'], ...table.rows.map((r) => [r.title, formatPercent(r.best), formatPercent(r.final), diffPercent(r) ?? '-', formatCount(r)])];
 }
 
 /** The table as plain text for the terminal (printed at the end of `matc run`). */
@@ -122,6 +150,6 @@ export function formatResultTable(table: ResultTable): string {
   const epochs: string[] = [];
   if (table.bestEpoch !== null) epochs.push(`Best = epoch ${table.bestEpoch}`);
   if (table.finalEpoch !== null) epochs.push(`Final = epoch ${table.finalEpoch}`);
-  if (epochs.length > 0) lines.push(`${epochs.join(', ')}; Diff = Best - Final.`);
+  if (epochs.length > 0) lines.push(`${epochs.join(', ')}; Diff = Best - Final; n = test examples per row.`);
   return lines.join('\n');
 }

@@ -56,7 +56,7 @@ export interface TrainerOptions {
 export class Trainer {
   readonly compiler: StepCompiler;
   readonly evaluator: RobustEvaluator;
-  /** APGD-CE, APGD-T, Square and their cascade (`autoattack`) in evaluate blocks. */
+  /** APGD-CE, APGD-T, FAB-T, Square and their cascade (`autoattack`) in evaluate blocks. */
   readonly blockAttacks: BlockAttacks;
   /** Global optimizer step (0-based count of steps done). */
   step = 0;
@@ -187,6 +187,7 @@ export class Trainer {
       test_natural_acc: evalResult['natural'] ?? null,
       test_robust_acc: selected && selected !== 'natural' ? evalResult[selected] ?? null : firstRobust(evalResult),
       eval: evalResult,
+      ...(evalSettings ? { eval_n: this.test.n } : {}),
       seconds: (performance.now() - started) / 1000,
     };
     if (this.opts.logGradientNorm) metrics.grad_norm_sq = (await this.readMetric(gradNormSqVar)) / batches;
@@ -221,7 +222,7 @@ export class Trainer {
           const pgd = this.pgdSettings(a, attacks[i]!.ball);
           const ball = attacks[i]!.ball ?? this.pipeline.attacks[0]?.ball;
           const robust = pgd ? await this.evaluator.pgdRobust(b, pgd, nat, this.seed + 7919 * i) : ball ? await this.blockAttacks.robust(b, a, ball, nat) : null;
-          if (!robust) continue; // fab_t: not implemented
+          if (!robust) continue; // not available under this norm (fab_t, square under L2)
           flags = robust;
         }
         correct.set(label, correct.get(label)! + flags.reduce((x, y) => x + y, 0));

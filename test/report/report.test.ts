@@ -82,7 +82,7 @@ const final: EvalSummary = {
 
 function runWithLog(name: string, epochs: number): string {
   const dir = join(root, name);
-  for (let e = 1; e <= epochs; e++) appendRecord(dir, record(e, { is_best: e === 3, te_weight: e * 2 }));
+  for (let e = 1; e <= epochs; e++) appendRecord(dir, record(e, { is_best: e === 3, te_weight: e * 2, eval_n: 1000 }));
   return dir;
 }
 
@@ -118,13 +118,15 @@ describe('HTML report', () => {
     expect(html).not.toMatch(/<script|<link|src=|url\(/);
     expect(html).not.toMatch(/href="http/);
 
-    const rows = [...html.matchAll(/<tr><th scope="row">([^<]+)<\/th><td>([^<]+)<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td><\/tr>/g)].map((m) => m.slice(1));
+    const rows = [...html.matchAll(/<tr><th scope="row">([^<]+)<\/th><td>([^<]+)<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td><\/tr>/g)].map((m) => m.slice(1));
+    // n: the evaluations' examples beside the log's (the per-epoch PGD-10 on its test subset).
     expect(rows).toEqual([
-      ['Natural', '84.12', '86.31', '-2.19'],
-      ['PGD-10', '36.50', '38.00', '-1.50'],
-      ['PGD-1000', '50.87', '43.02', '7.85'],
-      ['AutoAttack', '47.33', '41.18', '6.15'],
+      ['Natural', '84.12', '86.31', '-2.19', String(best.attacks['natural']!.n)],
+      ['PGD-10', '36.50', '38.00', '-1.50', '1000'],
+      ['PGD-1000', '50.87', '43.02', '7.85', String(best.attacks['pgd']!.n)],
+      ['AutoAttack', '47.33', '41.18', '6.15', String(best.attacks['autoattack']!.n)],
     ]);
+    expect(html).toContain('<th scope="col" title="test examples behind each number (best/final when they differ)">n</th>');
     expect(html).toContain('best = epoch 3, final = epoch 6');
     expect(html).toContain('eval/best.json and eval/final.json');
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);

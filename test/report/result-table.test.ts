@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { attackTitle, compareTitles, titleFromLabel, type EvalSummary } from '../../src/report/eval-summary.js';
-import { bestRecord, diffPercent, formatPercent, formatResultTable, resultTable } from '../../src/report/result-table.js';
+import { bestRecord, diffPercent, formatCount, formatPercent, formatResultTable, resultTable } from '../../src/report/result-table.js';
 import { formatEpochLine, formatNumber } from '../../src/report/epoch-line.js';
 import { record } from './fixtures.js';
 
@@ -50,7 +50,7 @@ describe('Best/Final/Diff table', () => {
     const diffs = Object.fromEntries(table.rows.map((r) => [r.title, diffPercent(r)]));
     expect(diffs).toEqual({ Natural: '-2.19', 'PGD-10': '6.00', 'PGD-1000': '7.85', 'C&W-1000': '5.96', AutoAttack: '6.15' });
     // Natural comes from eval/*.json, not from the log's 0.5.
-    expect(table.rows[0]).toEqual({ title: 'Natural', best: 0.8412, final: 0.8631 });
+    expect(table.rows[0]).toEqual({ title: 'Natural', best: 0.8412, final: 0.8631, nBest: 10000, nFinal: 10000 });
   });
 
   it('computes Diff from the printed (rounded) values', () => {
@@ -72,8 +72,8 @@ describe('Best/Final/Diff table', () => {
     expect(bestRecord(records)!.epoch).toBe(3);
     const table = resultTable({ records });
     expect(table.rows).toEqual([
-      { title: 'Natural', best: 0.75, final: 0.8 },
-      { title: 'Robust', best: 0.45, final: 0.4 },
+      { title: 'Natural', best: 0.75, final: 0.8, nBest: null, nFinal: null },
+      { title: 'Robust', best: 0.45, final: 0.4, nBest: null, nFinal: null },
     ]);
     expect([table.bestEpoch, table.finalEpoch]).toEqual([3, 5]);
   });
@@ -87,26 +87,41 @@ describe('Best/Final/Diff table', () => {
     const onlyFinal: EvalSummary = { checkpoint: 'final', attacks: { natural: { accuracy: 0.9, n: 100 }, autoattack: { accuracy: 0.4, n: 100 } } };
     const table = resultTable({ final: onlyFinal });
     expect(formatResultTable(table)).toBe(
-      ['Accuracy (%)   Best   Final   Diff', '------------   ----   -----   ----', 'Natural           -   90.00      -', 'AutoAttack        -   40.00      -'].join('\n'),
+      ['Accuracy (%)   Best   Final   Diff     n', '------------   ----   -----   ----   ---', 'Natural           -   90.00      -   100', 'AutoAttack        -   40.00      -   100'].join('\n'),
     );
   });
 
   it('formats the terminal table with aligned columns and the epochs', () => {
-    const records = [record(1), record(2, { is_best: true }), record(3)];
+    const records = [record(1), record(2, { is_best: true }), record(3)].map((r) => ({ ...r, eval_n: 1000 }));
     const text = formatResultTable(resultTable({ best, final, records, titles: { natural: 'Natural', pgd: 'PGD-10' } }));
     expect(text).toBe(
       [
-        'Accuracy (%)    Best   Final    Diff',
-        '------------   -----   -----   -----',
-        'Natural        84.12   86.31   -2.19',
-        'PGD-10         36.00   36.50   -0.50',
-        'PGD-1000       50.87   43.02    7.85',
-        'C&W-1000       49.51   43.55    5.96',
-        'AutoAttack     47.33   41.18    6.15',
-        'Best = epoch 2, Final = epoch 3; Diff = Best - Final.',
+        'Accuracy (%)    Best   Final    Diff       n',
+        '------------   -----   -----   -----   -----',
+        'Natural        84.12   86.31   -2.19   10000',
+        'PGD-10         36.00   36.50   -0.50    1000',
+        'PGD-1000       50.87   43.02    7.85   10000',
+        'C&W-1000       49.51   43.55    5.96   10000',
+        'AutoAttack     47.33   41.18    6.15   10000',
+        'Best = epoch 2, Final = epoch 3; Diff = Best - Final; n = test examples per row.',
       ].join('\n'),
     );
     expect(formatResultTable({ rows: [], bestEpoch: null, finalEpoch: null })).toMatch(/No test accuracies/);
+  });
+
+  it('says how many examples each row is over: eval/*.json (--n 50) beside the log (1000)', () => {
+    const small = (checkpoint: 'best' | 'final', n: number): EvalSummary => ({ checkpoint, attacks: { natural: { accuracy: 0.5, n, title: 'Natural' }, aa: { accuracy: 0.1, n, title: 'AutoAttack' } } });
+    const records = [record(1, { is_best: true, eval_n: 1000 }), record(2, { eval_n: 1000 })];
+    const table = resultTable({ best: small('best', 50), final: small('final', 50), records, titles: { natural: 'Natural', pgd: 'PGD-10' } });
+    const n = Object.fromEntries(table.rows.map((r) => [r.title, formatCount(r)]));
+    expect(n).toEqual({ Natural: '50', 'PGD-10': '1000', AutoAttack: '50' });
+    expect(formatResultTable(table).split('\n')[3]).toBe('PGD-10         35.50   36.00   -0.50   1000');
+    // Best and final evaluated on different numbers show both; unknown (an old log) is '-'.
+    expect(formatCount({ nBest: 50, nFinal: 1000 })).toBe('50/1000');
+    expect(formatCount({ nBest: null, nFinal: 1000 })).toBe('1000');
+    expect(formatCount({ nBest: null, nFinal: null })).toBe('-');
+    const old = resultTable({ records: [record(1, { is_best: true })] });
+    expect(old.rows.map(formatCount)).toEqual(['-', '-']);
   });
 });
 
