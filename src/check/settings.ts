@@ -152,7 +152,7 @@ export const EvaluationAttackSchema = z.union([
   call('autoattack', [], { ball: ballSchema.optional(), version: z.enum(['standard']).default('standard') }),
   call('apgd_ce', [], { ball: ballSchema.optional(), steps: positiveInt.default(100) }),
   call('apgd_t', [], { ball: ballSchema.optional(), steps: positiveInt.default(100), targets: positiveInt.default(9) }),
-  call('fab_t', [], { ball: ballSchema.optional(), targets: positiveInt.default(9) }),
+  call('fab_t', [], { ball: ballSchema.optional(), steps: positiveInt.default(100), targets: positiveInt.default(9) }),
   call('square', [], { ball: ballSchema.optional(), queries: positiveInt.default(5000) }),
 ]);
 export type EvaluationAttackSettings = z.infer<typeof EvaluationAttackSchema>;

@@ -8,15 +8,17 @@
  *   cwK            PGD-K on the C&W margin loss (kappa 50), step eps/4, uniform random start
  *   apgd-ce        APGD on cross-entropy, 100 iterations, 1 restart
  *   apgd-t         APGD on the targeted DLR loss, 100 iterations, 9 target classes, 1 restart each
+ *   fab-t          FAB-T (L-inf), 100 iterations, 9 target classes, 1 restart each
  *   square         Square Attack (L-inf), 5000 queries, p_init 0.8
- *   aa             AutoAttack standard: APGD-CE, APGD-T, FAB-T, Square. FAB-T is not implemented,
- *                  so this runs the reduced cascade and is labelled by what it runs.
+ *   aa             AutoAttack standard: APGD-CE, APGD-T, FAB-T, Square. Under L2, FAB-T and
+ *                  Square are not implemented: the reduced cascade is labelled by what it runs.
  */
 export type Stage =
   | { kind: 'natural' }
   | { kind: 'pgd'; steps: number; restarts: number; loss: 'ce' | 'cw' }
   | { kind: 'apgd-ce'; iterations: number }
   | { kind: 'apgd-t'; iterations: number; targets: number }
+  | { kind: 'fab-t'; iterations: number; targets: number }
   | { kind: 'square'; queries: number };
 
 export interface AttackPlan {
@@ -31,14 +33,16 @@ export interface AttackPlan {
 
 export const APGD_ITERATIONS = 100;
 export const APGD_T_TARGETS = 9;
+export const FAB_ITERATIONS = 100;
+export const FAB_T_TARGETS = 9;
 export const SQUARE_QUERIES = 5000;
 export const CW_KAPPA = 50;
-/** The label of the reduced AutoAttack cascade (FAB-T is not implemented). */
-export const AUTOATTACK_REDUCED_LABEL = 'APGD-CE+APGD-T+Square';
+/** The label of the full standard cascade; a reduced one is labelled by its stages. */
+export const AUTOATTACK_LABEL = 'AutoAttack';
 
 export class AttackPlanError extends Error {}
 
-const STAGE_LABEL: Record<string, string> = { 'apgd-ce': 'APGD-CE', 'apgd-t': 'APGD-T', square: 'Square' };
+const STAGE_LABEL: Record<string, string> = { 'apgd-ce': 'APGD-CE', 'apgd-t': 'APGD-T', 'fab-t': 'FAB-T', square: 'Square' };
 
 export function stageName(s: Stage): string {
   switch (s.kind) {
@@ -51,6 +55,19 @@ export function stageName(s: Stage): string {
   }
 }
 
+/** The AutoAttack standard cascade for a norm (L2 lacks FAB-T and Square here). */
+export function autoAttackStages(norm: 'linf' | 'l2'): Stage[] {
+  const stages: Stage[] = [
+    { kind: 'apgd-ce', iterations: APGD_ITERATIONS },
+    { kind: 'apgd-t', iterations: APGD_ITERATIONS, targets: APGD_T_TARGETS },
+  ];
+  if (norm === 'linf') stages.push({ kind: 'fab-t', iterations: FAB_ITERATIONS, targets: FAB_T_TARGETS }, { kind: 'square', queries: SQUARE_QUERIES });
+  return stages;
+}
+
+/**
+ * `opts.square` is true under L-inf: FAB-T and Square exist only for the L-inf norm in matc.
+ */
 export function parseAttack(id: string, opts: { square: boolean } = { square: true }): AttackPlan {
   const name = id.trim().toLowerCase();
   const pgd = /^(pgd|cw)(\d+)(?:x(\d+))?$/.exec(name);
@@ -73,20 +90,17 @@ export function parseAttack(id: string, opts: { square: boolean } = { square: tr
       if (!opts.square) throw new AttackPlanError('square: only the L-inf Square Attack is implemented');
       return { id: name, label: 'Square', stages: [{ kind: 'square', queries: SQUARE_QUERIES }] };
     case 'fab-t':
-      throw new AttackPlanError('fab-t: FAB-T is not implemented in matc; `aa` runs APGD-CE+APGD-T+Square instead');
+      if (!opts.square) throw new AttackPlanError('fab-t: only the L-inf FAB-T is implemented');
+      return { id: name, label: 'FAB-T', stages: [{ kind: 'fab-t', iterations: FAB_ITERATIONS, targets: FAB_T_TARGETS }] };
     case 'aa':
     case 'autoattack': {
-      const stages: Stage[] = [
-        { kind: 'apgd-ce', iterations: APGD_ITERATIONS },
-        { kind: 'apgd-t', iterations: APGD_ITERATIONS, targets: APGD_T_TARGETS },
-      ];
-      if (opts.square) stages.push({ kind: 'square', queries: SQUARE_QUERIES });
+      if (opts.square) return { id: 'aa', label: AUTOATTACK_LABEL, stages: autoAttackStages('linf') };
+      const stages = autoAttackStages('l2');
       const label = stages.map((s) => STAGE_LABEL[s.kind]).join('+');
-      const missing = opts.square ? 'FAB-T is not implemented' : 'FAB-T and the L2 Square Attack are not implemented';
-      return { id: 'aa', label, stages, reduced: `AutoAttack standard without ${opts.square ? 'FAB-T' : 'FAB-T and Square'} (${missing})` };
+      return { id: 'aa', label, stages, reduced: 'AutoAttack standard without FAB-T and Square (their L2 versions are not implemented)' };
     }
     default:
-      throw new AttackPlanError(`unknown attack '${id}' (natural, pgdK, pgdKxR, cwK, apgd-ce, apgd-t, square, aa)`);
+      throw new AttackPlanError(`unknown attack '${id}' (natural, pgdK, pgdKxR, cwK, apgd-ce, apgd-t, fab-t, square, aa)`);
   }
 }
 

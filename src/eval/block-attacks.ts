@@ -1,13 +1,14 @@
 /**
  * The AutoAttack family in pipelines' `evaluate` blocks (`autoattack`, `apgd_ce`, `apgd_t`,
- * `square`): their stages, run on the batch the trainer has uploaded to the shared batch variables.
- * PGD and C&W stay with RobustEvaluator.pgdRobust. `fab_t` is not implemented and gives null.
+ * `fab_t`, `square`): their stages, run on the batch the trainer has uploaded to the shared batch
+ * variables. PGD and C&W stay with RobustEvaluator.pgdRobust. Under L2, `fab_t` and `square` are not
+ * implemented and give null (and `autoattack` runs APGD-CE and APGD-T only).
  */
 import type { Runtime } from '../runtime/runtime.js';
 import type { ResolvedModel, PerturbationBall } from '../check/resolved.js';
 import type { EvaluationAttackSettings } from '../check/settings.js';
 import { evalClassifier } from '../attacks/classifier.js';
-import { APGD_T_TARGETS, type Stage } from './attack-plan.js';
+import { APGD_T_TARGETS, FAB_ITERATIONS, autoAttackStages, type Stage } from './attack-plan.js';
 import { StageRunner } from './stages.js';
 
 /** The cascade an evaluation-block attack runs, or null if it is not of the AutoAttack family (or not implemented). */
@@ -18,13 +19,12 @@ export function blockAttackStages(a: EvaluationAttackSettings, norm: 'linf' | 'l
       return [{ kind: 'apgd-ce', iterations: s.steps ?? 100 }];
     case 'apgd_t':
       return [{ kind: 'apgd-t', iterations: s.steps ?? 100, targets: s.targets ?? APGD_T_TARGETS }];
+    case 'fab_t':
+      return norm === 'linf' ? [{ kind: 'fab-t', iterations: s.steps ?? FAB_ITERATIONS, targets: s.targets ?? APGD_T_TARGETS }] : null;
     case 'square':
       return norm === 'linf' ? [{ kind: 'square', queries: s.queries ?? 5000 }] : null;
-    case 'autoattack': {
-      const stages: Stage[] = [{ kind: 'apgd-ce', iterations: 100 }, { kind: 'apgd-t', iterations: 100, targets: APGD_T_TARGETS }];
-      if (norm === 'linf') stages.push({ kind: 'square', queries: 5000 });
-      return stages;
-    }
+    case 'autoattack':
+      return autoAttackStages(norm);
     default:
       return null;
   }

@@ -9,6 +9,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import { RobustEvaluator } from '../attacks/robust-eval.js';
 import { Apgd } from '../attacks/apgd.js';
 import { Square } from '../attacks/square.js';
+import { Fab } from '../attacks/fab.js';
 import { writeRobust } from '../attacks/batch.js';
 import type { Classifier } from '../attacks/classifier.js';
 import { hashKey } from '../util/random.js';
@@ -46,6 +47,7 @@ export class StageRunner {
   readonly evaluator: RobustEvaluator;
   private readonly apgd: Apgd;
   private readonly square: Square;
+  private readonly fab: Fab;
 
   constructor(
     private readonly rt: Runtime,
@@ -58,6 +60,7 @@ export class StageRunner {
     this.evaluator = new RobustEvaluator(rt, classify, inputShape, seed);
     this.apgd = new Apgd(rt, classify, inputShape);
     this.square = new Square(rt, classify, inputShape);
+    this.fab = new Fab(rt, classify, inputShape);
   }
 
   async run(stage: Stage, b: number, live: Uint8Array, onDetail?: (detail: string) => void): Promise<StageOutcome> {
@@ -73,7 +76,7 @@ export class StageRunner {
         return { robust: await this.evaluator.pgdRobust(b, settings, live, key) };
       }
       case 'apgd-ce': {
-        writeRobust(this.rt, b, live);
+        writeRobust(this.rt, this.inputShape, b, live);
         return this.apgd.run(b, { norm, eps, iterations: stage.iterations, loss: 'ce' }, key);
       }
       case 'apgd-t': {
@@ -85,16 +88,30 @@ export class StageRunner {
         for (let t = 0; t < targets; t++) {
           if (!robust.some((r) => r === 1)) break;
           onDetail?.(`target ${t + 1}/${targets}`);
-          writeRobust(this.rt, b, robust);
+          writeRobust(this.rt, this.inputShape, b, robust);
           const r = await this.apgd.run(b, { norm, eps, iterations: stage.iterations, loss: 'dlr-targeted' }, stageKey(this.seed, 'apgd-t', t + 1), rankedClasses(logits, b, this.classes, t + 2));
           zero = zero.map((z, i) => z | (r.zeroGradient[i]! & robust[i]!));
           robust = r.robust;
         }
         return { robust, zeroGradient: zero };
       }
+      case 'fab-t': {
+        if (norm !== 'linf') throw new Error('only the L-inf FAB-T is implemented');
+        // Targets as APGD-T: the 2nd, 3rd, ... largest clean logits, each run on the rows still robust.
+        const logits = await this.evaluator.naturalLogits(b);
+        const targets = Math.min(stage.targets, this.classes - 1);
+        let robust = live;
+        for (let t = 0; t < targets; t++) {
+          if (!robust.some((r) => r === 1)) break;
+          onDetail?.(`target ${t + 1}/${targets}`);
+          writeRobust(this.rt, this.inputShape, b, robust);
+          robust = await this.fab.run(b, { eps, iterations: stage.iterations }, rankedClasses(logits, b, this.classes, t + 2));
+        }
+        return { robust };
+      }
       case 'square': {
         if (norm !== 'linf') throw new Error('only the L-inf Square Attack is implemented');
-        writeRobust(this.rt, b, live);
+        writeRobust(this.rt, this.inputShape, b, live);
         return { robust: await this.square.run(b, { eps, queries: stage.queries }, this.seed, key, live, (q) => onDetail?.(`${q}/${stage.queries} queries`)) };
       }
     }

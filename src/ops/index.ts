@@ -10,3 +10,4 @@ import './batchnorm.js';
 import './matmul.js';
 import './conv.js';
 import './pool.js';
+import './projection.js';

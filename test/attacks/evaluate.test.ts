@@ -26,10 +26,11 @@ function data(): EvalData {
 /** AutoAttack's cascade with fewer iterations and queries, to keep lavapipe fast. */
 const smallAutoAttack: AttackPlan = {
   id: 'aa',
-  label: 'APGD-CE+APGD-T+Square',
+  label: 'AutoAttack (small)',
   stages: [
     { kind: 'apgd-ce', iterations: 20 },
     { kind: 'apgd-t', iterations: 20, targets: 3 },
+    { kind: 'fab-t', iterations: 20, targets: 3 },
     { kind: 'square', queries: 200 },
   ],
 };
@@ -67,7 +68,7 @@ describe('robustness evaluation', () => {
     const nat = reference.attacks['Natural']!;
     const pgd = reference.attacks['PGD-5']!;
     const cw = reference.attacks['C&W-5']!;
-    const aa = reference.attacks['APGD-CE+APGD-T+Square']!;
+    const aa = reference.attacks['AutoAttack (small)']!;
     expect(nat.accuracy).toBeCloseTo(32 / 40, 6);
     for (let i = 0; i < N; i++) {
       expect(pgd.robust[i]!).toBeLessThanOrEqual(nat.robust[i]!);
@@ -77,7 +78,7 @@ describe('robustness evaluation', () => {
     expect(pgd.accuracy!).toBeLessThan(nat.accuracy!);
     expect(aa.accuracy!).toBeLessThanOrEqual(pgd.accuracy!);
     expect(aa.accuracy!).toBeLessThan(nat.accuracy!);
-    expect(aa.broken['apgd-ce']! + (aa.broken['apgd-t'] ?? 0) + (aa.broken['square'] ?? 0)).toBe(Math.round((nat.accuracy! - aa.accuracy!) * N));
+    expect(aa.broken['apgd-ce']! + (aa.broken['apgd-t'] ?? 0) + (aa.broken['fab-t'] ?? 0) + (aa.broken['square'] ?? 0)).toBe(Math.round((nat.accuracy! - aa.accuracy!) * N));
     expect(Object.values(reference.attacks).every((a) => a.complete)).toBe(true);
     expect(reference.sanity.randomized).toBe(false);
     expect(reference.sanity.zeroGradientPoints).toBe(0);

@@ -51,11 +51,21 @@ describe('attack objectives', () => {
 
 describe('attack names', () => {
   it('PGD and C&W carry their steps; aa is named by what it runs', () => {
-    expect(parseAttackList('natural,pgd10,pgd1000,cw1000,aa').map((p) => p.label)).toEqual(['Natural', 'PGD-10', 'PGD-1000', 'C&W-1000', 'APGD-CE+APGD-T+Square']);
+    expect(parseAttackList('natural,pgd10,pgd1000,cw1000,aa').map((p) => p.label)).toEqual(['Natural', 'PGD-10', 'PGD-1000', 'C&W-1000', 'AutoAttack']);
     expect(parseAttack('pgd20x5').stages).toEqual([{ kind: 'pgd', steps: 20, restarts: 5, loss: 'ce' }]);
+    // The L-inf standard cascade, in AutoAttack's order, with its settings.
+    expect(parseAttack('aa').stages).toEqual([
+      { kind: 'apgd-ce', iterations: 100 },
+      { kind: 'apgd-t', iterations: 100, targets: 9 },
+      { kind: 'fab-t', iterations: 100, targets: 9 },
+      { kind: 'square', queries: 5000 },
+    ]);
+    expect(parseAttack('aa').reduced).toBeUndefined();
+    // Under L2 FAB-T and Square are missing: never called AutoAttack.
     expect(parseAttack('aa', { square: false }).label).toBe('APGD-CE+APGD-T');
-    expect(parseAttack('aa').reduced).toMatch(/FAB-T/);
-    expect(() => parseAttack('fab-t')).toThrow(AttackPlanError);
+    expect(parseAttack('aa', { square: false }).reduced).toMatch(/FAB-T and Square/);
+    expect(parseAttack('fab-t').label).toBe('FAB-T');
+    expect(() => parseAttack('fab-t', { square: false })).toThrow(AttackPlanError);
     expect(() => parseAttackList('pgd10,pgd10')).toThrow(/twice/);
   });
 });
