@@ -54,40 +54,17 @@ export function batchTensors(g: Graph, b: number, inputShape: readonly number[])
   };
 }
 
-/**
- * The input shape of the batch last uploaded at each size, per runtime: only for the legacy
- * `writeRobust(rt, b, flags)` form, whose callers (src/eval/stages.ts) always upload the batch
- * right before attacking it. Remove with that form.
- */
-const lastUploaded = new WeakMap<Runtime, Map<number, readonly number[]>>();
-
 /** Upload a batch: images in [0, 1] (NCHW), labels, and dataset indices (the keys of per-example randomness). */
 export function writeBatch(rt: Runtime, inputShape: readonly number[], b: number, x: Float32Array, y: Int32Array, index: Int32Array): void {
   const s = rt.variables;
   s.write(batchVar.x(b, inputShape), x, [b, ...inputShape], 'f32');
   s.write(batchVar.y(b, inputShape), y, [b], 'i32');
   s.write(batchVar.index(b, inputShape), index, [b], 'i32');
-  let sizes = lastUploaded.get(rt);
-  if (!sizes) lastUploaded.set(rt, (sizes = new Map()));
-  sizes.set(b, [...inputShape]);
 }
 
 /** Set the robust flags an attack starts from (and narrows). */
-export function writeRobust(rt: Runtime, inputShape: readonly number[], b: number, flags: Uint8Array): void;
-/**
- * @deprecated Pass the input shape: this form writes the flags of the batch last uploaded at size
- * `b` with writeBatch, which is right only while uploads and attacks alternate.
- */
-export function writeRobust(rt: Runtime, b: number, flags: Uint8Array): void;
-export function writeRobust(rt: Runtime, ...args: [readonly number[], number, Uint8Array] | [number, Uint8Array]): void {
-  const [inputShape, b, flags] = args.length === 3 ? args : [uploadedShape(rt, args[0]), args[0], args[1]];
+export function writeRobust(rt: Runtime, inputShape: readonly number[], b: number, flags: Uint8Array): void {
   rt.variables.write(batchVar.robust(b, inputShape), Float32Array.from(flags), [b], 'f32');
-}
-
-function uploadedShape(rt: Runtime, b: number): readonly number[] {
-  const shape = lastUploaded.get(rt)?.get(b);
-  if (!shape) throw new Error(`writeRobust: no evaluation batch of size ${b} was uploaded to this runtime; upload it with writeBatch first, or pass the input shape`);
-  return shape;
 }
 
 export function writeKey(rt: Runtime, inputShape: readonly number[], b: number, key: number): void {
