@@ -112,6 +112,9 @@ async function inProcessRunner(opts: SweepRunOptions): Promise<PointRunner> {
   return {
     async run(point, dir, resume, onEvent) {
       const rt = await runtime();
+      // Each run starts on an empty store: points of one sweep may be different architectures whose
+      // layers share names but not shapes, and a finished run's buffers are not needed again.
+      rt.variables.clear();
       await runPipeline(point.pipeline, { outDir: dir, resume, runtime: rt, dataDir: opts.dataDir, logGradientNorm: opts.logGradientNorm }, (event) => onEvent({ type: 'run', point, event }));
     },
     close() {

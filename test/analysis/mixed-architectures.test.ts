@@ -17,6 +17,8 @@ import { recordLine } from '../../src/report/metrics.js';
 import { RUN_RECORD } from '../../src/sweep/run-state.js';
 import { analyzeComplexity } from '../../src/analysis/complexity-report.js';
 import { analyzeHardExamples } from '../../src/analysis/hard-examples-report.js';
+import { planSweep } from '../../src/sweep/sweep.js';
+import { runSweep } from '../../src/sweep/runner.js';
 
 let root = '';
 const runs = [
@@ -103,4 +105,12 @@ describe('analyses over mixed architectures on one runtime', () => {
     // The runtime now holds the second model's variables only.
     expect(rt.variables.get('model/1.weight').shape).toEqual([24, 784]);
   });
+
+  it('an in-process sweep (--jobs 1) trains both architectures on one runtime', async () => {
+    const rt = await sharedTestRuntime();
+    const { points } = planSweep([join(root, 'mlp16.mat'), join(root, 'mlp24.mat')], [], []);
+    const out = join(root, 'sweep');
+    const outcomes = await runSweep(points, { outDir: out, jobs: 1, runtime: rt });
+    expect(outcomes.map((o) => o.status)).toEqual(['done', 'done']);
+  }, 600_000);
 });
