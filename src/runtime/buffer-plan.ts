@@ -1,7 +1,8 @@
 /**
  * Static memory plan: every materialised value of a program gets a slot; slots whose values
- * are dead are reused by later values of a similar size (best fit, at most 2x waste), so a
- * training step allocates all its memory once, at compile time, and nothing per step.
+ * are dead are reused by later values of a similar size (best fit, at most 2x waste; failing
+ * that, the largest dead slot grows to fit), so a training step allocates all its memory
+ * once, at compile time, and nothing per step.
  *
  * A value is dead after the last step that reads it (reshape aliases extend the life of the
  * buffer they share). Fetched values live to the end of the program so they can be read back.
@@ -10,7 +11,7 @@
  */
 import type { Graph } from '../graph/graph.js';
 import { sizeOf } from '../graph/shape.js';
-import type { Schedule } from './schedule.js';
+import { stepOutput, stepReads, type Schedule } from './schedule.js';
 
 export interface Slot {
   id: number;
@@ -33,11 +34,10 @@ export function planBuffers(graph: Graph, sched: Schedule, fetch: number[], opts
   const reuse = opts.reuse ?? true;
   const base = (id: number) => sched.aliases.get(id) ?? id;
 
-  // Reads of each (base) value per step index; kernels read their inputs, elementwise groups their externals.
+  // Reads of each (base) value per step index; kernels read their inputs (and epilogue operands), elementwise groups their externals.
   const lastUse = new Map<number, number>();
   sched.steps.forEach((step, k) => {
-    const reads = step.kind === 'elementwise' ? step.group.externals : graph.node(step.node).inputs;
-    for (const r of reads) lastUse.set(base(r), k);
+    for (const r of stepReads(graph, step)) lastUse.set(base(r), k);
   });
   const forever = sched.steps.length;
   for (const f of fetch) lastUse.set(base(f), forever);
@@ -56,6 +56,17 @@ export function planBuffers(graph: Graph, sched: Schedule, fetch: number[], opts
         if (s.bytes >= bytes && s.bytes <= 2 * bytes && (best < 0 || s.bytes < free[best]!.bytes)) best = i;
       }
       if (best >= 0) return free.splice(best, 1)[0]!;
+      // No free slot fits: grow the largest smaller one instead of adding a slot (buffers are
+      // created after planning, so its earlier values just get a bigger buffer). Without this,
+      // long-lived values (a fused conv+relu output kept for the backward's mask) leave only
+      // small free slots and every large gradient would take a new one.
+      let largest = -1;
+      for (let i = 0; i < free.length; i++) if (free[i]!.bytes < bytes && (largest < 0 || free[i]!.bytes > free[largest]!.bytes)) largest = i;
+      if (largest >= 0) {
+        const slot = free.splice(largest, 1)[0]!;
+        slot.bytes = bytes;
+        return slot;
+      }
     }
     const slot = { id: slots.length, bytes };
     slots.push(slot);
@@ -63,7 +74,7 @@ export function planBuffers(graph: Graph, sched: Schedule, fetch: number[], opts
   };
 
   sched.steps.forEach((step, k) => {
-    const out = step.node;
+    const out = stepOutput(step);
     const slot = take(bytesOf(graph, out));
     slotOf.set(out, slot.id);
     const end = lastUse.get(out) ?? k; // a value nobody reads dies at once
