@@ -13,6 +13,7 @@
  * reuse of its gathers; conv2dGradInputThinKernel register-tiles it along pixels instead.
  */
 import { gemmKernel, chooseTiling, type GemmKernel, type GemmTiling, type Operand } from './gemm.js';
+import type { Epilogue } from './epilogue.js';
 import { dispatch1d } from './dispatch.js';
 
 export interface ConvGeometry {
@@ -59,10 +60,11 @@ function oriented(
   cols: { size: number; op: Operand },
   K: number,
   batch: number,
-  /** WGSL store for output (batch, row-axis index `r`, col-axis index `q`, value `v`). */
-  store: (r: string, q: string) => string,
+  /** WGSL index in `out` of output (batch, row-axis index `r`, col-axis index `q`). */
+  storeIndex: (r: string, q: string) => string,
   pre: string,
   tiling?: GemmTiling,
+  epilogue?: Epilogue,
 ): GemmKernel {
   const swap = cols.size > rows.size;
   const [M, N] = swap ? [cols.size, rows.size] : [rows.size, cols.size];
@@ -75,14 +77,15 @@ function oriented(
     inputCount: 2,
     a: swap ? cols.op : rows.op,
     b: swap ? rows.op : cols.op,
-    store: swap ? store('n', 'm') : store('m', 'n'),
+    storeIndex: swap ? storeIndex('n', 'm') : storeIndex('m', 'n'),
     prelude: pre,
     tiling: t,
+    ...(epilogue ? { epilogue } : {}),
   });
 }
 
 /** y = conv2d(x, w): inputs x (binding 0), w (binding 1). */
-export function conv2dForwardKernel(g: ConvGeometry, tiling?: GemmTiling): GemmKernel {
+export function conv2dForwardKernel(g: ConvGeometry, tiling?: GemmTiling, epilogue?: Epilogue): GemmKernel {
   const P = g.OH * g.OW;
   const Kc = g.C * g.kh * g.kw;
   // Filters are a plain [O, C*kh*kw] matrix; the im2col side is gathered (batch = image).
@@ -100,14 +103,15 @@ export function conv2dForwardKernel(g: ConvGeometry, tiling?: GemmTiling): GemmK
     { size: P, op: patches },
     Kc,
     g.N,
-    (o, p) => `  out[(batch * O_ + ${o}) * ${P}u + ${p}] = v;`,
+    (o, p) => `(batch * O_ + ${o}) * ${P}u + ${p}`,
     prelude(g),
     tiling,
+    epilogue,
   );
 }
 
 /** dx = conv2d_grad_input(gy, w): inputs gy (binding 0), w (binding 1). */
-export function conv2dGradInputKernel(g: ConvGeometry, tiling?: GemmTiling): GemmKernel {
+export function conv2dGradInputKernel(g: ConvGeometry, tiling?: GemmTiling, epilogue?: Epilogue): GemmKernel {
   const Q = g.H * g.W;
   const K = g.O * g.kh * g.kw;
   // k = (o, ky, kx). Weight element w[o, c, ky, kx] for row c.
@@ -136,9 +140,10 @@ export function conv2dGradInputKernel(g: ConvGeometry, tiling?: GemmTiling): Gem
     { size: Q, op: grads },
     K,
     g.N,
-    (c, q) => `  out[(batch * C_ + ${c}) * ${Q}u + ${q}] = v;`,
+    (c, q) => `(batch * C_ + ${c}) * ${Q}u + ${q}`,
     prelude(g),
     tiling,
+    epilogue,
   );
 }
 
@@ -149,7 +154,7 @@ export function conv2dGradInputKernel(g: ConvGeometry, tiling?: GemmTiling): Gem
  * workgroup layers (the GEMM batch) each sum ceil(N / splits) images into their own
  * [O, C, kh, kw] slice of the output, and the caller sums the slices.
  */
-export function conv2dGradWeightKernel(g: ConvGeometry, tiling?: GemmTiling, splits = 1): GemmKernel {
+export function conv2dGradWeightKernel(g: ConvGeometry, tiling?: GemmTiling, splits = 1, epilogue?: Epilogue): GemmKernel {
   const P = g.OH * g.OW;
   const Kc = g.C * g.kh * g.kw;
   const perSplit = Math.ceil(g.N / splits);
@@ -184,9 +189,10 @@ export function conv2dGradWeightKernel(g: ConvGeometry, tiling?: GemmTiling, spl
     { size: Kc, op: patches },
     perSplit * P,
     splits,
-    (o, j) => `  out[(batch * O_ + ${o}) * ${Kc}u + ${j}] = v;`,
+    (o, j) => `(batch * O_ + ${o}) * ${Kc}u + ${j}`,
     prelude(g),
     tiling,
+    epilogue,
   );
 }
 
@@ -213,7 +219,7 @@ export function gradWeightSplits(g: ConvGeometry): number {
  * (filter, kernel row) it reads the kw+3 gy values the strip's windows share once and does
  * 4*kw vec4 multiply-adds with filter taps staged (as vec4 over channels) in workgroup memory.
  */
-export function conv2dGradInputThinKernel(g: ConvGeometry): GemmKernel | null {
+export function conv2dGradInputThinKernel(g: ConvGeometry, epilogue?: Epilogue): GemmKernel | null {
   const taps = g.O * g.kh * g.kw;
   if (g.C > 4 || g.sh !== 1 || g.sw !== 1 || taps * 16 > 16384) return null;
   const WG = 64;
@@ -237,13 +243,16 @@ export function conv2dGradInputThinKernel(g: ConvGeometry): GemmKernel | null {
   const stores: string[] = [];
   for (let p = 0; p < 4; p++) {
     for (let c = 0; c < g.C; c++) {
-      stores.push(`  if (ix0 + ${p}i < ${g.W}i) { out[((n * ${g.C}u + ${c}u) * ${g.H}u + u32(iy)) * ${g.W}u + u32(ix0 + ${p}i)] = acc${p}[${c}]; }`);
+      const flat = `((n * ${g.C}u + ${c}u) * ${g.H}u + u32(iy)) * ${g.W}u + u32(ix0 + ${p}i)`;
+      const value = epilogue ? `epilogue(flat, acc${p}[${c}])` : `acc${p}[${c}]`;
+      stores.push(`  if (ix0 + ${p}i < ${g.W}i) { let flat = ${flat}; out[flat] = ${value}; }`);
     }
   }
   const code = `// conv2d grad input, thin layer: ${g.C} channel(s), strips of 4 pixels
 @group(0) @binding(0) var<storage, read> in0: array<f32>;
 @group(0) @binding(1) var<storage, read> in1: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+${epilogue?.code ?? ''}
+@group(0) @binding(${2 + (epilogue?.bindings ?? 0)}) var<storage, read_write> out: array<${epilogue?.outType ?? 'f32'}>;
 var<workgroup> shW: array<vec4<f32>, ${taps}>;
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {

@@ -50,7 +50,7 @@ function vectorReadMode(inShape: readonly number[], outShape: readonly number[])
 }
 
 /** Offset expression of an input at output coordinates `c0..c{r-1}` (broadcast strides). */
-function offsetExpr(inShape: readonly number[], outShape: readonly number[]): string {
+export function offsetExpr(inShape: readonly number[], outShape: readonly number[]): string {
   const strides = broadcastStrides(inShape, outShape);
   const terms = strides.map((s, d) => (s === 0 ? '' : s === 1 ? `c${d}` : `c${d} * ${s}u`)).filter((t) => t);
   return terms.length ? terms.join(' + ') : '0u';
@@ -75,8 +75,11 @@ export function elementwiseKernel(graph: Graph, group: ElementwiseGroup): Kernel
   return vector ? vectorKernel(graph, group, modes as ReadMode[]) : scalarKernel(graph, group);
 }
 
-/** The body computing the group's value from `read(externalIndex)` expressions. */
-function groupBody(graph: Graph, group: ElementwiseGroup, read: (k: number) => string, width: 1 | 4, indent: string): { lines: string[]; value: string } {
+/**
+ * The body computing the group's value from `read(externalIndex)` expressions (shared with
+ * the GEMM epilogues of codegen/wgsl/epilogue.ts).
+ */
+export function groupBody(graph: Graph, group: ElementwiseGroup, read: (k: number) => string, width: 1 | 4, indent: string): { lines: string[]; value: string } {
   const memberSet = new Set(group.members);
   const extIndex = new Map(group.externals.map((id, k) => [id, k]));
   const valueOf = new Map<number, string>();

@@ -15,6 +15,7 @@
  * multiple of its tile.
  */
 import { MAX_WORKGROUPS_PER_DIM } from './dispatch.js';
+import type { Epilogue } from './epilogue.js';
 
 /**
  * Element (mn, k) of an operand, mn being m for A and n for B. `offset` is a WGSL expression
@@ -63,13 +64,15 @@ export interface GemmSpec {
   batch: number;
   a: Operand;
   b: Operand;
-  /** Number of input bindings (the output binding follows them). */
+  /** Number of input bindings (the epilogue's bindings, then the output binding, follow them). */
   inputCount: number;
   /**
-   * Where C(batch, m, n) goes: the WGSL body of `fn(batch: u32, m: u32, n: u32, v: f32)`.
-   * Default: row-major out[batch][M][N], vectorised when N is a multiple of 4.
+   * Where C(batch, m, n) goes: a WGSL expression of `batch`, `m`, `n` giving its index in `out`.
+   * Default: row-major out[batch][M][N], vectorised when N is a multiple of 4 and there is no epilogue.
    */
-  store?: string;
+  storeIndex?: string;
+  /** Elementwise consumers applied to each element as it is stored (codegen/wgsl/epilogue.ts). */
+  epilogue?: Epilogue;
   /** Extra module-scope WGSL (constants, helpers) the gathers and store use. */
   prelude?: string;
   tiling?: GemmTiling;
@@ -247,7 +250,10 @@ export function gemmKernel(spec: GemmSpec): GemmKernel {
     throw new Error(`gemm: ${batch}x${M}x${N} needs more than ${MAX_WORKGROUPS_PER_DIM} workgroups in one dimension`);
   }
 
-  const vecOut = !spec.store && N % 4 === 0;
+  // An epilogue computes per element (its broadcast operands need each element's index).
+  const vecOut = !spec.storeIndex && !spec.epilogue && N % 4 === 0;
+  const outBinding = spec.inputCount + (spec.epilogue?.bindings ?? 0);
+  const outType = spec.epilogue?.outType ?? 'f32';
   const bindingDecl = (i: number, op: Operand | undefined) => {
     const vec = op && isVectorised(op, op === spec.a ? M : N, K);
     return `@group(0) @binding(${i}) var<storage, read> in${i}: array<${vec ? 'vec4<f32>' : 'f32'}>;`;
@@ -255,11 +261,12 @@ export function gemmKernel(spec: GemmSpec): GemmKernel {
   const opFor = (i: number): Operand | undefined =>
     spec.a.kind === 'matrix' && spec.a.binding === i ? spec.a : spec.b.kind === 'matrix' && spec.b.binding === i ? spec.b : undefined;
   const bindings = Array.from({ length: spec.inputCount }, (_, i) => bindingDecl(i, opFor(i)));
-  bindings.push(`@group(0) @binding(${spec.inputCount}) var<storage, read_write> out: array<${vecOut ? 'vec4<f32>' : 'f32'}>;`);
+  bindings.push(`@group(0) @binding(${outBinding}) var<storage, read_write> out: array<${vecOut ? 'vec4<f32>' : outType}>;`);
   const aVar = spec.a.kind === 'matrix' ? `in${spec.a.binding}` : '';
   const bVar = spec.b.kind === 'matrix' ? `in${spec.b.binding}` : '';
 
-  const storeFn = spec.store ?? `  out[batch * ${u(M * N)} + m * ${u(N)} + n] = v;`;
+  const storeIndex = spec.storeIndex ?? `batch * ${u(M * N)} + m * ${u(N)} + n`;
+  const storeFn = `  let flat = ${storeIndex};\n  out[flat] = ${spec.epilogue ? 'epilogue(flat, v)' : 'v'};`;
 
   // Accumulators acc_i_j: row i of the thread's block, columns 4j..4j+3.
   const rn4 = t.regN / 4;
@@ -301,6 +308,7 @@ export function gemmKernel(spec: GemmSpec): GemmKernel {
   const code = `// gemm ${batch}x[${M}x${K}]x[${K}x${N}] tile ${tileM}x${tileN}x${t.tileK}, ${t.regM}x${t.regN} per thread
 ${bindings.join('\n')}
 ${spec.prelude ?? ''}
+${spec.epilogue?.code ?? ''}
 var<workgroup> shA: array<vec4<f32>, ${(t.tileK * tileM) / 4}>;
 var<workgroup> shB: array<vec4<f32>, ${(t.tileK * tileN) / 4}>;
 ${operandFunctions('A', spec.a, M, K, aVar)}

@@ -5,6 +5,7 @@
  */
 import { stridesOf, type Shape } from '../../src/graph/shape.js';
 import { gemmKernel, type GemmKernel, type GemmTiling } from './gemm.js';
+import type { Epilogue } from './epilogue.js';
 
 export interface MatmulShapes {
   aShape: Shape;
@@ -36,7 +37,7 @@ export function batchOffsetWGSL(opBatch: Shape, outBatch: Shape, matrixSize: num
   return terms.length ? `(${terms.join(' + ')})` : '0u';
 }
 
-export function matmulKernel(s: MatmulShapes, tiling?: GemmTiling): GemmKernel {
+export function matmulKernel(s: MatmulShapes, tiling?: GemmTiling, epilogue?: Epilogue): GemmKernel {
   const ra = s.aShape.length;
   const rb = s.bShape.length;
   const M = s.transA ? s.aShape[ra - 1]! : s.aShape[ra - 2]!;
@@ -53,5 +54,6 @@ export function matmulKernel(s: MatmulShapes, tiling?: GemmTiling): GemmKernel {
     a: { kind: 'matrix', binding: 0, contiguous: s.transA ? 'mn' : 'k', offset: batchOffsetWGSL(s.aShape.slice(0, -2), outBatch, M * K) },
     b: { kind: 'matrix', binding: 1, contiguous: s.transB ? 'k' : 'mn', offset: batchOffsetWGSL(s.bShape.slice(0, -2), outBatch, K * N) },
     ...(tiling ? { tiling } : {}),
+    ...(epilogue ? { epilogue } : {}),
   });
 }

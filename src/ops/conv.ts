@@ -159,8 +159,9 @@ registerOp({
     return [dx, dw];
   },
   kernel(ctx) {
-    return conv2dForwardKernel(convGeometry('conv2d', ctx.inputs[0]!.shape, ctx.inputs[1]!.shape, ctx.node.attrs));
+    return conv2dForwardKernel(convGeometry('conv2d', ctx.inputs[0]!.shape, ctx.inputs[1]!.shape, ctx.node.attrs), undefined, ctx.epilogue);
   },
+  fusesEpilogue: true,
 });
 
 registerOp({
@@ -195,8 +196,9 @@ registerOp({
   },
   kernel(ctx) {
     const g = gradInputGeometry(ctx.inputs[0]!, ctx.inputs[1]!, ctx.node.attrs);
-    return conv2dGradInputThinKernel(g) ?? conv2dGradInputKernel(g);
+    return conv2dGradInputThinKernel(g, ctx.epilogue) ?? conv2dGradInputKernel(g, undefined, ctx.epilogue);
   },
+  fusesEpilogue: true,
 });
 
 registerOp({
@@ -237,6 +239,7 @@ registerOp({
   },
   kernel(ctx) {
     const g = gradWeightGeometry(ctx.inputs[0]!, ctx.inputs[1]!, ctx.node.attrs);
-    return conv2dGradWeightKernel(g, undefined, splitsOf(ctx.node.attrs, g.N));
+    return conv2dGradWeightKernel(g, undefined, splitsOf(ctx.node.attrs, g.N), ctx.epilogue);
   },
+  fusesEpilogue: true,
 });

@@ -141,7 +141,9 @@ comparison('not_equal', (a, b) => a !== b, '!=');
 unary('neg', (a) => -a, (a) => `(-${a})`, (g) => g.neg());
 unary('exp', (a) => Math.exp(a), (a) => `exp(${a})`, (g, _x, out) => g.mul(out));
 unary('log', (a) => Math.log(a), (a) => `log(${a})`, (g, x) => g.div(x));
-unary('relu', (a) => (a > 0 ? a : 0), (a, dt, _at, ctx) => `max(${a}, ${L(0, dt, ctx)})`, (g, x) => g.mul(x.gt(0)));
+// relu's mask is taken from its output (y > 0 exactly when x > 0), so the backward pass does not
+// keep the pre-activation alive and conv/matmul -> add(bias) -> relu can fuse into one kernel.
+unary('relu', (a) => (a > 0 ? a : 0), (a, dt, _at, ctx) => `max(${a}, ${L(0, dt, ctx)})`, (g, _x, out) => g.mul(out.gt(0)));
 unary('sign', (a) => Math.sign(a), (a) => `sign(${a})`, () => null);
 unary('abs', (a) => Math.abs(a), (a) => `abs(${a})`, (g, x) => g.mul(x.sign()));
 unary('sqrt', (a) => Math.sqrt(a), (a) => `sqrt(${a})`, (g, _x, out) => g.div(out.mul(2)));

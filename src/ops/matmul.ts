@@ -103,6 +103,7 @@ registerOp({
   },
   kernel(ctx) {
     const [a, b] = ctx.inputs as [Node, Node];
-    return matmulKernel({ aShape: a.shape, bShape: b.shape, outShape: ctx.node.shape, ...flags(ctx.node.attrs) });
+    return matmulKernel({ aShape: a.shape, bShape: b.shape, outShape: ctx.node.shape, ...flags(ctx.node.attrs) }, undefined, ctx.epilogue);
   },
+  fusesEpilogue: true,
 });

@@ -9,6 +9,7 @@
 import type { Attrs, DType, Node } from '../graph/graph.js';
 import type { Tensor } from '../graph/tensor.js';
 import type { Shape } from '../graph/shape.js';
+import type { Epilogue } from '../../codegen/wgsl/epilogue.js';
 
 export type TypedArray = Float32Array | Int32Array | Uint32Array;
 
@@ -42,6 +43,11 @@ export interface KernelContext {
   inputs: Node[];
   /** Elementwise expressions only: 1 for scalars, 4 when the arguments are vec4 values. */
   width?: 1 | 4;
+  /**
+   * Kernels of ops with `fusesEpilogue` only: elementwise consumers to apply to every output
+   * element as it is stored; the kernel then writes their result, not its own value.
+   */
+  epilogue?: Epilogue;
 }
 
 /** WGSL expression generator for elementwise ops: `args` are WGSL expressions of the input values. */
@@ -57,6 +63,11 @@ export interface OpDef {
   /** Elementwise ops whose expression cannot take vec4 arguments set this to false. */
   vectorizable?: boolean;
   kernel?(ctx: KernelContext): Kernel;
+  /**
+   * Its kernel honours `ctx.epilogue` (an f32 output stored element by element through one
+   * place), so the scheduler may fuse its elementwise consumers into it.
+   */
+  fusesEpilogue?: boolean;
 }
 
 const registry = new Map<string, OpDef>();

@@ -10,7 +10,8 @@ import { sizeOf, formatShape } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
 import { getOp, type TypedArray } from '../ops/registry.js';
 import { elementwiseKernel } from '../../codegen/wgsl/elementwise.js';
-import { schedule, type Schedule } from './schedule.js';
+import { schedule, stepOutput, stepReads, type Schedule } from './schedule.js';
+import { buildEpilogue } from '../../codegen/wgsl/epilogue.js';
 import { planBuffers, bytesOf, type BufferPlan } from './buffer-plan.js';
 import type { PipelineCache } from './pipeline-cache.js';
 import type { VariableStore } from './variables.js';
@@ -21,18 +22,24 @@ import type { GpuContext } from './device.js';
 export interface CompileOptions {
   /** Tensors to read back after a run. */
   fetch?: Tensor[];
-  /** Fuse elementwise chains (default true). */
+  /** Fuse elementwise chains and GEMM/conv epilogues (default true). */
   fuse?: boolean;
+  /** With fuse: fuse elementwise consumers into GEMM/conv kernels (default true). */
+  epilogues?: boolean;
   /** Reuse buffers of dead values (default true). */
   reuse?: boolean;
   label?: string;
 }
 
 export interface CompiledStep {
+  /** The node whose value the step writes. */
   node: number;
+  /** The kernel's op: the producer's op when it has an epilogue, else the written node's. */
   op: string;
-  /** Nodes computed by this kernel (fused elementwise members, or the node itself). */
+  /** Nodes computed by this kernel (fused elementwise members, or the node itself; an epilogue's producer first). */
   fusedOps: string[];
+  /** A GEMM/conv kernel computing elementwise consumers as it stores (fusedOps[0] is the kernel). */
+  epilogue: boolean;
   pipeline: GPUComputePipeline;
   bindGroup: GPUBindGroup;
   workgroups: [number, number, number];
@@ -71,7 +78,7 @@ export class Program {
     const device = ctx.device;
     const label = opts.label ?? 'program';
     const fetch = (opts.fetch ?? []).map((t) => t.id);
-    const sched: Schedule = schedule(graph, fetch, { fuse: opts.fuse });
+    const sched: Schedule = schedule(graph, fetch, { fuse: opts.fuse, epilogues: opts.epilogues });
     const plan: BufferPlan = planBuffers(graph, sched, fetch, { reuse: opts.reuse });
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     const owned: GPUBuffer[] = [];
@@ -131,19 +138,22 @@ export class Program {
       } else {
         const def = getOp(node.op);
         if (!def.kernel) throw new Error(`op '${node.op}' has no kernel`);
-        const k = def.kernel({ node, inputs: node.inputs.map((i) => graph.node(i)) });
+        const epilogue = step.epilogue ? buildEpilogue(graph, node.id, step.epilogue) : undefined;
+        const k = def.kernel({ node, inputs: node.inputs.map((i) => graph.node(i)), ...(epilogue ? { epilogue } : {}) });
         code = k.code;
         workgroups = k.workgroups;
-        reads = [...node.inputs];
-        fusedOps = [node.op];
+        reads = stepReads(graph, step);
+        fusedOps = [node.op, ...(step.epilogue?.members ?? []).map((m) => graph.node(m).op)];
       }
+      const out = stepOutput(step);
       const pipeline = await cache.get(code, reads.length, `${label}:${node.op}#${node.id}`);
       const entries: GPUBindGroupEntry[] = reads.map((r, i) => ({ binding: i, resource: { buffer: bufferOf(r) } }));
-      entries.push({ binding: reads.length, resource: { buffer: bufferOf(node.id) } });
+      entries.push({ binding: reads.length, resource: { buffer: bufferOf(out) } });
       const bindGroup = device.createBindGroup({ layout: cache.layout(reads.length), entries, label: `${label}:${node.op}#${node.id}` });
       for (const r of reads) bytesMoved += bytesOf(graph, r);
-      bytesMoved += bytesOf(graph, node.id);
-      return { node: node.id, op: node.op, fusedOps, pipeline, bindGroup, workgroups, code };
+      bytesMoved += bytesOf(graph, out);
+      const hasEpilogue = step.kind === 'kernel' && step.epilogue !== undefined;
+      return { node: out, op: node.op, fusedOps, epilogue: hasEpilogue, pipeline, bindGroup, workgroups, code };
     });
     steps.push(...(await Promise.all(pending)));
 
@@ -224,8 +234,10 @@ export class Program {
   describe(): string {
     const lines = this.steps.map((s, i) => {
       const n = this.graph.node(s.node);
-      const fused = s.fusedOps.length > 1 ? `  fused: ${s.fusedOps.join(' -> ')}` : '';
-      return `${String(i).padStart(4)}  ${s.op.padEnd(20)} ${n.dtype}${formatShape(n.shape).padEnd(20)} grid ${s.workgroups.join('x')}${fused}`;
+      // An epilogue kernel is named by its chain (conv2d+add+relu); elementwise groups list their members.
+      const name = s.epilogue ? s.fusedOps.join('+') : s.op;
+      const fused = !s.epilogue && s.fusedOps.length > 1 ? `  fused: ${s.fusedOps.join(' -> ')}` : '';
+      return `${String(i).padStart(4)}  ${name.padEnd(20)} ${n.dtype}${formatShape(n.shape).padEnd(20)} grid ${s.workgroups.join('x')}${fused}`;
     });
     lines.push(`${this.stats.dispatches} dispatches, ${(this.stats.transientBytes / 2 ** 20).toFixed(2)} MiB transient buffers, ${(this.stats.bytesMoved / 2 ** 20).toFixed(2)} MiB moved per run`);
     return lines.join('\n');

@@ -7,18 +7,43 @@
  *    kernel, read by more than one node, or read by an elementwise node of a different shape
  *    (broadcast readers index memory);
  *  - otherwise an elementwise node is computed in registers inside its only consumer;
- *  - reshape is an alias of its input's buffer, never a kernel.
+ *  - reshape is an alias of its input's buffer, never a kernel;
+ *  - epilogues: a GEMM-like kernel (an op with `fusesEpilogue`: matmul, the convolutions)
+ *    whose every reader lies in one elementwise group of its own shape computes that group
+ *    as it stores its output, so its own value never reaches memory (see epilogueFusions).
  */
 import type { Graph, Node } from '../graph/graph.js';
 import { shapesEqual } from '../graph/shape.js';
 import { isElementwiseNode, type ElementwiseGroup } from '../../codegen/wgsl/elementwise.js';
+import { epilogueOperands } from '../../codegen/wgsl/epilogue.js';
+import { getOp, hasOp } from '../ops/registry.js';
 
 /** Storage buffers a kernel may bind (WebGPU's default maxStorageBuffersPerShaderStage is 8; Dawn gives 16 on lavapipe). */
 export const MAX_BINDINGS = 8;
 
 export type Step =
   | { kind: 'elementwise'; node: number; group: ElementwiseGroup }
-  | { kind: 'kernel'; node: number };
+  /** `node`'s kernel; with `epilogue`, it writes the group's root (its own value stays in registers). */
+  | { kind: 'kernel'; node: number; epilogue?: ElementwiseGroup };
+
+/** The value a step writes. */
+export function stepOutput(step: Step): number {
+  return step.kind === 'kernel' && step.epilogue ? step.epilogue.root : step.node;
+}
+
+/** The values a step reads, in binding order. */
+export function stepReads(graph: Graph, step: Step): number[] {
+  if (step.kind === 'elementwise') return step.group.externals;
+  const own = graph.node(step.node).inputs;
+  return step.epilogue ? [...own, ...epilogueOperands(step.epilogue, step.node)] : [...own];
+}
+
+export interface ScheduleOptions {
+  /** Fuse elementwise chains, and elementwise consumers into GEMM/conv epilogues (default true). */
+  fuse?: boolean;
+  /** With fuse: epilogue fusion alone can be turned off (default true). */
+  epilogues?: boolean;
+}
 
 export interface Schedule {
   steps: Step[];
@@ -41,7 +66,7 @@ export function neededNodes(graph: Graph, roots: number[]): Set<number> {
   return needed;
 }
 
-export function schedule(graph: Graph, fetch: number[], opts: { fuse?: boolean } = {}): Schedule {
+export function schedule(graph: Graph, fetch: number[], opts: ScheduleOptions = {}): Schedule {
   const fuse = opts.fuse ?? true;
   const roots = [...fetch, ...graph.updates.map((u) => u.value)];
   const needed = neededNodes(graph, roots);
@@ -91,9 +116,14 @@ export function schedule(graph: Graph, fetch: number[], opts: { fuse?: boolean }
     if (!changed) break;
   }
 
+  const epilogues = fuse && (opts.epilogues ?? true) ? epilogueFusions(graph, needed, pinned, consumers, fused) : new Map<number, number>();
+  const producers = new Set(epilogues.values());
+
   const steps: Step[] = [];
   for (const n of graph.nodes) {
     if (!needed.has(n.id)) continue;
+    // A producer with an epilogue runs at its group root's place, when every operand exists.
+    if (producers.has(n.id)) continue;
     if (n.op === 'input' || n.op === 'variable' || (n.op === 'const' && n.attrs['data'] !== undefined)) {
       materialised.add(n.id);
       continue;
@@ -106,13 +136,47 @@ export function schedule(graph: Graph, fetch: number[], opts: { fuse?: boolean }
       if (!needsBuffer) continue;
     }
     if (isElementwiseNode(n)) {
-      steps.push({ kind: 'elementwise', node: n.id, group: collectGroup(graph, n.id, (id) => fused.has(id)) });
+      const group = collectGroup(graph, n.id, (id) => fused.has(id));
+      const producer = epilogues.get(n.id);
+      steps.push(producer === undefined ? { kind: 'elementwise', node: n.id, group } : { kind: 'kernel', node: producer, epilogue: group });
     } else {
       steps.push({ kind: 'kernel', node: n.id });
     }
     materialised.add(n.id);
   }
   return { steps, materialised, aliases, needed };
+}
+
+/**
+ * Epilogue fusions, as group root -> producer. A producer P (an op whose kernel takes an
+ * epilogue) is fused into the elementwise group rooted at R when:
+ *  - P is not fetched or assigned (its value is needed only by its readers);
+ *  - every reader of P is a member of R's group (so nothing else, e.g. a gradient, needs P
+ *    materialised; readers outside it keep P a kernel of its own);
+ *  - R has P's shape (each stored element of P yields the element of R at the same index);
+ *  - R's group has no other producer fused into it, and P's inputs plus the group's other
+ *    operands plus the output fit the binding limit.
+ */
+function epilogueFusions(graph: Graph, needed: Set<number>, pinned: Set<number>, consumers: Map<number, Node[]>, fused: Set<number>): Map<number, number> {
+  // The root of the group an elementwise node belongs to: follow single consumers while fused.
+  const rootOf = (id: number): number => {
+    let r = id;
+    while (fused.has(r)) r = consumers.get(r)![0]!.id;
+    return r;
+  };
+  const result = new Map<number, number>();
+  for (const p of graph.nodes) {
+    if (!needed.has(p.id) || pinned.has(p.id) || !hasOp(p.op) || !getOp(p.op).fusesEpilogue || p.dtype !== 'f32') continue;
+    const readers = consumers.get(p.id) ?? [];
+    if (readers.length === 0 || !readers.every((c) => isElementwiseNode(c) && c.op !== 'const')) continue;
+    const root = rootOf(readers[0]!.id);
+    if (result.has(root) || !readers.every((c) => rootOf(c.id) === root)) continue;
+    if (!shapesEqual(graph.node(root).shape, p.shape)) continue;
+    const group = collectGroup(graph, root, (id) => fused.has(id));
+    if (p.inputs.length + epilogueOperands(group, p.id).length + 1 > MAX_BINDINGS) continue;
+    result.set(root, p.id);
+  }
+  return result;
 }
 
 /** Gather the fused members feeding `root` and the external nodes its kernel binds. */
