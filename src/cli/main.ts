@@ -96,7 +96,7 @@ const commands: Record<string, Command> = {
       pipeline: { value: true, help: 'the .mat file defining model and data (default: the one the checkpoint records)' },
       set,
       data: { value: true, help: 'where the data sets are (also MATC_DATA_DIR)' },
-      attacks: { value: true, help: `comma list of natural, pgdK, pgdKxR, cwK, apgd-ce, apgd-t, square, aa (default ${DEFAULT_ATTACKS})` },
+      attacks: { value: true, help: `comma list of natural, pgdK, pgdKxR, cwK, apgd-ce, apgd-t, fab-t, square, aa (default ${DEFAULT_ATTACKS})` },
       eps: { value: true, help: 'perturbation budget (default: the pipeline\'s training attack)' },
       norm: { value: true, help: 'linf or l2 (default: the pipeline\'s training attack)' },
       n: { value: true, help: 'evaluate the first N test examples (default: the pipeline\'s test subset)' },
