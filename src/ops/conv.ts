@@ -13,6 +13,7 @@ import type { Attrs, Node } from '../graph/graph.js';
 import { formatShape, ShapeError, type Shape } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
 import { conv2dForwardKernel, conv2dGradInputKernel, conv2dGradInputThinKernel, conv2dGradWeightKernel, gradWeightSplits, type ConvGeometry } from '../../codegen/wgsl/conv.js';
+import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, directConvApplies } from '../../codegen/wgsl/conv-direct.js';
 import { registerOp, type TypedArray } from './registry.js';
 
 export type Pair = [number, number];
@@ -159,7 +160,8 @@ registerOp({
     return [dx, dw];
   },
   kernel(ctx) {
-    return conv2dForwardKernel(convGeometry('conv2d', ctx.inputs[0]!.shape, ctx.inputs[1]!.shape, ctx.node.attrs), undefined, ctx.epilogue);
+    const g = convGeometry('conv2d', ctx.inputs[0]!.shape, ctx.inputs[1]!.shape, ctx.node.attrs);
+    return directConvApplies(g) ? conv2dForwardDirectKernel(g, ctx.epilogue) : conv2dForwardKernel(g, undefined, ctx.epilogue);
   },
   fusesEpilogue: true,
 });
@@ -196,7 +198,8 @@ registerOp({
   },
   kernel(ctx) {
     const g = gradInputGeometry(ctx.inputs[0]!, ctx.inputs[1]!, ctx.node.attrs);
-    return conv2dGradInputThinKernel(g, ctx.epilogue) ?? conv2dGradInputKernel(g, undefined, ctx.epilogue);
+    // Thin layers (<= 4 channels) keep the pixel-strip kernel, which vectorises over channels.
+    return conv2dGradInputThinKernel(g, ctx.epilogue) ?? (directConvApplies(g) ? conv2dGradInputDirectKernel(g, ctx.epilogue) : conv2dGradInputKernel(g, undefined, ctx.epilogue));
   },
   fusesEpilogue: true,
 });

@@ -1,0 +1,111 @@
+/**
+ * Old against new convolution kernels on the same device, alternating: each round times one
+ * batch of back-to-back dispatches of every variant in turn, so a change of machine load
+ * (a shared 2-core host, where the GPU is the CPU) hits all variants alike and the per-round
+ * ratios stay meaningful when the absolute times do not.
+ *
+ * Besides wall time it reports the process's CPU time per dispatch (lavapipe's workers are
+ * threads of this process): under a higher-priority job the wall time of one dispatch varies
+ * several-fold from round to round, the CPU time it took much less.
+ *
+ *   node dist/bench/conv-ab.js [--rounds 7]
+ *   CONV_AB_LAYERS='128,16,14,32;128,1,28,16' (N,C,H,O; 3x3 pad 1)  CONV_AB_TILINGS=2x7x16,1x7x8 (rows x pixels x channels)
+ */
+import { Runtime } from '../src/runtime/runtime.js';
+import { conv2dForwardKernel, conv2dGradInputKernel, type ConvGeometry } from '../codegen/wgsl/conv.js';
+import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, type DirectTiling } from '../codegen/wgsl/conv-direct.js';
+import type { GemmKernel } from '../codegen/wgsl/gemm.js';
+import { median } from './interleave.js';
+import { loadLine } from './machine-load.js';
+
+interface Variant {
+  name: string;
+  kernel: GemmKernel;
+  /** Element counts of the bindings, inputs then output. */
+  sizes: number[];
+}
+
+/** Wall and process CPU milliseconds per dispatch (lavapipe's workers are threads of this process). */
+type Timer = (times: number) => Promise<{ wall: number; cpu: number }>;
+
+function prepare(device: GPUDevice, v: Variant): { timer: Timer; destroy(): void } {
+  const buffers = v.sizes.map((n) => device.createBuffer({ size: Math.max(16, Math.ceil((n * 4) / 16) * 16), usage: GPUBufferUsage.STORAGE }));
+  const module = device.createShaderModule({ code: v.kernel.code, label: v.name });
+  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+  const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })) });
+  const timer: Timer = async (times) => {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    const enc = device.createCommandEncoder();
+    for (let i = 0; i < times; i++) {
+      const pass = enc.beginComputePass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(...v.kernel.workgroups);
+      pass.end();
+    }
+    device.queue.submit([enc.finish()]);
+    await device.queue.onSubmittedWorkDone();
+    const c = process.cpuUsage(c0);
+    return { wall: (performance.now() - t0) / times, cpu: (c.user + c.system) / 1000 / times };
+  };
+  return { timer, destroy: () => buffers.forEach((b) => b.destroy()) };
+}
+
+async function compare(device: GPUDevice, title: string, flops: number, variants: Variant[], rounds: number): Promise<void> {
+  const prepared = variants.map((v) => prepare(device, v));
+  for (const p of prepared) await p.timer(1); // JIT on first use
+  const wall = variants.map(() => [] as number[]);
+  const cpu = variants.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < variants.length; i++) {
+      const t = await prepared[i]!.timer(1);
+      wall[i]!.push(t.wall);
+      cpu[i]!.push(t.cpu);
+    }
+  }
+  console.log(`\n${title}`);
+  variants.forEach((v, i) => {
+    const ms = median(wall[i]!);
+    const ratios = wall[0]!.map((b, r) => b / wall[i]![r]!);
+    const cpuRatios = cpu[0]!.map((b, r) => b / cpu[i]![r]!);
+    console.log(`  ${v.name.padEnd(24)} wall median ${ms.toFixed(1).padStart(7)} ms (${(flops / ms / 1e6).toFixed(2)} GFLOP/s), cpu median ${median(cpu[i]!).toFixed(1)} ms; old/this wall per round ${ratios.map((x) => x.toFixed(2)).join(' ')} (median ${median(ratios).toFixed(2)}), cpu median ${median(cpuRatios).toFixed(2)}`);
+  });
+  prepared.forEach((p) => p.destroy());
+}
+
+const geometry = (N: number, C: number, H: number, O: number): ConvGeometry => ({ N, C, H, W: H, O, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, OH: H, OW: H });
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const rounds = arg('--rounds', 7);
+const tilings: DirectTiling[] = (process.env['CONV_AB_TILINGS'] ?? '2x7x16').split(',').map((s) => {
+  const [r, p, c] = s.split('x').map(Number);
+  return { rows: r!, pixels: p!, channels: c! };
+});
+
+const rt = await Runtime.create();
+try {
+  console.log(loadLine());
+  const layers = (process.env['CONV_AB_LAYERS'] ?? '128,16,14,32').split(';').map((s) => s.split(',').map(Number) as [number, number, number, number]);
+  for (const [N, C, H, O] of layers) {
+    const g = geometry(N, C, H, O);
+    const x = N * C * H * H;
+    const y = N * O * H * H;
+    const w = O * C * 9;
+    const flops = 2 * N * O * H * H * C * 9;
+    const tag = `conv ${C}->${O} 3x3 on ${H}x${H}, batch ${N}`;
+    await compare(rt.device, `${tag}: forward`, flops, [
+      { name: 'implicit GEMM (old)', kernel: conv2dForwardKernel(g), sizes: [x, w, y] },
+      ...tilings.map((t) => ({ name: `direct ${t.rows}x${t.pixels}px x ${t.channels}ch`, kernel: conv2dForwardDirectKernel(g, undefined, t), sizes: [x, w, y] })),
+    ], rounds);
+    await compare(rt.device, `${tag}: grad input`, flops, [
+      { name: 'implicit GEMM (old)', kernel: conv2dGradInputKernel(g), sizes: [y, w, x] },
+      ...tilings.map((t) => ({ name: `direct ${t.rows}x${t.pixels}px x ${t.channels}ch`, kernel: conv2dGradInputDirectKernel(g, undefined, t), sizes: [y, w, x] })),
+    ], rounds);
+  }
+} finally {
+  rt.destroy();
+}

@@ -1,0 +1,215 @@
+/**
+ * Direct (non-GEMM) kernel for stride-1 convolutions with small filters, used for conv2d's
+ * forward and, as the same sweep with flipped and transposed filters, its input gradient.
+ *
+ *   out[n, oc, oy, ox] = sum_{ic, ky, kx} in[n, ic, oy + ky - offY, ox + kx - offX] * wt(oc, ic, ky, kx)
+ *
+ * Why not the implicit GEMM: its gather does integer division and modulo per element of every
+ * K-tile, so on lavapipe (SIMD across invocations; a memory read with per-lane addresses is a
+ * gather) the 16->32 layer ran at half the matmul's rate. Here a thread owns R output rows x a
+ * strip of P neighbouring pixels x T output channels (R*P*T accumulators). Per input channel it
+ * reads the workgroup's filter taps (staged in workgroup memory as vec4 over 4 output channels)
+ * once, then each of the R+kh-1 input rows its windows share (P+kw-1 reads) once, and does
+ * R*P*T*kh*kw multiply-adds. Indices step incrementally; padding is a select on a clamped
+ * address, decided once per thread for columns and once per input row for rows, so there is no
+ * div/mod and no branch in the loops.
+ */
+import type { Epilogue } from './epilogue.js';
+import type { GemmKernel } from './gemm.js';
+import { dispatch1d } from './dispatch.js';
+import type { ConvGeometry } from './conv.js';
+
+export interface DirectConvSpec {
+  /** One-line description for the shader's header comment. */
+  label: string;
+  N: number;
+  inC: number;
+  inH: number;
+  inW: number;
+  outC: number;
+  outH: number;
+  outW: number;
+  kh: number;
+  kw: number;
+  /** Input row/column of output (0, 0)'s top-left tap is (-offY, -offX): the padding. */
+  offY: number;
+  offX: number;
+  /** WGSL index into in1 (the filters) of tap `tap` = ky * kw + kx for output channel `oc` and input channel `ic` (u32 expressions). */
+  weightIndex(oc: string, ic: string, tap: string): string;
+}
+
+export interface DirectTiling {
+  /** Output pixels per thread along a row. */
+  pixels: number;
+  /** Output rows per thread (neighbouring rows share kh-1 input rows and every filter tap). */
+  rows: number;
+  /** Output channels per thread (rounded up to a multiple of 4). */
+  channels: number;
+}
+
+/** Invocations per workgroup: a multiple of lavapipe's 8 lanes, and enough work per group. */
+const WORKGROUP = 64;
+/** Workgroup memory for staged filters (of WebGPU's guaranteed 16 KiB). */
+const STAGED_WEIGHT_BYTES = 12288;
+
+/** Strip width in [4, 8] that pads the output row least (14 -> 7, 28 -> 7, 9 -> 5); wider on ties. */
+export function stripWidth(outW: number): number {
+  let best = 8;
+  for (let p = 8; p >= 4; p--) if (Math.ceil(outW / p) * p < Math.ceil(outW / best) * best) best = p;
+  return Math.min(best, outW);
+}
+
+/**
+ * 2 rows x a strip x 16 channels: on the 16->32 layer (lavapipe, process CPU time, alternating
+ * with the GEMM) 1x7x16 was 2.7x/3.2x (forward/input gradient) faster than the GEMM, 2x7x8
+ * 3.1x/4.3x, 2x7x16 3.2x/5.7x, 2x4x16 1.9x/2.8x (the narrower strip wastes a column per 14).
+ */
+export function chooseDirectTiling(s: DirectConvSpec): DirectTiling {
+  return { pixels: stripWidth(s.outW), rows: Math.min(2, s.outH), channels: Math.min(16, s.outC) };
+}
+
+export function directConvKernel(s: DirectConvSpec, epilogue?: Epilogue, tiling?: DirectTiling): GemmKernel {
+  const { pixels: P, rows: R, channels } = tiling ?? chooseDirectTiling(s);
+  // Channels per thread, in whole vec4s of staged weights.
+  const T4 = Math.ceil(channels / 4);
+  const T = 4 * T4;
+  const taps = s.kh * s.kw;
+  const strips = Math.ceil(s.outW / P);
+  const bands = Math.ceil(s.outH / R);
+  const items = s.N * bands * strips;
+  const groupsC = Math.ceil(s.outC / T);
+  const span = P + s.kw - 1;
+  const plane = s.inH * s.inW;
+  // Input channels whose weights are staged at a time: within the staging budget, and no more than there are.
+  const chunk = Math.max(1, Math.min(s.inC, Math.floor(STAGED_WEIGHT_BYTES / (taps * T * 4))));
+  const chunks = Math.ceil(s.inC / chunk);
+  const acc = (i: number, p: number, t: number) => `acc${i}_${p}_${t}`;
+
+  // Per thread: input column of strip position j, clamped, and whether it is inside the image.
+  const cols: string[] = [];
+  for (let j = 0; j < span; j++) {
+    cols.push(`  let cx${j} = ox0 + ${j - s.offX}i;`, `  let okx${j} = cx${j} >= 0i && cx${j} < ${s.inW}i;`, `  let col${j} = u32(clamp(cx${j}, 0i, ${s.inW - 1}i));`);
+  }
+  // Per input channel: the filter taps once (vec4 over 4 channels), then each of the R+kh-1
+  // input rows the thread's R output rows read, feeding every output row that uses it.
+  const body: string[] = [];
+  for (let tap = 0; tap < taps; tap++) {
+    for (let q = 0; q < T4; q++) body.push(`      let w${q}_${tap} = shW[(icl * ${taps}u + ${tap}u) * ${T4}u + ${q}u];`);
+  }
+  for (let r = 0; r < R + s.kh - 1; r++) {
+    body.push(`      {`, `        let iy = oy0 + ${r - s.offY}i;`, `        let oky = iy >= 0i && iy < ${s.inH}i;`, `        let row = planeBase + u32(clamp(iy, 0i, ${s.inH - 1}i)) * ${s.inW}u;`);
+    for (let j = 0; j < span; j++) body.push(`        let v${j} = select(0.0, in0[row + col${j}], oky && okx${j});`);
+    for (let i = 0; i < R; i++) {
+      const ky = r - i;
+      if (ky < 0 || ky >= s.kh) continue;
+      // The kw taps of one kernel row chained per accumulator: one read-modify-write of each
+      // accumulator per kernel row (they do not all fit in registers).
+      for (let t = 0; t < T; t++) {
+        for (let p = 0; p < P; p++) {
+          let e = acc(i, p, t);
+          for (let kx = 0; kx < s.kw; kx++) e = `fma(v${p + kx}, w${t >> 2}_${ky * s.kw + kx}[${t & 3}], ${e})`;
+          body.push(`        ${acc(i, p, t)} = ${e};`);
+        }
+      }
+    }
+    body.push(`      }`);
+  }
+
+  const accs: string[] = [];
+  const stores: string[] = [];
+  for (let i = 0; i < R; i++) {
+    for (let t = 0; t < T; t++) {
+      for (let p = 0; p < P; p++) {
+        accs.push(`  var ${acc(i, p, t)} = 0.0;`);
+        const conds = [
+          'live',
+          s.outH % R !== 0 ? `oy0 + ${i}i < ${s.outH}i` : '',
+          s.outW % P !== 0 ? `ox0 + ${p}i < ${s.outW}i` : '',
+          s.outC % T !== 0 ? `ocBase + ${t}u < ${s.outC}u` : '',
+        ].filter(Boolean);
+        const flat = `((n * ${s.outC}u + ocBase + ${t}u) * ${s.outH}u + u32(oy0 + ${i}i)) * ${s.outW}u + u32(ox0 + ${p}i)`;
+        stores.push(`  if (${conds.join(' && ')}) { let flat = ${flat}; out[flat] = ${epilogue ? `epilogue(flat, ${acc(i, p, t)})` : acc(i, p, t)}; }`);
+      }
+    }
+  }
+
+  const [gx, gy] = dispatch1d(items, WORKGROUP);
+  const stageCount = chunk * taps * T;
+  const code = `// direct conv (${s.label}): ${s.N}x${s.inC}x${s.inH}x${s.inW} -> ${s.outC}x${s.outH}x${s.outW}, ${s.kh}x${s.kw} taps, ${R} row(s) x ${P} pixels x ${T} channels per thread
+@group(0) @binding(0) var<storage, read> in0: array<f32>;
+@group(0) @binding(1) var<storage, read> in1: array<f32>;
+${epilogue?.code ?? ''}
+@group(0) @binding(${2 + (epilogue?.bindings ?? 0)}) var<storage, read_write> out: array<${epilogue?.outType ?? 'f32'}>;
+// The workgroup's filter block for ${chunk} input channel(s): shW[(ic * ${taps} + tap) * ${T4} + t / 4][t % 4].
+var<workgroup> shW: array<vec4<f32>, ${chunk * taps * T4}>;
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let ocBase = wid.z * ${T}u;
+  let idx = (wid.y * nwg.x + wid.x) * ${WORKGROUP}u + lid;
+  // Threads past the end still stage weights and pass the barriers; they only skip the stores.
+  let live = idx < ${items}u;
+  let item = min(idx, ${items - 1}u);
+  let n = item / ${bands * strips}u;
+  let rem = item % ${bands * strips}u;
+  let oy0 = i32(rem / ${strips}u) * ${R}i;
+  let ox0 = i32(rem % ${strips}u) * ${P}i;
+${cols.join('\n')}
+${accs.join('\n')}
+  var planeBase = n * ${s.inC * plane}u;
+  for (var c0 = 0u; c0 < ${s.inC}u; c0 += ${chunk}u) {
+    workgroupBarrier();
+    // Staged once per workgroup rather than read by every thread: lavapipe turns a storage read
+    // inside a loop into a per-lane gather even when every lane reads the same address.
+    for (var i = lid; i < ${stageCount}u; i += ${WORKGROUP}u) {
+      let t = i % ${T}u;
+      let rest = i / ${T}u;
+      let ic = c0 + rest / ${taps}u;
+      let oc = ocBase + t;
+      var wv = 0.0;
+      if (ic < ${s.inC}u && oc < ${s.outC}u) { wv = in1[${s.weightIndex('oc', 'ic', `rest % ${taps}u`)}]; }
+      shW[rest * ${T4}u + t / 4u][t % 4u] = wv;
+    }
+    workgroupBarrier();
+    for (var icl = 0u; icl < ${chunk}u; icl++) {
+${chunks * chunk !== s.inC ? `      if (c0 + icl >= ${s.inC}u) { break; }\n` : ''}${body.join('\n')}
+      planeBase += ${plane}u;
+    }
+  }
+${stores.join('\n')}
+}
+`;
+  return { code, workgroups: [gx, gy, groupsC] };
+}
+
+/**
+ * Where the direct kernel is used: stride 1 and 3x3 filters (the reference CNN's and ResNet's
+ * layers), the shapes it was measured on; everything else keeps the implicit GEMM.
+ */
+export function directConvApplies(g: ConvGeometry): boolean {
+  return g.sh === 1 && g.sw === 1 && g.kh === 3 && g.kw === 3;
+}
+
+/** y = conv2d(x, w) by the direct kernel: inputs x (binding 0), w (binding 1). */
+export function conv2dForwardDirectKernel(g: ConvGeometry, epilogue?: Epilogue, tiling?: DirectTiling): GemmKernel {
+  const spec: DirectConvSpec = {
+    label: 'forward',
+    N: g.N, inC: g.C, inH: g.H, inW: g.W, outC: g.O, outH: g.OH, outW: g.OW, kh: g.kh, kw: g.kw, offY: g.ph, offX: g.pw,
+    weightIndex: (oc, ic, tap) => `(${oc} * ${g.C}u + ${ic}) * ${g.kh * g.kw}u + ${tap}`,
+  };
+  return directConvKernel(spec, epilogue, tiling);
+}
+
+/**
+ * dx = conv2d_grad_input(gy, w) for stride 1: the same sweep over gy with the filters
+ * transposed (dx channel c reads w[:, c]) and flipped (tap (ky, kx) is w's (kh-1-ky, kw-1-kx)),
+ * offset by kh-1-ph rows and kw-1-pw columns. Inputs gy (binding 0), w (binding 1).
+ */
+export function conv2dGradInputDirectKernel(g: ConvGeometry, epilogue?: Epilogue, tiling?: DirectTiling): GemmKernel {
+  const spec: DirectConvSpec = {
+    label: 'grad input',
+    N: g.N, inC: g.O, inH: g.OH, inW: g.OW, outC: g.C, outH: g.H, outW: g.W, kh: g.kh, kw: g.kw, offY: g.kh - 1 - g.ph, offX: g.kw - 1 - g.pw,
+    // Flipping both ky and kx of a row-major tap index: (kh-1-ky)*kw + (kw-1-kx) = kh*kw-1 - tap.
+    weightIndex: (oc, ic, tap) => `(${ic} * ${g.C}u + ${oc}) * ${g.kh * g.kw}u + ${g.kh * g.kw - 1}u - ${tap}`,
+  };
+  return directConvKernel(spec, epilogue, tiling);
+}

@@ -1,0 +1,150 @@
+/**
+ * The direct stride-1 3x3 convolution kernel (codegen/wgsl/conv-direct.ts): chosen by shape
+ * for conv2d and conv2d_grad_input, checked against the CPU reference and finite differences
+ * on sizes that are not multiples of its tiles, and run with explicit tilings directly on the
+ * device so that every tail (rows, columns, channel blocks, staged channel chunks) is hit.
+ */
+import { describe, it, expect } from 'vitest';
+import { checkForward, checkGradients, cpuEval, expectClose, randn, type Builder, type InputSpec } from '../helpers/op-harness.js';
+import { sharedTestRuntime } from '../helpers/gpu.js';
+import { Graph } from '../../src/graph/graph.js';
+import type { Tensor } from '../../src/graph/tensor.js';
+import { getOp } from '../../src/ops/registry.js';
+import type { ConvGeometry } from '../../codegen/wgsl/conv.js';
+import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, directConvApplies, stripWidth, type DirectTiling } from '../../codegen/wgsl/conv-direct.js';
+import type { GemmKernel } from '../../codegen/wgsl/gemm.js';
+
+type Shape4 = [number, number, number, number];
+
+interface Layer {
+  x: Shape4;
+  o: number;
+  pad: number;
+}
+
+const geometry = ({ x: [N, C, H, W], o, pad }: Layer): ConvGeometry => ({
+  N, C, H, W, O: o, kh: 3, kw: 3, sh: 1, sw: 1, ph: pad, pw: pad, OH: H + 2 * pad - 2, OW: W + 2 * pad - 2,
+});
+
+const forward = (l: Layer): Builder => (_g, [x, w]) => x!.conv2d(w!, { pad: l.pad });
+const gradInput = (l: Layer): Builder => (g, [gy, w]) => g.apply('conv2d_grad_input', [gy!, w!], { stride: 1, pad: l.pad, inputShape: [...l.x] });
+
+function forwardInputs(l: Layer, seed: number): InputSpec[] {
+  return [
+    { name: 'x', shape: [...l.x], data: randn([...l.x], seed) },
+    { name: 'w', shape: [l.o, l.x[1], 3, 3], data: randn([l.o, l.x[1], 3, 3], seed + 1, 0.5) },
+  ];
+}
+
+function gradInputs(l: Layer, seed: number): InputSpec[] {
+  const g = geometry(l);
+  const gy: Shape4 = [g.N, g.O, g.OH, g.OW];
+  return [
+    { name: 'gy', shape: gy, data: randn(gy, seed) },
+    { name: 'w', shape: [l.o, l.x[1], 3, 3], data: randn([l.o, l.x[1], 3, 3], seed + 1, 0.5) },
+  ];
+}
+
+/** The WGSL the op would run for this graph's output node. */
+function chosenKernel(build: Builder, inputs: InputSpec[]): string {
+  const g = new Graph();
+  const ts = inputs.map((i) => g.input(i.name, i.shape));
+  const out: Tensor = build(g, ts);
+  const node = g.node(out.id);
+  return getOp(node.op).kernel!({ node, inputs: node.inputs.map((i) => g.node(i)) }).code;
+}
+
+/** Run a kernel on the shared device with the given input arrays; returns its output. */
+async function runKernel(kernel: GemmKernel, inputs: Float32Array[], outLength: number): Promise<Float32Array> {
+  const device = (await sharedTestRuntime()).device;
+  const buffer = (bytes: number, usage: number) => device.createBuffer({ size: Math.max(16, Math.ceil(bytes / 16) * 16), usage });
+  const ins = inputs.map((a) => {
+    const b = buffer(a.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
+    device.queue.writeBuffer(b, 0, a);
+    return b;
+  });
+  const out = buffer(outLength * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
+  const read = buffer(outLength * 4, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code: kernel.code }), entryPoint: 'main' } });
+  const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [...ins, out].map((b, binding) => ({ binding, resource: { buffer: b } })) });
+  const enc = device.createCommandEncoder();
+  const pass = enc.beginComputePass();
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, bindGroup);
+  pass.dispatchWorkgroups(...kernel.workgroups);
+  pass.end();
+  enc.copyBufferToBuffer(out, 0, read, 0, outLength * 4);
+  device.queue.submit([enc.finish()]);
+  await read.mapAsync(GPUMapMode.READ);
+  const result = new Float32Array(read.getMappedRange().slice(0, outLength * 4));
+  read.unmap();
+  for (const b of [...ins, out, read]) b.destroy();
+  return result;
+}
+
+const label = (l: Layer) => `x[${l.x}] o${l.o} pad ${l.pad}`;
+
+// Odd sizes: H, W not multiples of the strip, C and O not multiples of 4, batch 1 and 3, pad 0 and 2.
+const LAYERS: Layer[] = [
+  { x: [1, 5, 7, 9], o: 6, pad: 1 },
+  { x: [3, 6, 11, 13], o: 7, pad: 1 },
+  { x: [3, 7, 6, 5], o: 5, pad: 0 },
+  { x: [1, 5, 4, 6], o: 9, pad: 2 },
+  { x: [1, 16, 14, 14], o: 32, pad: 1 },
+];
+
+describe('direct 3x3 stride-1 convolution kernel', { timeout: 300_000 }, () => {
+  it('is chosen by shape: 3x3 stride 1 only; thin input gradients keep the pixel-strip kernel', () => {
+    const l = LAYERS[0]!;
+    expect(directConvApplies(geometry(l))).toBe(true);
+    expect(directConvApplies({ ...geometry(l), sh: 2, sw: 2 })).toBe(false);
+    expect(directConvApplies({ ...geometry(l), kh: 5, kw: 5 })).toBe(false);
+    expect(chosenKernel(forward(l), forwardInputs(l, 1))).toMatch(/direct conv \(forward\)/);
+    expect(chosenKernel(gradInput(l), gradInputs(l, 1))).toMatch(/direct conv \(grad input\)/);
+    const thin: Layer = { x: [2, 3, 7, 9], o: 6, pad: 1 };
+    expect(chosenKernel(gradInput(thin), gradInputs(thin, 1))).toMatch(/thin layer/);
+    expect(stripWidth(14)).toBe(7);
+    expect(stripWidth(28)).toBe(7);
+    expect(stripWidth(3)).toBe(3);
+  });
+
+  for (const l of LAYERS) {
+    it(`forward and input gradient, GPU vs CPU reference: ${label(l)}`, async () => {
+      await checkForward(forward(l), forwardInputs(l, 3), { rtol: 1e-4, atol: 1e-4 });
+      await checkForward(gradInput(l), gradInputs(l, 5), { rtol: 1e-4, atol: 1e-4 });
+    });
+  }
+
+  it('finite differences through conv2d on the direct path (5 channels: not the thin kernel)', async () => {
+    const l: Layer = { x: [1, 5, 4, 5], o: 3, pad: 1 };
+    await checkGradients(forward(l), forwardInputs(l, 7));
+  });
+
+  it('every tiling tail: 1 and 2 rows per thread, 4 to 16 channels, staged input channels in several chunks', async () => {
+    // 23 input channels with 16-channel blocks stage 21 channels at a time (a chunk of 2 follows).
+    const layers: Layer[] = [
+      { x: [3, 23, 7, 9], o: 6, pad: 1 },
+      { x: [1, 5, 5, 11], o: 19, pad: 1 },
+    ];
+    const tilings: DirectTiling[] = [
+      { rows: 1, pixels: 4, channels: 4 },
+      { rows: 2, pixels: 7, channels: 8 },
+      { rows: 2, pixels: 5, channels: 16 },
+      { rows: 1, pixels: 8, channels: 16 },
+    ];
+    for (const l of layers) {
+      const g = geometry(l);
+      const fIn = forwardInputs(l, 11);
+      const gIn = gradInputs(l, 13);
+      const y = cpuEval(forward(l), fIn);
+      const dx = cpuEval(gradInput(l), gIn);
+      for (const t of tilings) {
+        const what = `${label(l)} tiling ${t.rows}x${t.pixels}x${t.channels}`;
+        const gotY = await runKernel(conv2dForwardDirectKernel(g, undefined, t), fIn.map((i) => i.data as Float32Array), y.length);
+        expectClose(gotY, y, { rtol: 1e-4, atol: 1e-4 }, `forward ${what}`);
+        const gotDx = await runKernel(conv2dGradInputDirectKernel(g, undefined, t), gIn.map((i) => i.data as Float32Array), dx.length);
+        expectClose(gotDx, dx, { rtol: 1e-4, atol: 1e-4 }, `grad input ${what}`);
+      }
+    }
+  });
+});
