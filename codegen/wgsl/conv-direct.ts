@@ -186,7 +186,10 @@ ${stores.join('\n')}
  * layers), the shapes it was measured on; everything else keeps the implicit GEMM.
  */
 export function directConvApplies(g: ConvGeometry): boolean {
-  return g.sh === 1 && g.sw === 1 && g.kh === 3 && g.kw === 3;
+  // Measured and tested up to 32 channels each way (the reference CNN's layers); wider layers
+  // (ResNet's 64-512) stage their filters in many chunks and have not been timed, so they keep the
+  // implicit GEMM until they are.
+  return g.sh === 1 && g.sw === 1 && g.kh === 3 && g.kw === 3 && g.C <= 32 && g.O <= 32;
 }
 
 /** y = conv2d(x, w) by the direct kernel: inputs x (binding 0), w (binding 1). */
