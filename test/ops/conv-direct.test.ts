@@ -99,6 +99,7 @@ describe('direct 3x3 stride-1 convolution kernel', { timeout: 300_000 }, () => {
     expect(directConvApplies(geometry(l))).toBe(true);
     expect(directConvApplies({ ...geometry(l), sh: 2, sw: 2 })).toBe(false);
     expect(directConvApplies({ ...geometry(l), kh: 5, kw: 5 })).toBe(false);
+    expect(directConvApplies({ ...geometry(l), C: 64, O: 64 })).toBe(false); // wide layers keep the GEMM
     expect(chosenKernel(forward(l), forwardInputs(l, 1))).toMatch(/direct conv \(forward\)/);
     expect(chosenKernel(gradInput(l), gradInputs(l, 1))).toMatch(/direct conv \(grad input\)/);
     const thin: Layer = { x: [2, 3, 7, 9], o: 6, pad: 1 };
