@@ -80,34 +80,17 @@ export class StageRunner {
         return this.apgd.run(b, { norm, eps, iterations: stage.iterations, loss: 'ce' }, key);
       }
       case 'apgd-t': {
-        // Targets: the 2nd, 3rd, ... largest clean logits (fra31/auto-attack sorts the clean output).
-        const logits = await this.evaluator.naturalLogits(b);
-        const targets = Math.min(stage.targets, this.classes - 1);
-        let robust = live;
         let zero = new Uint8Array(b);
-        for (let t = 0; t < targets; t++) {
-          if (!robust.some((r) => r === 1)) break;
-          onDetail?.(`target ${t + 1}/${targets}`);
-          writeRobust(this.rt, this.inputShape, b, robust);
-          const r = await this.apgd.run(b, { norm, eps, iterations: stage.iterations, loss: 'dlr-targeted' }, stageKey(this.seed, 'apgd-t', t + 1), rankedClasses(logits, b, this.classes, t + 2));
-          zero = zero.map((z, i) => z | (r.zeroGradient[i]! & robust[i]!));
-          robust = r.robust;
-        }
+        const robust = await this.overTargets(stage.targets, b, live, onDetail, async (t, target, robustBefore) => {
+          const r = await this.apgd.run(b, { norm, eps, iterations: stage.iterations, loss: 'dlr-targeted' }, stageKey(this.seed, 'apgd-t', t + 1), target);
+          zero = zero.map((z, i) => z | (r.zeroGradient[i]! & robustBefore[i]!));
+          return r.robust;
+        });
         return { robust, zeroGradient: zero };
       }
       case 'fab-t': {
         if (norm !== 'linf') throw new Error('only the L-inf FAB-T is implemented');
-        // Targets as APGD-T: the 2nd, 3rd, ... largest clean logits, each run on the rows still robust.
-        const logits = await this.evaluator.naturalLogits(b);
-        const targets = Math.min(stage.targets, this.classes - 1);
-        let robust = live;
-        for (let t = 0; t < targets; t++) {
-          if (!robust.some((r) => r === 1)) break;
-          onDetail?.(`target ${t + 1}/${targets}`);
-          writeRobust(this.rt, this.inputShape, b, robust);
-          robust = await this.fab.run(b, { eps, iterations: stage.iterations }, rankedClasses(logits, b, this.classes, t + 2));
-        }
-        return { robust };
+        return { robust: await this.overTargets(stage.targets, b, live, onDetail, (_t, target) => this.fab.run(b, { eps, iterations: stage.iterations }, target)) };
       }
       case 'square': {
         if (norm !== 'linf') throw new Error('only the L-inf Square Attack is implemented');
@@ -115,5 +98,29 @@ export class StageRunner {
         return { robust: await this.square.run(b, { eps, queries: stage.queries }, this.seed, key, live, (q) => onDetail?.(`${q}/${stage.queries} queries`)) };
       }
     }
+  }
+
+  /**
+   * The targeted cascades (APGD-T, FAB-T): targets are the 2nd, 3rd, ... largest clean logits
+   * (fra31/auto-attack sorts the clean output); each target attacks the rows still robust, and the
+   * loop stops early when none is left.
+   */
+  private async overTargets(
+    count: number,
+    b: number,
+    live: Uint8Array,
+    onDetail: ((detail: string) => void) | undefined,
+    attack: (t: number, target: Int32Array, robustBefore: Uint8Array) => Promise<Uint8Array>,
+  ): Promise<Uint8Array> {
+    const logits = await this.evaluator.naturalLogits(b);
+    const targets = Math.min(count, this.classes - 1);
+    let robust = live;
+    for (let t = 0; t < targets; t++) {
+      if (!robust.some((r) => r === 1)) break;
+      onDetail?.(`target ${t + 1}/${targets}`);
+      writeRobust(this.rt, this.inputShape, b, robust);
+      robust = await attack(t, rankedClasses(logits, b, this.classes, t + 2), robust);
+    }
+    return robust;
   }
 }
