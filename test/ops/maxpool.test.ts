@@ -11,16 +11,9 @@ import { grad } from '../../src/graph/autodiff.js';
 import { maxPoolGradKernel } from '../../codegen/wgsl/maxpool.js';
 import { poolGeometry } from '../../src/ops/pool.js';
 
-type Pair = [number, number];
-interface Case {
-  x: [number, number, number, number];
-  k: Pair;
-  stride: Pair;
-  pad: Pair;
-}
-const label = (c: Case) => `x[${c.x}] k${c.k} s${c.stride} p${c.pad}`;
+import { input, label, type Case } from './pool-cases.js';
+
 const attrs = (c: Case) => ({ kernel: c.k, stride: c.stride, pad: c.pad });
-const input = (c: Case, seed: number, data?: Float32Array) => [{ name: 'x', shape: [...c.x], data: data ?? randn([...c.x], seed) }];
 const maxPool = (c: Case) => (_g: Graph, [x]: Tensor[]) => x!.maxPool2d(c.k, c.stride, c.pad);
 const argmaxOf = (c: Case) => (g: Graph, [x]: Tensor[]) => g.apply('maxpool2d_argmax', [x!], attrs(c));
 const tiled = (c: Case) => c.k[0] === c.stride[0] && c.k[1] === c.stride[1];

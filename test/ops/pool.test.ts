@@ -4,15 +4,8 @@ import { checkForward, checkGradients, cpuEval, expectClose, randn } from '../he
 import type { Graph } from '../../src/graph/graph.js';
 import type { Tensor } from '../../src/graph/tensor.js';
 
-type Pair = [number, number];
-interface Case {
-  x: [number, number, number, number];
-  k: Pair;
-  stride: Pair;
-  pad: Pair;
-}
-const label = (c: Case) => `x[${c.x}] k${c.k} s${c.stride} p${c.pad}`;
-const input = (c: Case, seed: number, data?: Float32Array) => [{ name: 'x', shape: [...c.x], data: data ?? randn([...c.x], seed) }];
+import { input, label, type Case } from './pool-cases.js';
+
 const avgPool = (c: Case) => (_g: Graph, [x]: Tensor[]) => x!.avgPool2d(c.k, c.stride, c.pad);
 
 const CASES: Case[] = [
