@@ -11,3 +11,4 @@ import './matmul.js';
 import './conv.js';
 import './pool.js';
 import './projection.js';
+import './projection-l2.js';
