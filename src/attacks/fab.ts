@@ -1,18 +1,20 @@
 /**
- * FAB-T, the targeted Fast Adaptive Boundary attack (Croce & Hein 2020) in the L-inf norm, as
- * AutoAttack's standard version runs it (fra31/auto-attack `fab_base.py`, targeted, 1 restart
- * without random start, 100 iterations, alpha_max 0.1, eta 1.05, beta 0.9), entirely on the GPU.
+ * FAB-T, the targeted Fast Adaptive Boundary attack (Croce & Hein 2020) in the L-inf or the L2
+ * norm, as AutoAttack's standard version runs it (fra31/auto-attack `fab_base.py`, targeted, 1
+ * restart, 100 iterations, alpha_max 0.1, eta 1.05, beta 0.9), entirely on the GPU. The reference
+ * draws a random start (L2: x + min(best distance, eps) / 2 * N(0, 1) / |N(0, 1)|_2) only from
+ * the second restart on; with the standard version's single restart both norms start at x.
  *
  * Per iteration, at the current point x1 (starting at the clean x):
  *   - linearise the boundary between the label y and the target t: f = z_t - z_y, g = grad_x1 f;
  *     the plane is g . z = g . x1 - f;
- *   - project both x1 and the clean x onto that plane within [0, 1] (d1, d2: smallest L-inf steps,
- *     src/ops/projection.ts);
- *   - alpha = clamp(|d1| / (|d1| + |d2|), 0, alpha_max) with |.| the L-inf norms (at least 1e-8);
+ *   - project both x1 and the clean x onto that plane within [0, 1] (d1, d2: smallest steps in the
+ *     attack's norm, src/ops/projection.ts for L-inf, src/ops/projection-l2.ts for L2);
+ *   - alpha = clamp(|d1| / (|d1| + |d2|), 0, alpha_max) with |.| the attack's norm (at least 1e-8);
  *     x1 <- clip((x1 + eta d1)(1 - alpha) + (x + eta d2) alpha, 0, 1): a step towards the plane
  *     biased towards the clean point, so the attack looks for the closest boundary point;
  *   - if x1 is misclassified (argmax != y, any class), it is an adversarial example at distance
- *     |x1 - x|_inf, and x1 is pulled back towards x: x1 <- x + beta (x1 - x).
+ *     |x1 - x| (the attack's norm), and x1 is pulled back towards x: x1 <- x + beta (x1 - x).
  * An example is broken when some misclassified iterate lies within eps of x (AutoAttack keeps the
  * closest adversarial found and accepts it if its distance is <= eps; this is the same condition).
  *
@@ -25,11 +27,15 @@ import type { Program } from '../runtime/program.js';
 import type { Classifier } from './classifier.js';
 import { pickLabel } from '../ops/losses.js';
 import { linfHyperplaneProjection } from '../ops/projection.js';
+import { l2HyperplaneProjection } from '../ops/projection-l2.js';
+import type { Tensor } from '../graph/tensor.js';
 import { batchTensors, batchVar, evalVar, readFlags } from './batch.js';
 import { correctMask } from './objectives.js';
 
 export interface FabSettings {
   eps: number;
+  /** The threat model's norm (default L-inf): the projection, the step weights and the eps check. */
+  norm?: 'linf' | 'l2';
   iterations: number;
   /** Largest weight of the clean point's projection in a step (0.1 in AutoAttack). */
   alphaMax?: number;
@@ -39,7 +45,12 @@ export interface FabSettings {
   beta?: number;
 }
 
-export const FAB_DEFAULTS = { alphaMax: 0.1, eta: 1.05, beta: 0.9 } as const;
+export const FAB_DEFAULTS = { norm: 'linf', alphaMax: 0.1, eta: 1.05, beta: 0.9 } as const;
+
+/** Per-row norm of [rows, n] as [rows, keepDims ? 1 : -]: the max of |.| (L-inf) or the L2 norm. */
+function rowNorm(t: Tensor, norm: 'linf' | 'l2', keepDims: boolean): Tensor {
+  return norm === 'linf' ? t.abs().max(1, keepDims) : t.square().sum(1, keepDims).sqrt();
+}
 
 interface FabPrograms {
   start: Program;
@@ -74,12 +85,12 @@ export class Fab {
   }
 
   private programs(b: number, s: FabSettings): Promise<FabPrograms> {
-    const settings = { ...FAB_DEFAULTS, ...s };
-    const key = `${b}|${settings.eps}|${settings.alphaMax}|${settings.eta}|${settings.beta}`;
+    const settings: Required<FabSettings> = { ...FAB_DEFAULTS, ...s };
+    const key = `${b}|${settings.norm}|${settings.eps}|${settings.alphaMax}|${settings.eta}|${settings.beta}`;
     let p = this.cache.get(key);
     if (!p) {
       p = (async () => {
-        const label = `fab-t:b${b}`;
+        const label = `fab-t${settings.norm === 'l2' ? '-l2' : ''}:b${b}`;
         const [start, iterate] = await Promise.all([
           this.rt.compile(this.startGraph(b), { label: `${label}:start` }),
           this.rt.compile(this.iterateGraph(b, settings), { label: `${label}:iterate` }),
@@ -115,16 +126,17 @@ export class Fab {
     const clean = t.x.reshape(flat);
     const offset = w.mul(point).sum(1).sub(f);
 
-    const d1 = linfHyperplaneProjection(point, w, offset);
-    const d2 = linfHyperplaneProjection(clean, w, offset);
-    const a1 = d1.abs().max(1, true).maximum(1e-8);
-    const a2 = d2.abs().max(1, true).maximum(1e-8);
+    const project = s.norm === 'l2' ? l2HyperplaneProjection : linfHyperplaneProjection;
+    const d1 = project(point, w, offset);
+    const d2 = project(clean, w, offset);
+    const a1 = rowNorm(d1, s.norm, true).maximum(1e-8);
+    const a2 = rowNorm(d2, s.norm, true).maximum(1e-8);
     const alpha = a1.div(a1.add(a2)).maximum(0).minimum(s.alphaMax);
     const next = point.add(d1.mul(s.eta)).mul(alpha.neg().add(1)).add(clean.add(d2.mul(s.eta)).mul(alpha)).clamp(0, 1);
 
     // Success: misclassified (any class) within eps of the clean point.
     const adversarial = correctMask(this.classify(g, next.reshape(shape)), t.y).neg().add(1);
-    const distance = next.sub(clean).abs().max(1);
+    const distance = rowNorm(next.sub(clean), s.norm, false);
     const broken = adversarial.mul(distance.le(s.eps));
     g.assign(t.robust, t.robust.mul(broken.neg().add(1)));
     const pulledBack = clean.add(next.sub(clean).mul(s.beta));
