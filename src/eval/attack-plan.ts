@@ -8,10 +8,10 @@
  *   cwK            PGD-K on the C&W margin loss (kappa 50), step eps/4, uniform random start
  *   apgd-ce        APGD on cross-entropy, 100 iterations, 1 restart
  *   apgd-t         APGD on the targeted DLR loss, 100 iterations, 9 target classes, 1 restart each
- *   fab-t          FAB-T (L-inf), 100 iterations, 9 target classes, 1 restart each
- *   square         Square Attack (L-inf), 5000 queries, p_init 0.8
- *   aa             AutoAttack standard: APGD-CE, APGD-T, FAB-T, Square. Under L2, FAB-T and
- *                  Square are not implemented: the reduced cascade is labelled by what it runs.
+ *   fab-t          FAB-T (L-inf or L2), 100 iterations, 9 target classes, 1 restart each
+ *   square         Square Attack (L-inf or L2), 5000 queries, p_init 0.8
+ *   aa             AutoAttack standard: APGD-CE, APGD-T, FAB-T, Square, under either norm
+ * The plans do not depend on the norm: each stage runs in the threat model's norm (stages.ts).
  */
 export type Stage =
   | { kind: 'natural' }
@@ -27,7 +27,7 @@ export interface AttackPlan {
   /** Table and JSON label, e.g. `PGD-10`. */
   label: string;
   stages: Stage[];
-  /** Why the plan is not the attack it is named after (e.g. FAB-T missing), if it is not. */
+  /** Why the plan is not the attack it is named after (e.g. a stage missing), if it is not; no plan here is. */
   reduced?: string;
 }
 
@@ -37,12 +37,10 @@ export const FAB_ITERATIONS = 100;
 export const FAB_T_TARGETS = 9;
 export const SQUARE_QUERIES = 5000;
 export const CW_KAPPA = 50;
-/** The label of the full standard cascade; a reduced one is labelled by its stages. */
+/** The label of the full standard cascade. */
 export const AUTOATTACK_LABEL = 'AutoAttack';
 
 export class AttackPlanError extends Error {}
-
-const STAGE_LABEL: Record<string, string> = { 'apgd-ce': 'APGD-CE', 'apgd-t': 'APGD-T', 'fab-t': 'FAB-T', square: 'Square' };
 
 export function stageName(s: Stage): string {
   switch (s.kind) {
@@ -55,20 +53,20 @@ export function stageName(s: Stage): string {
   }
 }
 
-/** The AutoAttack standard cascade for a norm (L2 lacks FAB-T and Square here). */
-export function autoAttackStages(norm: 'linf' | 'l2'): Stage[] {
-  const stages: Stage[] = [
+/**
+ * The AutoAttack standard cascade (`version='standard'`): the same four stages and settings under
+ * L-inf and L2, as fra31/auto-attack's set_version gives both norms.
+ */
+export function autoAttackStages(): Stage[] {
+  return [
     { kind: 'apgd-ce', iterations: APGD_ITERATIONS },
     { kind: 'apgd-t', iterations: APGD_ITERATIONS, targets: APGD_T_TARGETS },
+    { kind: 'fab-t', iterations: FAB_ITERATIONS, targets: FAB_T_TARGETS },
+    { kind: 'square', queries: SQUARE_QUERIES },
   ];
-  if (norm === 'linf') stages.push({ kind: 'fab-t', iterations: FAB_ITERATIONS, targets: FAB_T_TARGETS }, { kind: 'square', queries: SQUARE_QUERIES });
-  return stages;
 }
 
-/**
- * `opts.square` is true under L-inf: FAB-T and Square exist only for the L-inf norm in matc.
- */
-export function parseAttack(id: string, opts: { square: boolean } = { square: true }): AttackPlan {
+export function parseAttack(id: string): AttackPlan {
   const name = id.trim().toLowerCase();
   const pgd = /^(pgd|cw)(\d+)(?:x(\d+))?$/.exec(name);
   if (pgd) {
@@ -87,27 +85,21 @@ export function parseAttack(id: string, opts: { square: boolean } = { square: tr
     case 'apgd-t':
       return { id: name, label: 'APGD-T', stages: [{ kind: 'apgd-t', iterations: APGD_ITERATIONS, targets: APGD_T_TARGETS }] };
     case 'square':
-      if (!opts.square) throw new AttackPlanError('square: only the L-inf Square Attack is implemented');
       return { id: name, label: 'Square', stages: [{ kind: 'square', queries: SQUARE_QUERIES }] };
     case 'fab-t':
-      if (!opts.square) throw new AttackPlanError('fab-t: only the L-inf FAB-T is implemented');
       return { id: name, label: 'FAB-T', stages: [{ kind: 'fab-t', iterations: FAB_ITERATIONS, targets: FAB_T_TARGETS }] };
     case 'aa':
-    case 'autoattack': {
-      if (opts.square) return { id: 'aa', label: AUTOATTACK_LABEL, stages: autoAttackStages('linf') };
-      const stages = autoAttackStages('l2');
-      const label = stages.map((s) => STAGE_LABEL[s.kind]).join('+');
-      return { id: 'aa', label, stages, reduced: 'AutoAttack standard without FAB-T and Square (their L2 versions are not implemented)' };
-    }
+    case 'autoattack':
+      return { id: 'aa', label: AUTOATTACK_LABEL, stages: autoAttackStages() };
     default:
       throw new AttackPlanError(`unknown attack '${id}' (natural, pgdK, pgdKxR, cwK, apgd-ce, apgd-t, fab-t, square, aa)`);
   }
 }
 
-export function parseAttackList(list: string, opts?: { square: boolean }): AttackPlan[] {
+export function parseAttackList(list: string): AttackPlan[] {
   const ids = list.split(',').map((s) => s.trim()).filter(Boolean);
   if (!ids.length) throw new AttackPlanError('no attacks given');
-  const plans = ids.map((id) => parseAttack(id, opts));
+  const plans = ids.map((id) => parseAttack(id));
   const seen = new Set<string>();
   for (const p of plans) {
     if (seen.has(p.label)) throw new AttackPlanError(`attack '${p.id}' given twice`);

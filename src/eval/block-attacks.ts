@@ -1,8 +1,8 @@
 /**
  * The AutoAttack family in pipelines' `evaluate` blocks (`autoattack`, `apgd_ce`, `apgd_t`,
  * `fab_t`, `square`): their stages, run on the batch the trainer has uploaded to the shared batch
- * variables. PGD and C&W stay with RobustEvaluator.pgdRobust. Under L2, `fab_t` and `square` are not
- * implemented and give null (and `autoattack` runs APGD-CE and APGD-T only).
+ * variables. PGD and C&W stay with RobustEvaluator.pgdRobust. Every stage runs in the evaluation
+ * ball's norm (L-inf or L2).
  */
 import type { Runtime } from '../runtime/runtime.js';
 import type { ResolvedModel, PerturbationBall } from '../check/resolved.js';
@@ -11,8 +11,8 @@ import { evalClassifier } from '../attacks/classifier.js';
 import { APGD_T_TARGETS, FAB_ITERATIONS, autoAttackStages, type Stage } from './attack-plan.js';
 import { StageRunner } from './stages.js';
 
-/** The cascade an evaluation-block attack runs, or null if it is not of the AutoAttack family (or not implemented). */
-export function blockAttackStages(a: EvaluationAttackSettings, norm: 'linf' | 'l2'): Stage[] | null {
+/** The cascade an evaluation-block attack runs, or null if it is not of the AutoAttack family. */
+export function blockAttackStages(a: EvaluationAttackSettings): Stage[] | null {
   const s = a as { kind: string; steps?: number; targets?: number; queries?: number };
   switch (s.kind) {
     case 'apgd_ce':
@@ -20,11 +20,11 @@ export function blockAttackStages(a: EvaluationAttackSettings, norm: 'linf' | 'l
     case 'apgd_t':
       return [{ kind: 'apgd-t', iterations: s.steps ?? 100, targets: s.targets ?? APGD_T_TARGETS }];
     case 'fab_t':
-      return norm === 'linf' ? [{ kind: 'fab-t', iterations: s.steps ?? FAB_ITERATIONS, targets: s.targets ?? APGD_T_TARGETS }] : null;
+      return [{ kind: 'fab-t', iterations: s.steps ?? FAB_ITERATIONS, targets: s.targets ?? APGD_T_TARGETS }];
     case 'square':
-      return norm === 'linf' ? [{ kind: 'square', queries: s.queries ?? 5000 }] : null;
+      return [{ kind: 'square', queries: s.queries ?? 5000 }];
     case 'autoattack':
-      return autoAttackStages(norm);
+      return autoAttackStages();
     default:
       return null;
   }
@@ -41,9 +41,9 @@ export class BlockAttacks {
     private readonly seed: number,
   ) {}
 
-  /** Robust flags of the uploaded batch under the attack, from `initial`; null if the attack is not supported. */
+  /** Robust flags of the uploaded batch under the attack, from `initial`; null if it is not of the AutoAttack family. */
   async robust(b: number, a: EvaluationAttackSettings, ball: PerturbationBall, initial: Uint8Array): Promise<Uint8Array | null> {
-    const stages = blockAttackStages(a, ball.norm);
+    const stages = blockAttackStages(a);
     if (!stages) return null;
     const key = `${ball.norm}|${ball.eps}`;
     let runner = this.runners.get(key);

@@ -9,6 +9,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import { RobustEvaluator } from '../attacks/robust-eval.js';
 import { Apgd } from '../attacks/apgd.js';
 import { Square } from '../attacks/square.js';
+import { SquareL2 } from '../attacks/square-l2.js';
 import { Fab } from '../attacks/fab.js';
 import { writeRobust } from '../attacks/batch.js';
 import type { Classifier } from '../attacks/classifier.js';
@@ -47,6 +48,7 @@ export class StageRunner {
   readonly evaluator: RobustEvaluator;
   private readonly apgd: Apgd;
   private readonly square: Square;
+  private readonly squareL2: SquareL2;
   private readonly fab: Fab;
 
   constructor(
@@ -60,6 +62,7 @@ export class StageRunner {
     this.evaluator = new RobustEvaluator(rt, classify, inputShape, seed);
     this.apgd = new Apgd(rt, classify, inputShape);
     this.square = new Square(rt, classify, inputShape);
+    this.squareL2 = new SquareL2(rt, classify, inputShape);
     this.fab = new Fab(rt, classify, inputShape);
   }
 
@@ -89,13 +92,12 @@ export class StageRunner {
         return { robust, zeroGradient: zero };
       }
       case 'fab-t': {
-        if (norm !== 'linf') throw new Error('only the L-inf FAB-T is implemented');
-        return { robust: await this.overTargets(stage.targets, b, live, onDetail, (_t, target) => this.fab.run(b, { eps, iterations: stage.iterations }, target)) };
+        return { robust: await this.overTargets(stage.targets, b, live, onDetail, (_t, target) => this.fab.run(b, { norm, eps, iterations: stage.iterations }, target)) };
       }
       case 'square': {
-        if (norm !== 'linf') throw new Error('only the L-inf Square Attack is implemented');
         writeRobust(this.rt, this.inputShape, b, live);
-        return { robust: await this.square.run(b, { eps, queries: stage.queries }, this.seed, key, live, (q) => onDetail?.(`${q}/${stage.queries} queries`)) };
+        const square = norm === 'linf' ? this.square : this.squareL2;
+        return { robust: await square.run(b, { eps, queries: stage.queries }, this.seed, key, live, (q) => onDetail?.(`${q}/${stage.queries} queries`)) };
       }
     }
   }

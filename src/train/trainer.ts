@@ -222,7 +222,7 @@ export class Trainer {
           const pgd = this.pgdSettings(a, attacks[i]!.ball);
           const ball = attacks[i]!.ball ?? this.pipeline.attacks[0]?.ball;
           const robust = pgd ? await this.evaluator.pgdRobust(b, pgd, nat, this.seed + 7919 * i) : ball ? await this.blockAttacks.robust(b, a, ball, nat) : null;
-          if (!robust) continue; // not available under this norm (fab_t, square under L2)
+          if (!robust) continue; // no ball to attack in
           flags = robust;
         }
         correct.set(label, correct.get(label)! + flags.reduce((x, y) => x + y, 0));

@@ -113,6 +113,27 @@ describe('robustness evaluation', () => {
     }
   });
 
+  it('under L2 the cascade runs all four stages (FAB-T and Square in their L2 versions)', async () => {
+    const rt = await sharedTestRuntime();
+    dataset ??= await labelled();
+    const r = await evaluateRobustness(rt, classify, dataset, options({ plans: [parseAttack('natural'), parseAttack('pgd5'), smallAutoAttack], threat: { norm: 'l2', eps: 0.4 } }));
+    const nat = r.attacks['Natural']!;
+    const aa = r.attacks['AutoAttack (small)']!;
+    expect(aa.stages).toEqual(['apgd-ce', 'apgd-t', 'fab-t', 'square']);
+    expect(aa.complete).toBe(true);
+    for (let i = 0; i < N; i++) expect(aa.robust[i]!).toBeLessThanOrEqual(nat.robust[i]!);
+    for (const stage of aa.stages) expect(aa.done[stage]!.every((d) => d === 1), stage).toBe(true);
+    // Examples survived APGD-CE and APGD-T, so FAB-T and Square had work (and every survivor of
+    // the whole cascade was attacked by Square).
+    const broken = (stage: string) => aa.broken[stage] ?? 0;
+    const afterApgd = Math.round(nat.accuracy! * N) - broken('apgd-ce') - broken('apgd-t');
+    expect(afterApgd).toBeGreaterThan(0);
+    expect(Math.round(aa.accuracy! * N)).toBe(afterApgd - broken('fab-t') - broken('square'));
+    expect(aa.accuracy!).toBeLessThan(nat.accuracy!);
+    expect(aa.accuracy!).toBeLessThanOrEqual(r.attacks['PGD-5']!.accuracy!);
+    expect(Object.values(aa.broken).reduce((s, v) => s + v, 0)).toBe(Math.round((nat.accuracy! - aa.accuracy!) * N));
+  }, 600_000); // FAB-T and Square compile their L2 programs for two chunk sizes
+
   it('restarts only add broken examples (the first restart is the single run)', async () => {
     const rt = await sharedTestRuntime();
     const r = await evaluateRobustness(rt, classify, dataset, options({ plans: [parseAttack('pgd2'), parseAttack('pgd2x4')], threat: { norm: 'l2', eps: 0.5 } }));

@@ -1,13 +1,15 @@
 /**
  * The attack-level objectives against hand-computed values (on the GPU, as the attacks run them),
- * APGD-T's target choice, and the attack names (a reduced cascade is never called AutoAttack).
+ * APGD-T's target choice, and the attack names and stages (the same under L-inf and L2).
  */
 import { describe, expect, it } from 'vitest';
 import { Graph } from '../../src/graph/graph.js';
 import { gpuRun, expectClose } from '../helpers/op-harness.js';
 import { attackObjective, logitMargin } from '../../src/attacks/objectives.js';
 import { rankedClasses } from '../../src/eval/stages.js';
-import { parseAttack, parseAttackList, AttackPlanError } from '../../src/eval/attack-plan.js';
+import { autoAttackStages, parseAttack, parseAttackList, AttackPlanError } from '../../src/eval/attack-plan.js';
+import { blockAttackStages } from '../../src/eval/block-attacks.js';
+import type { EvaluationAttackSettings } from '../../src/check/settings.js';
 
 // Two examples, five classes. Row 0: label 1, target 3. Row 1: label 0 (misclassified), target 4.
 const Z = Float32Array.of(1, 4, 2, 0.5, -1, 3, 5, 1, 0, 2);
@@ -50,7 +52,7 @@ describe('attack objectives', () => {
 });
 
 describe('attack names', () => {
-  it('PGD and C&W carry their steps; aa is named by what it runs', () => {
+  it('PGD and C&W carry their steps; aa is the standard cascade', () => {
     expect(parseAttackList('natural,pgd10,pgd1000,cw1000,aa').map((p) => p.label)).toEqual(['Natural', 'PGD-10', 'PGD-1000', 'C&W-1000', 'AutoAttack']);
     expect(parseAttack('pgd20x5').stages).toEqual([{ kind: 'pgd', steps: 20, restarts: 5, loss: 'ce' }]);
     // The L-inf standard cascade, in AutoAttack's order, with its settings.
@@ -61,11 +63,18 @@ describe('attack names', () => {
       { kind: 'square', queries: 5000 },
     ]);
     expect(parseAttack('aa').reduced).toBeUndefined();
-    // Under L2 FAB-T and Square are missing: never called AutoAttack.
-    expect(parseAttack('aa', { square: false }).label).toBe('APGD-CE+APGD-T');
-    expect(parseAttack('aa', { square: false }).reduced).toMatch(/FAB-T and Square/);
+    // The plans do not depend on the norm: under L2 too, aa is the full cascade and fab-t and
+    // square run alone (stages.ts picks each stage's L2 version).
+    expect(autoAttackStages()).toEqual(parseAttack('aa').stages);
     expect(parseAttack('fab-t').label).toBe('FAB-T');
-    expect(() => parseAttack('fab-t', { square: false })).toThrow(AttackPlanError);
+    expect(parseAttack('square').stages).toEqual([{ kind: 'square', queries: 5000 }]);
+    expect(() => parseAttack('fab')).toThrow(AttackPlanError);
     expect(() => parseAttackList('pgd10,pgd10')).toThrow(/twice/);
+  });
+
+  it('evaluate blocks map fab_t, square and autoattack to the same stages', () => {
+    expect(blockAttackStages({ kind: 'autoattack' } as EvaluationAttackSettings)).toEqual(autoAttackStages());
+    expect(blockAttackStages({ kind: 'fab_t', steps: 20, targets: 3 } as EvaluationAttackSettings)).toEqual([{ kind: 'fab-t', iterations: 20, targets: 3 }]);
+    expect(blockAttackStages({ kind: 'square', queries: 60 } as EvaluationAttackSettings)).toEqual([{ kind: 'square', queries: 60 }]);
   });
 });

@@ -54,7 +54,7 @@ async function run(o: EvalCommandOptions, out: (s: string) => void): Promise<voi
   const pipelineFile = o.pipeline ?? (await recordedPipeline(targets[0]!.path, runDir));
   const p = loadPipeline(pipelineFile, o.overrides);
   const threat = threatOf(p, o);
-  const plans = parseAttackList(o.attacks, { square: threat.norm === 'linf' });
+  const plans = parseAttackList(o.attacks);
   const data = loadEvalData(p, { dataDir: o.dataDir, n: o.n });
   const rt = await Runtime.create();
   try {
