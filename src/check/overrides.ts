@@ -78,6 +78,20 @@ function allowedKeys(settings: Record<string, unknown>, path: readonly string[],
 }
 
 /**
+ * `evaluate.every=4` on a pipeline whose only evaluate block is unnamed means `evaluate.default.every=4`:
+ * the unnamed block's key is an implementation name users never write in a .mat file.
+ */
+function unnamedEvaluateAlias(settings: Record<string, unknown>, segments: string[]): string[] {
+  if (segments[0] !== 'evaluate' || segments.length < 2) return segments;
+  const blocks = Object.keys((settings.evaluate as Record<string, unknown>) ?? {});
+  const isSetting = knownSettingKeys.evaluate!.includes(segments[1]!);
+  if (isSetting && !blocks.includes(segments[1]!) && blocks.length === 1 && blocks[0] === 'default') {
+    return ['evaluate', 'default', ...segments.slice(1)];
+  }
+  return segments;
+}
+
+/**
  * Apply `overrides` (each `dotted.key=value`) to `settings` and validate the result.
  * Unknown keys and invalid values come back as diagnostics in the pseudo-file `<override>`.
  */
@@ -92,7 +106,9 @@ export function applyOverrides(settings: PipelineSettings | PipelineSettingsInpu
       continue;
     }
     const key = text.slice(0, eq).trim();
-    const segments = key.split('.');
+    const segments = unnamedEvaluateAlias(draft, key.split('.'));
+    // Spans below index into the text as written; the alias added one segment that is not there.
+    const aliased = segments.length !== key.split('.').length;
     let parent: Record<string, unknown> = draft;
     let ok = true;
     let offset = 0;
@@ -117,7 +133,7 @@ export function applyOverrides(settings: PipelineSettings | PipelineSettingsInpu
         }
         parent = parent[segment] as Record<string, unknown>;
       }
-      offset += segment.length + 1;
+      if (!(aliased && i === 1)) offset += segment.length + 1;
     }
     if (!ok) continue;
     parent[segments[segments.length - 1]!] = parseOverrideValue(text.slice(eq + 1).trim());

@@ -31,6 +31,17 @@ describe('applyOverrides', () => {
     expect(s.data.path).toBe('/tmp/some data/fmnist');
   });
 
+  test('evaluate.every addresses the only, unnamed evaluate block; with named blocks the name is required', () => {
+    const result = applyOverrides(base(), ['evaluate.every=4']);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.settings!.evaluate.default!.every).toBe(4);
+    const named = PipelineSettingsSchema.parse({ data: { dataset: 'fashion_mnist' }, evaluate: { final: {}, quick: {} } });
+    expect(applyOverrides(named, ['evaluate.every=4']).diagnostics[0]!.message).toBe('unknown setting `evaluate.every`');
+    const typo = applyOverrides(base(), ['evaluate.default.evry=4']).diagnostics;
+    expect(typo.map((d) => d.message)).toEqual(['unknown setting `evaluate.default.evry`']);
+    expect(typo[0]!.hint).toBe('did you mean `every`?');
+  });
+
   test('nested keys of a call-valued setting', () => {
     const start = applyOverrides(base(), ['train.optimizer=sgd(lr: 0.1, momentum: 0.9)']).settings!;
     const result = applyOverrides(start, ['train.optimizer.lr=0.05']);
