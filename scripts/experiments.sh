@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # `npm run experiments`: every memorization analysis of docs/memorization.md at CPU scale on
 # Fashion-MNIST, into runs/experiments/. Sweeps skip finished runs and resume
-# interrupted ones, so the script can be stopped and restarted (analyses are recomputed: minutes). Expected on lavapipe (2 cores
-# shared with other jobs, from the step times measured there): about 3 h 30 min in all: step 1 13 min,
-# 2 6 min, 3 10 min, 4 ~57 min (PGD-AT 23 min measured, TRADES ~34 min), 5 8 min, 6 16 min, 7 ~30 min
-# (the CNN ~25 min), 8 ~10 min, 9 (three small-CNN runs) ~1 h. `--quick` leaves step 9 out: ~2 h 30 min.
+# interrupted ones, so the script can be stopped and restarted (analyses are recomputed: minutes).
+# Expected on lavapipe (2 cores shared with other jobs, from the step times measured there, load 11-19):
+# about 4 h 15 min in all: step 1 13 min, 2 6 min, 3 10 min, 4 49 min (PGD-AT 23, TRADES 26), 4b 10 min,
+# 5 8 min, 6 ~55 min (two 200-epoch CNN runs side by side), 7 ~30 min (the CNN ~25 min), 8 19 min,
+# 9 (three small-CNN runs, 1000 steps each) 53 min. `--quick` leaves step 9 out: about 3 h 20 min.
 # Set MATC to another matc command (e.g. MATC="node /tmp/dist/src/cli/bin.js") to use another build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +33,9 @@ $MATC sweep $E/rl_standard_mlp.mat $E/rl_pgd_mlp.mat $E/rl_trades_mlp.mat \
 step "4. generalization gap vs label noise (PGD-AT and TRADES, MLP)"
 $MATC sweep $E/rl_pgd_mlp.mat $E/rl_trades_mlp.mat --grid 'data.label_noise=0,0.2,0.4,0.6,0.8,1.0' --out $OUT/label_noise
 
+step "4b. squared gradient norm per epoch on random labels (PGD-AT and TRADES, MLP)"
+$MATC sweep $E/rl_pgd_mlp.mat $E/rl_trades_mlp.mat --grad-norm --out $OUT/grad_norm
+
 step "5. gradient instability at the random-label PGD-AT and TRADES models"
 for m in pgd trades; do
   $MATC analyze gradient $OUT/random_labels_mlp/rl_${m}_mlp/model-final.safetensors \
@@ -39,8 +43,8 @@ for m in pgd trades; do
     --out $OUT/gradient_at_${m}
 done
 
-step "6. smaller perturbation budget: eps 0.1 vs eps/8"
-$MATC sweep $E/eps_pgd_mlp.mat $E/eps_small_pgd_mlp.mat --out $OUT/small_eps
+step "6. smaller perturbation budget: eps 0.1 vs eps/8 (small CNN, 200 epochs, both at once)"
+$MATC sweep $E/eps_pgd_cnn.mat $E/eps_small_pgd_cnn.mat --jobs 2 --out $OUT/small_eps_cnn_200
 
 step "7. hard examples: two seeds of the MLP, and the small CNN"
 $MATC sweep $E/hard_pgd_mlp.mat --grid 'train.seed=1,2' --out $OUT/hard
