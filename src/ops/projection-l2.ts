@@ -19,34 +19,14 @@
  * bracketing linear piece exactly. Not differentiable (attacks only use it on gradients they
  * already computed).
  */
-import type { Tensor } from '../graph/tensor.js';
-import { ShapeError, formatShape } from '../graph/shape.js';
 import { l2HyperplaneProjectionKernel } from '../../codegen/wgsl/projection-l2.js';
-import { registerOp } from './registry.js';
+import type { Tensor } from '../graph/tensor.js';
+import { registerHyperplaneProjection } from './hyperplane-projection.js';
 
 /** |w_i| below this: the coordinate is treated as having no gradient (fra31/auto-attack's mask). */
 export const L2_PROJECTION_MIN_WEIGHT = 1e-8;
 
-registerOp({
-  name: 'l2_hyperplane_projection',
-  infer: ([t, w, b]) => {
-    if (t!.shape.length !== 2) throw new ShapeError(`l2_hyperplane_projection: points must be [rows, n], got ${formatShape(t!.shape)}`);
-    if (w!.shape.join() !== t!.shape.join()) throw new ShapeError(`l2_hyperplane_projection: normals ${formatShape(w!.shape)} must match points ${formatShape(t!.shape)}`);
-    if (b!.shape.length !== 1 || b!.shape[0] !== t!.shape[0]) throw new ShapeError(`l2_hyperplane_projection: offsets must be [${t!.shape[0]}], got ${formatShape(b!.shape)}`);
-    if (t!.dtype !== 'f32' || w!.dtype !== 'f32' || b!.dtype !== 'f32') throw new ShapeError('l2_hyperplane_projection: needs f32 inputs');
-    return { shape: t!.shape, dtype: 'f32' };
-  },
-  cpu: ([t, w, b], ctx) => {
-    const [rows, n] = ctx.inputs[0]!.shape as [number, number];
-    const out = new Float32Array(rows * n);
-    for (let r = 0; r < rows; r++) projectRow(t!, w!, b![r]!, r * n, n, out);
-    return out;
-  },
-  kernel: (ctx) => {
-    const [rows, n] = ctx.inputs[0]!.shape as [number, number];
-    return l2HyperplaneProjectionKernel(rows, n);
-  },
-});
+registerHyperplaneProjection('l2_hyperplane_projection', projectRow, l2HyperplaneProjectionKernel);
 
 function projectRow(t: ArrayLike<number>, w: ArrayLike<number>, b: number, base: number, n: number, out: Float32Array): void {
   let dot = 0;
