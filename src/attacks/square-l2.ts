@@ -31,10 +31,8 @@ import { correctMask, logitMargin } from './objectives.js';
 import { exampleNorm } from './perturbation.js';
 import { SQUARE_P_INIT } from './square-schedule.js';
 import { squareL2ChunkTable, squareL2StartPatterns, squareL2Windows, SQUARE_L2_CHUNK_HEADER, SQUARE_L2_ROW } from './square-l2-schedule.js';
-import type { SquareSettings } from './square.js';
+import { acceptCandidate, runQueryChunks, SQUARE_CHUNK, type SquareSettings } from './square.js';
 
-/** Queries per submission between early-stop checks (and per table upload). */
-const CHUNK = 100;
 
 const STREAM = {
   windows: Streams.attackStart + 311,
@@ -85,16 +83,11 @@ export class SquareL2 {
     this.rt.variables.write(names.start, start.images, [start.count, h * w], 'f32');
     this.rt.submit([p.start]);
     const windows = squareL2Windows(s.queries, h, w, seed, STREAM.windows, s.pInit ?? SQUARE_P_INIT);
-    for (let done = 0; done < s.queries; ) {
-      const n = Math.min(CHUNK, s.queries - done);
-      this.rt.variables.write(names.chunk, squareL2ChunkTable(windows, done, n, CHUNK, h, w), [CHUNK, SQUARE_L2_CHUNK_HEADER + h * w], 'f32');
+    const beforeChunk = (done: number, n: number) => {
+      this.rt.variables.write(names.chunk, squareL2ChunkTable(windows, done, n, SQUARE_CHUNK, h, w), [SQUARE_CHUNK, SQUARE_L2_CHUNK_HEADER + h * w], 'f32');
       this.rt.variables.write(names.slot, Int32Array.of(0), [1], 'i32');
-      this.rt.submit(Array.from({ length: n }, () => p.query));
-      done += n;
-      onChunk?.(done);
-      const margins = await this.rt.variables.read(names.marginMin);
-      if (!margins.some((m, i) => live[i] === 1 && m > 0)) break;
-    }
+    };
+    await runQueryChunks(this.rt, { queries: s.queries, query: p.query, marginMin: names.marginMin, live, beforeChunk, ...(onChunk ? { onChunk } : {}) });
     this.rt.submit([p.finish]);
     return readFlags(this.rt, batchVar.robust(b, this.inputShape));
   }
@@ -147,16 +140,10 @@ export class SquareL2 {
     const lossMin = g.variable(n.lossMin, [b]);
     const slot = g.variable(n.slot, [1], 'i32');
     const step = g.variable(n.step, [1], 'u32');
-    const row = g.variable(n.chunk, [CHUNK, SQUARE_L2_CHUNK_HEADER + h * w]).gather(slot, 0);
+    const row = g.variable(n.chunk, [SQUARE_CHUNK, SQUARE_L2_CHUNK_HEADER + h * w]).gather(slot, 0);
     const signs = bernoulliLike(g, [b, c, 1, 1], { seed: 0, stream: STREAM.querySigns, step, rows: t.index, p: 0.5 }).mul(2).sub(1);
     const candidate = squareL2Candidate(t.x, xBest, row, signs, s.eps);
-    const margin = this.margin(g, candidate, t.y);
-    const active = marginMin.gt(0);
-    const lowered = margin.lt(lossMin).mul(active);
-    const accept = lowered.maximum(margin.le(0)).mul(active);
-    g.assign(lossMin, lowered.select(margin, lossMin));
-    g.assign(marginMin, accept.select(margin, marginMin));
-    g.assign(xBest, accept.reshape([b, 1, 1, 1]).select(candidate, xBest));
+    acceptCandidate(g, { candidate, margin: this.margin(g, candidate, t.y), xBest, marginMin, lossMin });
     g.assign(slot, slot.add(1));
     g.assign(step, step.add(1));
     return g;

@@ -39,8 +39,8 @@ const state = (b: number, inputShape: readonly number[]) => ({
  */
 const tableVar = (b: number, inputShape: readonly number[], queries: number) => evalVar(b, inputShape, `square/table_q${queries}`);
 
-/** Queries per submission between early-stop checks. */
-const CHUNK = 100;
+/** Queries per submission between early-stop checks (and, under L2, per window-table upload). */
+export const SQUARE_CHUNK = 100;
 
 interface SquarePrograms {
   start: Program;
@@ -72,14 +72,7 @@ export class Square {
     this.rt.variables.write(tableVar(b, this.inputShape, queries), squareTable(queries, c, h, w, seed, Streams.attackStart + 307, s.pInit ?? SQUARE_P_INIT), [queries, 3 + c], 'f32');
     this.rt.variables.write(names.query, Int32Array.of(0), [1], 'i32');
     this.rt.submit([p.start]);
-    for (let done = 0; done < queries; ) {
-      const n = Math.min(CHUNK, queries - done);
-      this.rt.submit(Array.from({ length: n }, () => p.query));
-      done += n;
-      onChunk?.(done);
-      const margins = await this.rt.variables.read(names.marginMin);
-      if (!margins.some((m, i) => live[i] === 1 && m > 0)) break;
-    }
+    await runQueryChunks(this.rt, { queries, query: p.query, marginMin: names.marginMin, live, ...(onChunk ? { onChunk } : {}) });
     this.rt.submit([p.finish]);
     return readFlags(this.rt, batchVar.robust(b, this.inputShape));
   }
@@ -142,13 +135,7 @@ export class Square {
     const window = rows.ge(top).mul(rows.lt(top.add(side))).mul(cols.ge(left)).mul(cols.lt(left.add(side)));
     // Inside the window the candidate is x_best + 2 eps * sign, which the projection turns into x +- eps.
     const candidate = xBest.add(window.mul(signs).mul(2 * s.eps)).maximum(t.x.sub(s.eps)).minimum(t.x.add(s.eps)).clamp(0, 1);
-    const margin = this.margin(g, candidate, t.y);
-    const active = marginMin.gt(0);
-    const lowered = margin.lt(lossMin).mul(active);
-    const accept = lowered.maximum(margin.le(0)).mul(active);
-    g.assign(lossMin, lowered.select(margin, lossMin));
-    g.assign(marginMin, accept.select(margin, marginMin));
-    g.assign(xBest, accept.reshape([b, 1, 1, 1]).select(candidate, xBest));
+    acceptCandidate(g, { candidate, margin: this.margin(g, candidate, t.y), xBest, marginMin, lossMin });
     g.assign(query, query.add(1));
     return g;
   }
@@ -160,5 +147,40 @@ export class Square {
     const logits = this.classify(g, xBest);
     g.assign(t.robust, t.robust.mul(correctMask(logits, t.y)));
     return g;
+  }
+}
+
+/**
+ * The random search's acceptance, shared by the L-inf and L2 attacks: a candidate replaces x_best
+ * where it lowers the margin or misclassifies; broken examples (margin <= 0) stay frozen.
+ * `candidate` [B, C, H, W], `margin` [B]; the state variables are updated in place.
+ */
+export function acceptCandidate(g: Graph, v: { candidate: Tensor; margin: Tensor; xBest: Tensor; marginMin: Tensor; lossMin: Tensor }): void {
+  const { candidate, margin, xBest, marginMin, lossMin } = v;
+  const active = marginMin.gt(0);
+  const lowered = margin.lt(lossMin).mul(active);
+  const accept = lowered.maximum(margin.le(0)).mul(active);
+  g.assign(lossMin, lowered.select(margin, lossMin));
+  g.assign(marginMin, accept.select(margin, marginMin));
+  g.assign(xBest, accept.reshape([candidate.shape[0]!, 1, 1, 1]).select(candidate, xBest));
+}
+
+/**
+ * Submit `queries` runs of the query program in chunks of SQUARE_CHUNK, reading the margins between
+ * chunks to stop once every live example is broken (the reference stops when all are).
+ * `beforeChunk(done, n)` prepares a chunk's inputs (the L2 attack uploads its window table).
+ */
+export async function runQueryChunks(
+  rt: Runtime,
+  o: { queries: number; query: Program; marginMin: string; live: Uint8Array; beforeChunk?: (done: number, n: number) => void; onChunk?: (queries: number) => void },
+): Promise<void> {
+  for (let done = 0; done < o.queries; ) {
+    const n = Math.min(SQUARE_CHUNK, o.queries - done);
+    o.beforeChunk?.(done, n);
+    rt.submit(Array.from({ length: n }, () => o.query));
+    done += n;
+    o.onChunk?.(done);
+    const margins = await rt.variables.read(o.marginMin);
+    if (!margins.some((m, i) => o.live[i] === 1 && m > 0)) break;
   }
 }
