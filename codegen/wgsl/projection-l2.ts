@@ -11,9 +11,10 @@
  * linear piece of G there is solved exactly.
  */
 import type { Kernel } from '../../src/ops/registry.js';
-import { bindingsWGSL, dispatch1d, flatIndexWGSL, FLAT_BUILTINS } from './dispatch.js';
+import { bindingsWGSL, dispatch1d, FLAT_BUILTINS } from './dispatch.js';
+import { hyperplaneRowPrologueWGSL, PROJECTION_WG } from './projection.js';
 
-const WG = 64;
+const WG = PROJECTION_WG;
 /** Halvings of the bit range [0, bits(max r)] (< 2^31): enough to reach adjacent floats. */
 const BISECTIONS = 32;
 /** Coordinates with |w_i| below this never move (src/ops/projection-l2.ts). */
@@ -29,13 +30,7 @@ export function l2HyperplaneProjectionKernel(rows: number, n: number): Kernel {
 
 @compute @workgroup_size(${WG})
 fn main(${FLAT_BUILTINS}) {
-  ${flatIndexWGSL('row', WG)}
-  if (row >= ${rows}u) { return; }
-  let base: u32 = row * ${n}u;
-  var dot: f32 = 0.0;
-  for (var i: u32 = 0u; i < ${n}u; i++) { dot += in1[base + i] * in0[base + i]; }
-  let side: f32 = select(-1.0, 1.0, dot - in2[row] >= 0.0);
-  let need: f32 = abs(dot - in2[row]);
+  ${hyperplaneRowPrologueWGSL(rows, n)}
   var full: f32 = 0.0;
   var rmax: f32 = 0.0;
   for (var i: u32 = 0u; i < ${n}u; i++) {

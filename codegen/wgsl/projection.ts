@@ -8,23 +8,33 @@
 import type { Kernel } from '../../src/ops/registry.js';
 import { bindingsWGSL, dispatch1d, flatIndexWGSL, FLAT_BUILTINS } from './dispatch.js';
 
-const WG = 64;
+/** Workgroup size of both hyperplane-projection kernels (the row prologue indexes with it). */
+export const PROJECTION_WG = 64;
+const WG = PROJECTION_WG;
 /** Halvings of [0, max p]: 2^-32 of the range is below f32 resolution. */
 const BISECTIONS = 32;
+
+/**
+ * The start both hyperplane-projection kernels share (one invocation per row of in0 = points,
+ * in1 = normals, in2 = offsets): `row`, `base`, `side` (the sign that flips w so that w . t >= b,
+ * after which every move lowers w . z) and `need` = |w . t - b|, the amount the moves must cover.
+ */
+export function hyperplaneRowPrologueWGSL(rows: number, n: number): string {
+  return `${flatIndexWGSL('row', WG)}
+  if (row >= ${rows}u) { return; }
+  let base: u32 = row * ${n}u;
+  var dot: f32 = 0.0;
+  for (var i: u32 = 0u; i < ${n}u; i++) { dot += in1[base + i] * in0[base + i]; }
+  let side: f32 = select(-1.0, 1.0, dot - in2[row] >= 0.0);
+  let need: f32 = abs(dot - in2[row]);`;
+}
 
 export function linfHyperplaneProjectionKernel(rows: number, n: number): Kernel {
   const code = `${bindingsWGSL(['f32', 'f32', 'f32'], 'f32')}
 
 @compute @workgroup_size(${WG})
 fn main(${FLAT_BUILTINS}) {
-  ${flatIndexWGSL('row', WG)}
-  if (row >= ${rows}u) { return; }
-  let base: u32 = row * ${n}u;
-  var dot: f32 = 0.0;
-  for (var i: u32 = 0u; i < ${n}u; i++) { dot += in1[base + i] * in0[base + i]; }
-  // side: flip w so that w . t >= b; then every move lowers w . z
-  let side: f32 = select(-1.0, 1.0, dot - in2[row] >= 0.0);
-  let need: f32 = abs(dot - in2[row]);
+  ${hyperplaneRowPrologueWGSL(rows, n)}
   var full: f32 = 0.0;
   var pmax: f32 = 0.0;
   for (var i: u32 = 0u; i < ${n}u; i++) {
