@@ -5,13 +5,9 @@
  * lies well inside eps and can never break one whose boundary lies outside it.
  */
 import { describe, expect, it } from 'vitest';
-import { sharedTestRuntime } from '../helpers/gpu.js';
 import { randn, randu } from '../helpers/op-harness.js';
-import { RobustEvaluator } from '../../src/attacks/robust-eval.js';
-import { Fab } from '../../src/attacks/fab.js';
-import { writeRobust } from '../../src/attacks/batch.js';
-import { rankedClasses } from '../../src/eval/stages.js';
-import { linearClassifier, logitsOf, type LinearModel } from './models.js';
+import { logitsOf, type LinearModel } from './models.js';
+import { fabTargeted, predictedLabels } from './fab-harness.js';
 
 const SHAPE = [1, 5, 5];
 const D = 25;
@@ -45,26 +41,11 @@ function nearestBoundary(m: LinearModel, x: Float32Array, i: number, y: number):
 describe('FAB-T (L2)', () => {
   const m: LinearModel = { w: randn([CLASSES, D], 51, 1), b: randn([CLASSES], 52, 0.3), classes: CLASSES, dims: D };
   const x = randu([B, D], 53, 0.15, 0.85);
-  const y = Int32Array.from({ length: B }, (_, i) => {
-    const z = logitsOf(m, x, i * D);
-    return z.indexOf(Math.max(...z));
-  });
+  const y = predictedLabels(m, x, B);
   const nearest = Array.from({ length: B }, (_, i) => nearestBoundary(m, x, i, y[i]!));
   const eps = [...nearest.map((n) => n.distance)].sort((a, b) => a - b)[B >> 1]!;
 
-  async function fabT(iterations: number): Promise<Uint8Array> {
-    const rt = await sharedTestRuntime();
-    const evaluator = new RobustEvaluator(rt, linearClassifier(m), SHAPE, 1);
-    evaluator.setBatch(B, x, y, Int32Array.from({ length: B }, (_, i) => i));
-    const logits = await evaluator.naturalLogits(B);
-    const fab = new Fab(rt, linearClassifier(m), SHAPE);
-    let robust = new Uint8Array(B).fill(1);
-    for (let t = 0; t < CLASSES - 1; t++) {
-      writeRobust(rt, SHAPE, B, robust);
-      robust = await fab.run(B, { norm: 'l2', eps, iterations }, rankedClasses(logits, B, CLASSES, t + 2));
-    }
-    return robust;
-  }
+  const fabT = (iterations: number) => fabTargeted(m, SHAPE, x, y, { norm: 'l2', eps, iterations });
 
   it('breaks exactly the examples whose nearest boundary is inside eps (L2 distance |margin| / |w_y - w_j|)', async () => {
     const flags = await fabT(20);

@@ -4,13 +4,9 @@
  * boundary lies well inside eps and can never break one whose boundary lies outside it.
  */
 import { describe, expect, it } from 'vitest';
-import { sharedTestRuntime } from '../helpers/gpu.js';
 import { randn, randu } from '../helpers/op-harness.js';
-import { RobustEvaluator } from '../../src/attacks/robust-eval.js';
-import { Fab } from '../../src/attacks/fab.js';
-import { writeRobust } from '../../src/attacks/batch.js';
-import { rankedClasses } from '../../src/eval/stages.js';
-import { linearClassifier, logitsOf, worstMarginLinf, type LinearModel } from './models.js';
+import { worstMarginLinf, type LinearModel } from './models.js';
+import { fabTargeted, predictedLabels } from './fab-harness.js';
 
 const SHAPE = [1, 5, 5];
 const D = 25;
@@ -32,26 +28,11 @@ function criticalEps(m: LinearModel, x: Float32Array, i: number, y: number): num
 describe('FAB-T (L-inf)', () => {
   const m: LinearModel = { w: randn([CLASSES, D], 41, 1), b: randn([CLASSES], 42, 0.3), classes: CLASSES, dims: D };
   const x = randu([B, D], 43, 0.05, 0.95);
-  const y = Int32Array.from({ length: B }, (_, i) => {
-    const z = logitsOf(m, x, i * D);
-    return z.indexOf(Math.max(...z));
-  });
+  const y = predictedLabels(m, x, B);
   const critical = Array.from({ length: B }, (_, i) => criticalEps(m, x, i, y[i]!));
   const eps = [...critical].sort((a, b) => a - b)[B >> 1]!;
 
-  async function fabT(iterations: number): Promise<Uint8Array> {
-    const rt = await sharedTestRuntime();
-    const evaluator = new RobustEvaluator(rt, linearClassifier(m), SHAPE, 1);
-    evaluator.setBatch(B, x, y, Int32Array.from({ length: B }, (_, i) => i));
-    const logits = await evaluator.naturalLogits(B);
-    const fab = new Fab(rt, linearClassifier(m), SHAPE);
-    let robust = new Uint8Array(B).fill(1);
-    for (let t = 0; t < CLASSES - 1; t++) {
-      writeRobust(rt, SHAPE, B, robust);
-      robust = await fab.run(B, { eps, iterations }, rankedClasses(logits, B, CLASSES, t + 2));
-    }
-    return robust;
-  }
+  const fabT = (iterations: number) => fabTargeted(m, SHAPE, x, y, { eps, iterations });
 
   it('breaks exactly the examples whose nearest boundary is inside eps', async () => {
     const flags = await fabT(20);
