@@ -4,21 +4,11 @@
  * against the CPU reference.
  */
 import { describe, it, expect } from 'vitest';
-import { checkForward, cpuEval, randn, randu } from '../helpers/op-harness.js';
+import { checkForward, randn, randu } from '../helpers/op-harness.js';
+import { cpuProjection, rowDot as dot } from './projection-cases.js';
 import { l2HyperplaneProjection } from '../../src/ops/projection-l2.js';
 
-const project = (rows: number, n: number, t: Float32Array, w: Float32Array, b: Float32Array) =>
-  cpuEval((_g, [pt, pw, pb]) => l2HyperplaneProjection(pt!, pw!, pb!), [
-    { name: 't', shape: [rows, n], data: t },
-    { name: 'w', shape: [rows, n], data: w },
-    { name: 'b', shape: [rows], data: b },
-  ]);
-
-const dot = (a: ArrayLike<number>, c: ArrayLike<number>, base: number, n: number) => {
-  let s = 0;
-  for (let i = 0; i < n; i++) s += a[base + i]! * c[base + i]!;
-  return s;
-};
+const project = cpuProjection(l2HyperplaneProjection);
 
 /**
  * min |d|_2 subject to w . (t + d) = b and t + d in [0, 1]^n, by enumerating which coordinates sit

@@ -1,19 +1,9 @@
 import { describe, it, expect } from 'vitest';
-import { checkForward, cpuEval, randn, randu } from '../helpers/op-harness.js';
+import { checkForward, randn, randu } from '../helpers/op-harness.js';
+import { cpuProjection, rowDot as dot } from './projection-cases.js';
 import { linfHyperplaneProjection } from '../../src/ops/projection.js';
 
-const project = (rows: number, n: number, t: Float32Array, w: Float32Array, b: Float32Array) =>
-  cpuEval((_g, [pt, pw, pb]) => linfHyperplaneProjection(pt!, pw!, pb!), [
-    { name: 't', shape: [rows, n], data: t },
-    { name: 'w', shape: [rows, n], data: w },
-    { name: 'b', shape: [rows], data: b },
-  ]);
-
-const dot = (a: ArrayLike<number>, c: ArrayLike<number>, base: number, n: number) => {
-  let s = 0;
-  for (let i = 0; i < n; i++) s += a[base + i]! * c[base + i]!;
-  return s;
-};
+const project = cpuProjection(linfHyperplaneProjection);
 
 describe('linf_hyperplane_projection (FAB L-inf projection)', () => {
   it('matches hand values: free move, clipped move, unreachable plane', () => {
