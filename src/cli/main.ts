@@ -10,6 +10,7 @@ import { check } from './commands/check.js';
 import { graph } from './commands/graph.js';
 import { run } from './commands/run.js';
 import { evalCommand, DEFAULT_ATTACKS } from './commands/eval.js';
+import { EVAL_DATASETS, type EvalDatasetName } from '../eval/standalone.js';
 import { sweepCommand } from './commands/sweep.js';
 import { analyzeCommand } from './commands/analyze.js';
 import { writeFileSync, existsSync } from 'node:fs';
@@ -90,12 +91,17 @@ const commands: Record<string, Command> = {
     },
   },
   eval: {
-    usage: 'matc eval CHECKPOINT_OR_RUN_DIR [--pipeline FILE] [--attacks LIST] [--eps E] [--norm linf|l2] [--n N] [--seed S] [--batch B] [--out FILE.json]',
+    usage: 'matc eval CHECKPOINT_OR_RUN_DIR [--pipeline FILE] [--attacks LIST] [--eps E] [--norm linf|l2] [--n N] [--seed S] [--batch B] [--out FILE.json]\n       matc eval --model FILE.pt|FILE.safetensors --arch NAME --dataset cifar10|cifar100|svhn|fashion-mnist [--data-dir DIR] [--attacks LIST] ...',
     description: 'Robust accuracy of a checkpoint (or a run directory\'s best and final) under PGD, C&W and AutoAttack; per-example flags; resumable.',
     flags: {
       pipeline: { value: true, help: 'the .mat file defining model and data (default: the one the checkpoint records)' },
+      model: { value: true, help: 'a checkpoint to evaluate: PyTorch .pt/.pth (torch.save) or .safetensors' },
+      arch: { value: true, help: 'the network the checkpoint holds: a standard-library model, e.g. wrn28_10 or "preact_resnet18(width: 8)"' },
+      dataset: { value: true, help: 'with --arch: cifar10, cifar100, svhn, fashion-mnist or mnist (test split)' },
+      classes: { value: true, help: 'with --arch: the class count, if not the data set\'s' },
       set,
-      data: { value: true, help: 'where the data sets are (also MATC_DATA_DIR)' },
+      'data-dir': { value: true, help: 'where the data sets are (also MATC_DATA_DIR)' },
+      data: { value: true, help: 'the same as --data-dir (older spelling)' },
       attacks: { value: true, help: `comma list of natural, pgdK, pgdKxR, cwK, apgd-ce, apgd-t, fab-t, square, aa (default ${DEFAULT_ATTACKS})` },
       eps: { value: true, help: 'perturbation budget (default: the pipeline\'s training attack)' },
       norm: { value: true, help: 'linf or l2 (default: the pipeline\'s training attack)' },
@@ -106,7 +112,11 @@ const commands: Record<string, Command> = {
       help,
     },
     async main(a) {
-      const target = one(a.positional, 'eval');
+      const model = flag(a, 'model');
+      if (model !== undefined && a.positional.length) throw new UserError('eval: give the checkpoint either as --model FILE or as the argument, not both');
+      const target = model ?? one(a.positional, 'eval');
+      const dataset = flag(a, 'dataset');
+      if (dataset !== undefined && !Object.hasOwn(EVAL_DATASETS, dataset)) throw new UserError(`eval: --dataset must be one of ${Object.keys(EVAL_DATASETS).join(', ')}`);
       const num = (name: string, integer: boolean): number | undefined => {
         const v = flag(a, name);
         if (v === undefined) return undefined;
@@ -117,7 +127,8 @@ const commands: Record<string, Command> = {
       const norm = flag(a, 'norm');
       if (norm !== undefined && norm !== 'linf' && norm !== 'l2') throw new UserError('eval: --norm must be linf or l2');
       const seed = flag(a, 'seed') === '0' ? 0 : num('seed', true) ?? 0;
-      await evalCommand({ target, pipeline: flag(a, 'pipeline'), overrides: flagList(a, 'set'), dataDir: flag(a, 'data'), attacks: flag(a, 'attacks') ?? DEFAULT_ATTACKS, eps: num('eps', false), norm, n: num('n', true), seed, batch: num('batch', true) ?? 500, out: flag(a, 'out') }, out);
+      const classes = num('classes', true);
+      await evalCommand({ target, pipeline: flag(a, 'pipeline'), arch: flag(a, 'arch'), ...(dataset !== undefined ? { dataset: dataset as EvalDatasetName } : {}), ...(classes !== undefined ? { classes } : {}), overrides: flagList(a, 'set'), dataDir: flag(a, 'data-dir') ?? flag(a, 'data'), attacks: flag(a, 'attacks') ?? DEFAULT_ATTACKS, eps: num('eps', false), norm, n: num('n', true), seed, batch: num('batch', true) ?? 500, out: flag(a, 'out') }, out);
     },
   },
   report: {

@@ -20,6 +20,7 @@ import { evalTargets, recordedPipeline, weightsIdentity, EvalTargetError, isRunD
 import { loadEvalData } from '../../eval/eval-data.js';
 import { checkpointTable, bestFinalTable } from '../../eval/table.js';
 import { loadPipeline } from '../load-pipeline.js';
+import { ArchitectureError, defaultEps, EVAL_DATASETS, standardArchitectures, standalonePipeline, type EvalDatasetName } from '../../eval/standalone.js';
 import { UserError } from '../errors.js';
 
 export const DEFAULT_ATTACKS = 'natural,pgd10,pgd1000,cw1000,aa';
@@ -27,6 +28,11 @@ export const DEFAULT_ATTACKS = 'natural,pgd10,pgd1000,cw1000,aa';
 export interface EvalCommandOptions {
   target: string;
   pipeline?: string;
+  /** A standard-library model to evaluate the checkpoint as, instead of a pipeline (`--arch`). */
+  arch?: string;
+  /** With `arch`: the data set (`--dataset`), and the class count when not the data set's. */
+  dataset?: EvalDatasetName;
+  classes?: number;
   overrides: string[];
   dataDir?: string;
   attacks: string;
@@ -42,7 +48,7 @@ export async function evalCommand(o: EvalCommandOptions, out: (s: string) => voi
   try {
     await run(o, out);
   } catch (e) {
-    if (e instanceof EvalTargetError || e instanceof EvalRecordError || e instanceof AttackPlanError) throw new UserError(`eval: ${e.message}`);
+    if (e instanceof EvalTargetError || e instanceof EvalRecordError || e instanceof AttackPlanError || e instanceof ArchitectureError) throw new UserError(`eval: ${e.message}`);
     throw e;
   }
 }
@@ -51,8 +57,7 @@ async function run(o: EvalCommandOptions, out: (s: string) => void): Promise<voi
   const runDir = isRunDirectory(o.target) ? o.target : undefined;
   if (runDir && o.out) throw new UserError('eval: --out is for a single checkpoint; a run directory writes RUN_DIR/eval/');
   const targets = evalTargets(o.target);
-  const pipelineFile = o.pipeline ?? (await recordedPipeline(targets[0]!.path, runDir));
-  const p = loadPipeline(pipelineFile, o.overrides);
+  const p = await pipelineOf(o, targets, runDir);
   const threat = threatOf(p, o);
   const plans = parseAttackList(o.attacks);
   const data = loadEvalData(p, { dataDir: o.dataDir, n: o.n });
@@ -87,17 +92,33 @@ async function run(o: EvalCommandOptions, out: (s: string) => void): Promise<voi
   }
 }
 
+/** The pipeline that defines model and data: --arch and --dataset, --pipeline, or the one the checkpoint records. */
+async function pipelineOf(o: EvalCommandOptions, targets: readonly EvalTarget[], runDir: string | undefined): Promise<ResolvedPipeline> {
+  if (o.arch !== undefined) {
+    if (o.pipeline !== undefined) throw new UserError('eval: give either --arch (with --dataset) or --pipeline, not both');
+    if (o.dataset === undefined) throw new UserError(`eval: --arch needs --dataset (${Object.keys(EVAL_DATASETS).join(', ')})`);
+    if (o.overrides.length) throw new UserError('eval: --set needs --pipeline; with --arch, put model arguments in the call, e.g. --arch "preact_resnet18(width: 8)"');
+    return standalonePipeline({ arch: o.arch, dataset: o.dataset, ...(o.classes !== undefined ? { classes: o.classes } : {}) });
+  }
+  if (o.dataset !== undefined) throw new UserError('eval: --dataset goes with --arch; a pipeline names its own data');
+  const first = targets[0]!.path;
+  if (o.pipeline === undefined && !first.endsWith('.safetensors')) {
+    throw new UserError(`eval: ${first} is not a matc checkpoint; say what network it holds with --arch NAME --dataset D (models: ${standardArchitectures().map((a) => a.name).join(', ')})`);
+  }
+  return loadPipeline(o.pipeline ?? (await recordedPipeline(first, runDir)), o.overrides);
+}
+
 function threatOf(p: ResolvedPipeline, o: EvalCommandOptions): { norm: 'linf' | 'l2'; eps: number } {
   const ball = p.attacks[0]?.ball;
   const norm = o.norm ?? ball?.norm ?? 'linf';
-  const eps = o.eps ?? (ball && ball.norm === norm ? ball.eps : undefined);
-  if (eps === undefined) throw new UserError(`eval: the pipeline has no ${norm} training attack to take eps from; pass --eps`);
+  const eps = o.eps ?? (ball && ball.norm === norm ? ball.eps : undefined) ?? (o.dataset ? defaultEps(o.dataset, norm) : undefined);
+  if (eps === undefined) throw new UserError(`eval: ${o.arch !== undefined ? `no usual ${norm} eps for ${o.dataset}` : `the pipeline has no ${norm} training attack to take eps from`}; pass --eps`);
   return { norm, eps };
 }
 
 function recordPathOf(t: EvalTarget, runDir: string | undefined, out: string | undefined): string {
   if (t.kind && runDir) return `${runPath(runDir, 'evalDir')}/${t.kind}.record.json`;
-  return out ?? `${t.path.replace(/\.safetensors$/, '')}.eval.json`;
+  return out ?? `${t.path.replace(/\.(safetensors|pth?)$/, '')}.eval.json`;
 }
 
 export function summaryOf(kind: 'best' | 'final', r: EvalRecord): EvalSummary {
