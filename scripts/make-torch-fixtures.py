@@ -9,6 +9,8 @@ It writes test/fixtures/torch/*.pt (a few KB each) and expected.json: for every 
 should read, its tensors in state_dict order with shape, the dtype matc reads them as, and the
 values flattened in C order as numbers (f16 and bf16 as their exact float32 conversion).
 Files matc must refuse are listed under "refused" with the words the error has to contain.
+Rerunning rewrites the same bytes, except legacy.pt and torchscript.pt (PyTorch puts object ids and
+timestamps in those).
 """
 import json
 import os
@@ -85,7 +87,7 @@ def rewrite_zip(source, target, change):
         for info in zin.infolist():
             data = change(info.filename, zin.read(info.filename))
             if data is not None:
-                zout.writestr(info.filename, data)
+                zout.writestr(zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0)), data)  # the same bytes every run
 
 
 def expected_json():
@@ -149,7 +151,7 @@ def main():
     refused('shell-command.pt', 'posix.system', 'never executes code')
 
     save('legacy.pt', sd, _use_new_zipfile_serialization=False)
-    refused('legacy.pt', 'legacy', 'PyTorch 1.6')
+    refused('legacy.pt', 'legacy', 'PyTorch >= 1.6')
 
     save('no-tensors.pt', {'epoch': 3, 'lr': 0.1})
     refused('no-tensors.pt', 'no tensors')
@@ -162,6 +164,10 @@ def main():
 
     save('view-past-storage.pt', {'w': ViewPastItsStorage()})
     refused('view-past-storage.pt', 'w', 'past the end of its storage')
+
+    # One stored element repeated by a stride of 0: a tiny file asking for 40 MB of values.
+    save('expanded.pt', {'w': torch.zeros(1).expand(10**7)})
+    refused('expanded.pt', '10000000 elements')
 
     rewrite_zip('tiny-state-dict.pt', 'missing-storage.pt', lambda name, data: None if name.endswith('/data/0') else data)
     refused('missing-storage.pt', 'data/0', 'missing')
