@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { standardLibraryDir } from '../check/index.js';
-import { readSafetensors } from '../train/safetensors.js';
+import { readModelFile } from '../train/model-file.js';
 import { runPath } from '../report/run-dir.js';
 import type { CheckpointKind } from '../report/eval-summary.js';
 
@@ -41,9 +41,9 @@ export function weightsIdentity(path: string): string {
   return `sha256:${createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16)}`;
 }
 
-/** The .mat file defining the pipeline a checkpoint was trained with, from its metadata. */
+/** The .mat file defining the pipeline a checkpoint was trained with, from its metadata (a PyTorch checkpoint has none). */
 export async function recordedPipeline(checkpoint: string, runDir?: string): Promise<string> {
-  const name = (await readSafetensors(checkpoint)).metadata['pipeline'];
+  const name = (await readModelFile(checkpoint)).metadata['pipeline'];
   if (!name) throw new EvalTargetError(`${checkpoint} does not record its pipeline; pass --pipeline FILE`);
   const places = [...(runDir ? [runDir] : []), standardLibraryDir()];
   const pattern = new RegExp(`\\bpipeline\\s+${name.replace(/[^\w]/g, '')}\\b`);

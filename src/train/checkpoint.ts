@@ -26,6 +26,7 @@ import {
   type StoredTensor,
   type TensorToWrite,
 } from './safetensors.js';
+import { readModelFile } from './model-file.js';
 
 export { CheckpointError } from './safetensors.js';
 
@@ -264,10 +265,11 @@ function loadSlots(path: string, contents: SafetensorsContents, slots: readonly 
 /**
  * Load a model file's tensors into the device variables `model/<name>`. With `strict: false`,
  * tensors the model does not have are ignored (e.g. loading the weights of a training state).
- * Returns the file's metadata.
+ * The file is safetensors or a PyTorch torch.save checkpoint (see model-file.ts).
+ * Returns the file's metadata ({} for a PyTorch checkpoint).
  */
 export async function loadModel(path: string, model: ResolvedModel, store: CheckpointStore, options: LoadOptions = {}): Promise<Record<string, string>> {
-  const contents = await readSafetensors(path);
+  const contents = await readModelFile(path);
   loadSlots(path, contents, modelSlots(model), store, options);
   return contents.metadata;
 }

@@ -318,14 +318,17 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
   return { tensors, metadata };
 }
 
-/** Read and validate a safetensors file. */
-export async function readSafetensors(path: string): Promise<SafetensorsContents> {
-  let bytes: Buffer;
+/** A checkpoint file's bytes; a missing or unreadable file is a CheckpointError. */
+export async function readCheckpointBytes(path: string): Promise<Buffer> {
   try {
-    bytes = await readFile(path);
+    return await readFile(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new CheckpointError(path, code === 'ENOENT' ? 'no such file' : `cannot read the file (${(e as Error).message})`);
   }
-  return decodeSafetensors(bytes, path);
+}
+
+/** Read and validate a safetensors file. */
+export async function readSafetensors(path: string): Promise<SafetensorsContents> {
+  return decodeSafetensors(await readCheckpointBytes(path), path);
 }
