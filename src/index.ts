@@ -110,3 +110,8 @@ function startRun(p: ResolvedPipeline, options: RunOptions): RunHandle {
     },
   };
 }
+
+// Evaluating a checkpoint (PyTorch .pt/.pth or safetensors) without a pipeline: the same record as `matc eval`.
+export { loadModel, loadDataset, evaluate, predict } from './eval/api.js';
+export type { LoadModelOptions, LoadedModel, LoadDatasetOptions, EvalDataset, EvaluateOptions, EvalRecord, AttackRecord, SanityRecord, EvalProgress, EvalDatasetName } from './eval/api.js';
+export { standardArchitectures, type Architecture } from './eval/standalone.js';
