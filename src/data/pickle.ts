@@ -133,5 +133,5 @@ function explainFailure(err: unknown, file: string, size: number, allowed: strin
     const where = err instanceof PickleTruncated ? `${message}; ` : '';
     return corruptFile(file, `the pickle ends early (${where}the file has ${describeBytes(size)})`, 'The file is truncated; download it again.');
   }
-  return corruptFile(file, `not a pickle matc can read (${message})`);
+  return corruptFile(file, `not a pickle matc can read (${message.replace(/\.$/, '')})`);
 }

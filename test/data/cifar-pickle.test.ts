@@ -140,3 +140,90 @@ describe('CIFAR python version (torchvision layout)', () => {
     expect(err.message).toContain('or data_batch_1 ... data_batch_5 and test_batch (the python version');
   });
 });
+
+describe('CIFAR python version: hostile and broken files', () => {
+  const dir = join(tmp.dir, 'broken');
+  const file = join(dir, 'test_batch');
+  /** Writes `bytes` as CIFAR-10's test_batch (or CIFAR-100's test) and returns the DataError reading it gives. */
+  const refusal = (bytes: Uint8Array, cifar100Label?: 'fine' | 'coarse') => {
+    const name = cifar100Label ? 'test' : 'test_batch';
+    writeFile(dir, name, bytes);
+    const err = catchDataError(() => (cifar100Label ? readCifar100Pickle(dir, 'test', cifar100Label) : readCifar10Pickle(dir, 'test')));
+    expect(err.path).toBe(join(dir, name));
+    expect(err.message).toContain(join(dir, name));
+    return err;
+  };
+  const batchWith = (key: string, value: Parameters<typeof py2Pickle>[0]) => {
+    const batch = cifar10Batch(2);
+    batch.set(key, value);
+    return py2Pickle(batch);
+  };
+
+  it('refuses os.system via GLOBAL + REDUCE, names the global and runs nothing', () => {
+    const marker = join(tmp.dir, 'pwned');
+    const hostile = new PickleBytes().op(OP.PROTO, 2).global('posix', 'system').str(`touch ${marker}`).op(OP.TUPLE1).op(OP.REDUCE).op(OP.STOP);
+    const err = refusal(hostile.bytes());
+    expect(err.message).toContain(`Refusing to load ${file}: the pickle asks for the Python global posix.system`);
+    expect(err.message).toContain('numpy.core.multiarray._reconstruct, numpy.ndarray, numpy.dtype');
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('refuses a foreign global inside an otherwise valid batch, and one named by INST', () => {
+    const valid = Buffer.from(py2Pickle(cifar10Batch(2)));
+    // Swap the dtype global for numpy.load: allowed names are exact, not a module prefix.
+    const swapped = Buffer.from(valid.toString('latin1').replace('numpy\ndtype\n', 'numpy\nload\n\n'), 'latin1');
+    expect(refusal(swapped).message).toContain('asks for the Python global numpy.load');
+    const inst = new PickleBytes().op(OP.MARK).str('id').op(0x69).raw(Buffer.from('os\nsystem\n')).op(OP.STOP);
+    expect(refusal(inst.bytes()).message).toContain('asks for the Python global os.system');
+  });
+
+  it('refuses the allowed numpy globals used other than numpy does', () => {
+    const direct = new PickleBytes().op(OP.PROTO, 2).global('numpy', 'ndarray').op(0x29).op(OP.REDUCE).op(OP.STOP);
+    expect(refusal(direct.bytes()).message).toContain('calls numpy.ndarray directly');
+    const wrongArgs = new PickleBytes().op(OP.PROTO, 2).global('numpy', 'dtype').str('O8').op(OP.TUPLE1).op(OP.REDUCE).op(OP.STOP);
+    expect(refusal(wrongArgs.bytes()).message).toContain('numpy.dtype is called with unexpected arguments');
+  });
+
+  it('refuses a truncated file, a missing STOP and bytes after STOP', () => {
+    const whole = fixture('cifar10-py2.pickle');
+    for (const cut of [3000, 60, whole.length - 1]) {
+      const err = refusal(whole.subarray(0, cut));
+      expect(err.message).toContain(`Corrupt dataset file ${file}: the pickle ends early`);
+      expect(err.message).toContain(`the file has ${cut} bytes`);
+    }
+    expect(refusal(Buffer.concat([whole, Buffer.from('xyz')])).message).toContain('3 bytes follow the end of the pickle');
+  });
+
+  it('refuses a wrong shape, a data size that disagrees with it, and a dtype other than uint8', () => {
+    expect(refusal(batchWith('data', new NumpyUint8Array([4, 1536], cifarPixelRows(2).data))).message).toContain(
+      "'data' has shape (4, 1536), expected (N, 3072)",
+    );
+    expect(refusal(batchWith('data', new NumpyUint8Array([3, 3072], cifarPixelRows(2).data))).message).toContain(
+      'the numpy array of shape (3, 3072) holds 6144 bytes, expected 9216',
+    );
+    const int8 = Buffer.from(Buffer.from(py2Pickle(cifar10Batch(2))).toString('latin1').replace('U\x02u1', 'U\x02i1'), 'latin1');
+    expect(refusal(int8).message).toContain("the numpy array has dtype 'i1', expected uint8 ('u1')");
+  });
+
+  it('refuses labels that are missing, of the wrong length or out of range', () => {
+    const noLabels = cifar10Batch(2);
+    noLabels.delete('labels');
+    expect(refusal(py2Pickle(noLabels)).message).toContain("'labels' is missing, expected a list of ints");
+    expect(refusal(batchWith('labels', [3])).message).toContain("'labels' has 1 entries but 'data' holds 2 images");
+    expect(refusal(batchWith('labels', [3, 10])).message).toContain('labels[1] is 10, outside 0..9');
+    expect(refusal(batchWith('labels', [3, 'cat'])).message).toContain('labels[1] is "cat", outside 0..9');
+    // CIFAR-100: the coarse list is validated even when the fine labels are used.
+    const badCoarse = cifar100Batch(2);
+    badCoarse.set('coarse_labels', [1, 20]);
+    const err = refusal(py2Pickle(badCoarse), 'fine');
+    expect(err.message).toContain(`${join(dir, 'test')}: coarse_labels[1] is 20, outside 0..19`);
+  });
+
+  it('refuses a file that is not a pickled dict (a binary-version batch, a list)', () => {
+    const binary = join(tmp.dir, 'binary-as-python');
+    writeCifar10(binary, 1, 2);
+    const binaryBatch = readFileSync(join(binary, 'test_batch.bin'));
+    expect(refusal(binaryBatch).message).toContain("not a pickle matc can read (Unsupported opcode '0')");
+    expect(refusal(py2Pickle([1, 2])).message).toContain("the pickle holds (1, 2), expected a dict with 'data' and 'labels'");
+  });
+});
