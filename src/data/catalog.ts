@@ -3,6 +3,7 @@
  * usually keep it under, where a system package installs it, and how to say what is expected
  * when it cannot be found. Locating (locate.ts) and loading (registry.ts) are driven by this table.
  */
+import { CIFAR100_PICKLE_FILES, CIFAR10_PICKLE_FILES } from './cifar-pickle.js';
 import { CIFAR100_FILES, CIFAR10_FILES } from './cifar.js';
 import { IDX_FILES } from './idx.js';
 import { SVHN_FILES } from './svhn.js';
@@ -13,6 +14,19 @@ export type Split = 'train' | 'test';
 
 /** A required file: any one of the listed names will do (e.g. with or without `.gz`). */
 export type FileChoice = readonly string[];
+
+/**
+ * How a folder stores the files: 'standard' is the format `files` describes (IDX, the CIFAR
+ * binary version, SVHN's MAT-files); 'python' is CIFAR's pickled python version.
+ */
+export type DatasetFormat = 'standard' | 'python';
+
+/** A second way to store a dataset, with its own file names and usual folders. */
+export interface DatasetLayout {
+  readonly format: DatasetFormat;
+  readonly files: Record<Split, readonly FileChoice[]>;
+  readonly folders: readonly string[];
+}
 
 export interface CatalogEntry {
   /** Human name used in messages, e.g. "CIFAR-10". */
@@ -28,9 +42,24 @@ export interface CatalogEntry {
   readonly folders: readonly string[];
   /** Absolute folders a system package installs the files into, tried before ~/.matc/data. */
   readonly systemDirs: readonly string[];
+  /**
+   * Other layouts matc reads, tried after `files`/`folders` in each data directory, so one
+   * format is preferred consistently and a split never mixes files of two folders.
+   */
+  readonly otherLayouts?: readonly DatasetLayout[];
   /** Files or folders that mean "you have this dataset, but in a form matc cannot read". */
   readonly wrongForms: readonly { readonly name: string; readonly hint: string }[];
 }
+
+/** Every layout of a dataset, the preferred ('standard') one first. */
+export function layoutsOf(entry: CatalogEntry): DatasetLayout[] {
+  return [{ format: 'standard', files: entry.files, folders: entry.folders }, ...(entry.otherLayouts ?? [])];
+}
+
+const oneFileEach = (files: Record<Split, readonly string[]>): Record<Split, FileChoice[]> => ({
+  train: files.train.map((f) => [f]),
+  test: files.test.map((f) => [f]),
+});
 
 const idxChoices = (split: Split): FileChoice[] =>
   [IDX_FILES[split].images, IDX_FILES[split].labels].map((base) => [base, `${base}.gz`]);
@@ -58,26 +87,40 @@ export const CATALOG: Record<DatasetName, CatalogEntry> = {
   },
   cifar10: {
     title: 'CIFAR-10',
-    files: { train: CIFAR10_FILES.train.map((f) => [f]), test: CIFAR10_FILES.test.map((f) => [f]) },
-    expected: "data_batch_1.bin ... data_batch_5.bin and test_batch.bin (the 'CIFAR-10 binary version')",
+    files: oneFileEach(CIFAR10_FILES),
+    expected:
+      "data_batch_1.bin ... data_batch_5.bin and test_batch.bin (the 'CIFAR-10 binary version'), or data_batch_1 ... data_batch_5 and test_batch (the python version, as torchvision downloads it into cifar-10-batches-py)",
     folders: ['cifar10/cifar-10-batches-bin', 'cifar10', 'cifar-10/cifar-10-batches-bin', 'cifar-10', 'cifar-10-batches-bin'],
+    otherLayouts: [
+      {
+        format: 'python',
+        files: oneFileEach(CIFAR10_PICKLE_FILES),
+        folders: ['cifar10/cifar-10-batches-py', 'cifar10', 'cifar-10/cifar-10-batches-py', 'cifar-10', 'cifar-10-batches-py'],
+      },
+    ],
     systemDirs: [],
     wrongForms: [
       { name: 'cifar-10-binary.tar.gz', hint: 'extract it first: tar xzf cifar-10-binary.tar.gz' },
-      { name: 'cifar-10-batches-py', hint: "that is the python (pickle) version; download the 'CIFAR-10 binary version' instead" },
-      { name: 'cifar-10-python.tar.gz', hint: "that is the python (pickle) version; download the 'CIFAR-10 binary version' instead" },
+      { name: 'cifar-10-python.tar.gz', hint: 'extract it first: tar xzf cifar-10-python.tar.gz' },
     ],
   },
   cifar100: {
     title: 'CIFAR-100',
-    files: { train: CIFAR100_FILES.train.map((f) => [f]), test: CIFAR100_FILES.test.map((f) => [f]) },
-    expected: "train.bin and test.bin (the 'CIFAR-100 binary version')",
+    files: oneFileEach(CIFAR100_FILES),
+    expected:
+      "train.bin and test.bin (the 'CIFAR-100 binary version'), or train and test (the python version, as torchvision downloads it into cifar-100-python)",
     folders: ['cifar100/cifar-100-binary', 'cifar100', 'cifar-100/cifar-100-binary', 'cifar-100', 'cifar-100-binary'],
+    otherLayouts: [
+      {
+        format: 'python',
+        files: oneFileEach(CIFAR100_PICKLE_FILES),
+        folders: ['cifar100/cifar-100-python', 'cifar100', 'cifar-100/cifar-100-python', 'cifar-100', 'cifar-100-python'],
+      },
+    ],
     systemDirs: [],
     wrongForms: [
       { name: 'cifar-100-binary.tar.gz', hint: 'extract it first: tar xzf cifar-100-binary.tar.gz' },
-      { name: 'cifar-100-python', hint: "that is the python (pickle) version; download the 'CIFAR-100 binary version' instead" },
-      { name: 'cifar-100-python.tar.gz', hint: "that is the python (pickle) version; download the 'CIFAR-100 binary version' instead" },
+      { name: 'cifar-100-python.tar.gz', hint: 'extract it first: tar xzf cifar-100-python.tar.gz' },
     ],
   },
   svhn: {

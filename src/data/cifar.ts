@@ -11,7 +11,9 @@ import { bytesToUnitFloats } from './pixels.js';
 
 const SIDE = 32;
 const CHANNELS = 3;
-const PIXELS = CHANNELS * SIDE * SIDE;
+/** Bytes per image: 3 planes of 32x32, in the same order in the binary and the python version. */
+export const CIFAR_PIXELS = CHANNELS * SIDE * SIDE;
+const PIXELS = CIFAR_PIXELS;
 
 export const CIFAR10_FILES = {
   train: ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'],
@@ -43,7 +45,8 @@ const CIFAR100_LAYOUTS: Record<Cifar100Label, RecordLayout> = {
   fine: { labels: CIFAR100_LABELS, use: 1 },
 };
 
-interface ParsedRecords {
+/** One file's (or a whole split's) images and chosen labels. */
+export interface ParsedRecords {
   readonly pixels: Uint8Array;
   readonly labels: Int32Array;
 }
@@ -56,7 +59,7 @@ function parseCifarRecords(bytes: Uint8Array, file: string, layout: RecordLayout
     throw corruptFile(
       file,
       `${describeBytes(bytes.length)} is not a positive multiple of the ${recordSize}-byte record (${labelBytes} label byte${labelBytes > 1 ? 's' : ''} + ${PIXELS} pixels)`,
-      'The file is truncated or is not the binary version (the python and MATLAB versions are not supported).',
+      'The file is truncated or is not the binary version (the MATLAB version is not supported).',
     );
   }
   const n = bytes.length / recordSize;
@@ -78,10 +81,16 @@ function parseCifarRecords(bytes: Uint8Array, file: string, layout: RecordLayout
 }
 
 function readCifarFiles(dir: string, files: readonly string[], layout: RecordLayout): ParsedRecords {
-  const parts = files.map((name) => {
-    const file = join(dir, name);
-    return parseCifarRecords(readDataFile(file), file, layout);
-  });
+  return concatRecords(
+    files.map((name) => {
+      const file = join(dir, name);
+      return parseCifarRecords(readDataFile(file), file, layout);
+    }),
+  );
+}
+
+/** The records of several files one after the other, in the order given. */
+export function concatRecords(parts: readonly ParsedRecords[]): ParsedRecords {
   if (parts.length === 1) return parts[0]!;
   const n = parts.reduce((sum, p) => sum + p.labels.length, 0);
   const pixels = new Uint8Array(n * PIXELS);
@@ -95,7 +104,8 @@ function readCifarFiles(dir: string, files: readonly string[], layout: RecordLay
   return { pixels, labels };
 }
 
-function toDataset(name: string, split: string, records: ParsedRecords, classes: number): Dataset {
+/** The Dataset both CIFAR readers (binary and python version) produce from their records. */
+export function cifarDataset(name: string, split: string, records: ParsedRecords, classes: number): Dataset {
   return makeDataset({
     name,
     split,
@@ -110,11 +120,11 @@ function toDataset(name: string, split: string, records: ParsedRecords, classes:
 
 /** CIFAR-10 split from a folder holding the binary batches; train concatenates batches 1..5 in order. */
 export function readCifar10(dir: string, split: 'train' | 'test'): Dataset {
-  return toDataset('cifar10', split, readCifarFiles(dir, CIFAR10_FILES[split], CIFAR10_LAYOUT), 10);
+  return cifarDataset('cifar10', split, readCifarFiles(dir, CIFAR10_FILES[split], CIFAR10_LAYOUT), 10);
 }
 
 /** CIFAR-100 split; `label` picks the 100 fine classes (default) or the 20 coarse superclasses. */
 export function readCifar100(dir: string, split: 'train' | 'test', label: Cifar100Label = 'fine'): Dataset {
   const layout = CIFAR100_LAYOUTS[label];
-  return toDataset('cifar100', split, readCifarFiles(dir, CIFAR100_FILES[split], layout), layout.labels[layout.use]!.classes);
+  return cifarDataset('cifar100', split, readCifarFiles(dir, CIFAR100_FILES[split], layout), layout.labels[layout.use]!.classes);
 }

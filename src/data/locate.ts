@@ -7,11 +7,13 @@
  *   4. folders a system package installs into (Debian's /usr/share/datasets/fashion-mnist)
  *   5. ~/.matc/data
  * Within a data directory D, the catalog's folder names are tried (D/cifar10,
- * D/cifar-10-batches-bin, ...) and then D itself.
+ * D/cifar-10-batches-bin, ...) and then D itself. A dataset with several layouts (CIFAR's binary
+ * and python versions) has every folder of its preferred layout tried first, then the next one's
+ * (D/cifar-10-batches-py, ...), each folder holding ALL the files of the split in that layout.
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CATALOG, type DatasetName, type Split } from './catalog.js';
+import { CATALOG, layoutsOf, type DatasetFormat, type DatasetName, type Split } from './catalog.js';
 import { DataError } from './errors.js';
 import { isDirectory, isFile } from './files.js';
 
@@ -35,15 +37,26 @@ interface Place {
   readonly subfolders: boolean;
 }
 
+/** A folder holding a whole split, and the format its files are in. */
+export interface LocatedSplit {
+  readonly dir: string;
+  readonly format: DatasetFormat;
+}
+
 /** The folder holding `split` of dataset `name`, or a DataError saying where it looked and what it wanted. */
 export function locateDataset(name: DatasetName, split: Split, options: LocateOptions = {}): string {
-  const entry = CATALOG[name];
+  return locateSplit(name, split, options).dir;
+}
+
+/** Like locateDataset, also saying which of the dataset's layouts the folder holds. */
+export function locateSplit(name: DatasetName, split: Split, options: LocateOptions = {}): LocatedSplit {
   const searched: string[] = [];
   for (const place of placesToSearch(name, options)) {
-    for (const dir of foldersIn(name, place)) {
-      if (searched.includes(dir)) continue;
-      searched.push(dir);
-      if (holdsSplit(dir, entry.files[split])) return dir;
+    for (const layout of layoutsOf(CATALOG[name])) {
+      for (const dir of foldersIn(layout.folders, place)) {
+        if (!searched.includes(dir)) searched.push(dir);
+        if (holdsSplit(dir, layout.files[split])) return { dir, format: layout.format };
+      }
     }
   }
   throw notFound(name, split, searched, options);
@@ -60,8 +73,8 @@ function placesToSearch(name: DatasetName, options: LocateOptions): Place[] {
   return places;
 }
 
-function foldersIn(name: DatasetName, place: Place): string[] {
-  const subfolders = place.subfolders ? CATALOG[name].folders.map((f) => join(place.dir, f)) : [];
+function foldersIn(folders: readonly string[], place: Place): string[] {
+  const subfolders = place.subfolders ? folders.map((f) => join(place.dir, f)) : [];
   return [...subfolders, place.dir];
 }
 
@@ -76,7 +89,7 @@ function notFound(name: DatasetName, split: Split, searched: string[], options: 
       ? `in ${resolve(options.path)}`
       : `(looked in ${searched.join(', ')})`;
   const lines = [`${entry.title} ${split} split not found ${where}: expected ${entry.expected}.`];
-  lines.push(...missingFileNotes(entry.files[split], searched));
+  for (const layout of layoutsOf(entry)) lines.push(...missingFileNotes(layout.files[split], searched));
   lines.push(...wrongFormNotes(name, searched));
   lines.push(
     options.path !== undefined

@@ -5,11 +5,12 @@
  * several times parses it once. Cached datasets are shared: treat them as read-only.
  */
 import { CATALOG, isDatasetName, DATASET_NAMES, type DatasetName, type Split } from './catalog.js';
+import { readCifar100Pickle, readCifar10Pickle } from './cifar-pickle.js';
 import { readCifar10, readCifar100, type Cifar100Label } from './cifar.js';
 import type { Dataset } from './dataset.js';
 import { DataError } from './errors.js';
 import { readIdxDataset } from './idx.js';
-import { locateDataset, type LocateOptions } from './locate.js';
+import { locateSplit, type LocateOptions, type LocatedSplit } from './locate.js';
 import { readSvhn } from './svhn.js';
 
 export interface LoadOptions extends LocateOptions {
@@ -30,12 +31,12 @@ export function loadDataset(name: DatasetName | string, split: Split, options: L
   if (split !== 'train' && split !== 'test') {
     throw new DataError(`Unknown split '${String(split)}' for ${CATALOG[name].title}: use 'train' or 'test'.`);
   }
-  const dir = locateDataset(name, split, options);
-  const key = cacheKey(name, split, dir, options);
+  const located = locateSplit(name, split, options);
+  const key = cacheKey(name, split, located, options);
   const useCache = options.cache !== false;
   const cached = useCache ? cache.get(key) : undefined;
   if (cached) return cached;
-  const dataset = readSplit(name, split, dir, options);
+  const dataset = readSplit(name, split, located, options);
   if (useCache) cache.set(key, dataset);
   return dataset;
 }
@@ -45,22 +46,23 @@ export function clearDatasetCache(): void {
   cache.clear();
 }
 
-function cacheKey(name: DatasetName, split: Split, dir: string, options: LoadOptions): string {
+function cacheKey(name: DatasetName, split: Split, { dir, format }: LocatedSplit, options: LoadOptions): string {
   // Only options that change what is read are part of the key, so irrelevant ones still share an entry.
   const label = name === 'cifar100' ? (options.cifar100Label ?? 'fine') : null;
   const extra = name === 'svhn' && split === 'train' ? (options.svhnExtra ?? false) : null;
-  return JSON.stringify([name, split, dir, label, extra]);
+  return JSON.stringify([name, split, dir, format, label, extra]);
 }
 
-function readSplit(name: DatasetName, split: Split, dir: string, options: LoadOptions): Dataset {
+function readSplit(name: DatasetName, split: Split, { dir, format }: LocatedSplit, options: LoadOptions): Dataset {
+  const pickled = format === 'python';
   switch (name) {
     case 'mnist':
     case 'fashion-mnist':
       return readIdxDataset(dir, { name, split, classes: 10 });
     case 'cifar10':
-      return readCifar10(dir, split);
+      return pickled ? readCifar10Pickle(dir, split) : readCifar10(dir, split);
     case 'cifar100':
-      return readCifar100(dir, split, options.cifar100Label ?? 'fine');
+      return (pickled ? readCifar100Pickle : readCifar100)(dir, split, options.cifar100Label ?? 'fine');
     case 'svhn':
       return readSvhn(dir, split, options.svhnExtra ?? false);
   }

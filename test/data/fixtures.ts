@@ -7,6 +7,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync, gzipSync } from 'node:zlib';
+import { NumpyUint8Array, py2Pickle, type Py2Value } from './py2-pickle.js';
 
 export function makeTempDir(prefix = 'matc-data-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -89,6 +90,51 @@ export function writeCifar100(dir: string, nTrain: number, nTest: number): void 
   const labels = (n: number) => Array.from({ length: n }, (_, i) => [cifar100Coarse(i), cifar100Fine(i)]);
   writeFile(dir, 'train.bin', cifarRecords(labels(nTrain)));
   writeFile(dir, 'test.bin', cifarRecords(labels(nTest)));
+}
+
+// ---------- CIFAR python version (torchvision's cifar-10-batches-py, cifar-100-python) ----------
+
+/** n images' planar pixels (records firstRecord.. of the split), as the 'data' array holds them. */
+export function cifarPixelRows(n: number, firstRecord = 0): NumpyUint8Array {
+  return new NumpyUint8Array([n, 3072], cifarRecords(Array.from({ length: n }, () => []), firstRecord));
+}
+
+const range = (first: number, n: number) => Array.from({ length: n }, (_, i) => first + i);
+
+/** A CIFAR-10 python batch dict, keys in the order Python 2 pickled them (see scripts/make-cifar-py2-fixture.py). */
+export function cifar10Batch(n: number, firstRecord = 0, batchLabel = 'training batch 1 of 5'): Map<string, Py2Value> {
+  return new Map<string, Py2Value>([
+    ['data', cifarPixelRows(n, firstRecord)],
+    ['labels', range(firstRecord, n).map(cifar10Label)],
+    ['batch_label', batchLabel],
+    ['filenames', range(firstRecord, n).map((r) => `image_s_${String(r).padStart(6, '0')}.png`)],
+  ]);
+}
+
+export function cifar100Batch(n: number, batchLabel = 'training batch 1 of 1'): Map<string, Py2Value> {
+  return new Map<string, Py2Value>([
+    ['data', cifarPixelRows(n)],
+    ['batch_label', batchLabel],
+    ['fine_labels', range(0, n).map(cifar100Fine)],
+    ['coarse_labels', range(0, n).map(cifar100Coarse)],
+    ['filenames', range(0, n).map((r) => `image_s_${String(r).padStart(6, '0')}.png`)],
+  ]);
+}
+
+/** The python version of writeCifar10: same images and labels, pickled, plus batches.meta. */
+export function writeCifar10Pickle(dir: string, perBatch: number, nTest: number): void {
+  for (let b = 0; b < 5; b++) writeFile(dir, `data_batch_${b + 1}`, py2Pickle(cifar10Batch(perBatch, b * perBatch, `training batch ${b + 1} of 5`)));
+  writeFile(dir, 'test_batch', py2Pickle(cifar10Batch(nTest, 0, 'testing batch 1 of 1')));
+  const names = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+  writeFile(dir, 'batches.meta', py2Pickle(new Map<string, Py2Value>([['num_cases_per_batch', 10000], ['label_names', names], ['num_vis', 3072]])));
+}
+
+/** The python version of writeCifar100, plus meta (class names, unused by matc). */
+export function writeCifar100Pickle(dir: string, nTrain: number, nTest: number): void {
+  writeFile(dir, 'train', py2Pickle(cifar100Batch(nTrain)));
+  writeFile(dir, 'test', py2Pickle(cifar100Batch(nTest, 'testing batch 1 of 1')));
+  const names = (prefix: string, n: number) => range(0, n).map((i) => `${prefix}${i}`);
+  writeFile(dir, 'meta', py2Pickle(new Map<string, Py2Value>([['fine_label_names', names('fine', 100)], ['coarse_label_names', names('coarse', 20)]])));
 }
 
 // ---------- MATLAB level-5 MAT-files (SVHN) ----------

@@ -65,13 +65,14 @@ describe('dataset not found', () => {
     expect(err.message).toContain(`${join(dataDir, 'cifar10')} has some of the files but lacks data_batch_4.bin.`);
   });
 
-  it('recognises an unextracted archive and the python version', () => {
+  it('recognises unextracted archives of the binary and the python version', () => {
     const dataDir = join(tmp.dir, 'archives');
     writeFile(dataDir, 'cifar-10-binary.tar.gz', new Uint8Array(10));
-    mkdirSync(join(dataDir, 'cifar-10-batches-py'), { recursive: true });
+    writeFile(dataDir, 'cifar-10-python.tar.gz', new Uint8Array(10));
     const err = catchDataError(() => loadDataset('cifar10', 'test', { dataDir, env: {}, homeDir: home }));
     expect(err.message).toContain('extract it first: tar xzf cifar-10-binary.tar.gz');
-    expect(err.message).toContain("that is the python (pickle) version; download the 'CIFAR-10 binary version' instead");
+    expect(err.message).toContain('extract it first: tar xzf cifar-10-python.tar.gz');
+    expect(err.message).toContain(join(dataDir, 'cifar-10-batches-py')); // where the extracted python version is looked for
   });
 
   it('describes each dataset by its own files', () => {
