@@ -6,8 +6,10 @@
 import type * as A from '../syntax/ast.js';
 import { error, type Diagnostic } from '../syntax/diagnostic.js';
 import { didYouMean } from './suggest.js';
+import type { LayerArgValue } from '../layers/index.js';
 
-export type ConstValue = number | boolean | string;
+/** Lists hold numbers only: they exist for layer arguments such as `normalize(mean: [0.5, 0.5, 0.5])`. */
+export type ConstValue = LayerArgValue;
 
 /** Constants in scope; `parent` chains module parameters to file-level lets. */
 export class ConstScope {
@@ -47,6 +49,17 @@ export function evaluateConstant(e: A.Expr, scope: ConstScope, diagnostics: Diag
       return e.value;
     case 'BooleanLiteral':
       return e.value;
+    case 'ListExpr': {
+      const items: number[] = [];
+      for (const item of e.items) {
+        const v = recurse(item);
+        if (v === undefined) return undefined;
+        const n = expectNumber(v, item, diagnostics);
+        if (n === undefined) return undefined;
+        items.push(n);
+      }
+      return items;
+    }
     case 'EpochExpr':
       if (e.at !== undefined) return e.at;
       diagnostics.push(error('not-constant', '`epoch` varies during training and cannot be used here', e.span, 'use it in a `schedule`'));
@@ -92,9 +105,9 @@ function binary(e: A.BinaryExpr, l: ConstValue, r: ConstValue, diagnostics: Diag
       return e.operator === 'and' ? a && b : a || b;
     }
     case '==':
-      return l === r;
+      return sameConstant(l, r);
     case '!=':
-      return l !== r;
+      return !sameConstant(l, r);
     default: {
       const a = expectNumber(l, e.left, diagnostics);
       const b = expectNumber(r, e.right, diagnostics);
@@ -119,6 +132,12 @@ function binary(e: A.BinaryExpr, l: ConstValue, r: ConstValue, diagnostics: Diag
   }
 }
 
+/** Lists compare element by element (`mean == []` tests for the empty list). */
+function sameConstant(l: ConstValue, r: ConstValue): boolean {
+  if (Array.isArray(l) && Array.isArray(r)) return l.length === r.length && l.every((v, i) => v === r[i]);
+  return l === r;
+}
+
 export function expectNumber(v: ConstValue, at: A.Expr, diagnostics: Diagnostic[]): number | undefined {
   if (typeof v === 'number') return v;
   diagnostics.push(error('type-mismatch', `expected a number but found ${describeConstant(v)}`, at.span));
@@ -132,5 +151,6 @@ export function expectBoolean(v: ConstValue, at: A.Expr, diagnostics: Diagnostic
 }
 
 export function describeConstant(v: ConstValue): string {
+  if (Array.isArray(v)) return `the list [${v.join(', ')}]`;
   return typeof v === 'number' ? `the number ${v}` : typeof v === 'boolean' ? `\`${v}\`` : `\`${v}\``;
 }

@@ -198,7 +198,7 @@ export class ExpressionChecker {
       const value = evaluateConstant(arg.value, this.scope.constants, this.diagnostics, { symbols: true });
       if (value === undefined) return undefined;
       const accepted = kind === 'int' ? typeof value === 'number' && Number.isInteger(value) : kind === 'number' ? typeof value === 'number' : kind.includes(String(value));
-      if (!accepted) return this.fail('type-mismatch', `option \`${optionName}\` of \`${name}\` must be ${typeof kind === 'string' ? `a ${kind === 'int' ? 'whole number' : 'number'}` : kind.map((k) => `\`${k}\``).join(' or ')}`, arg.value);
+      if (!accepted || typeof value === 'object') return this.fail('type-mismatch', `option \`${optionName}\` of \`${name}\` must be ${typeof kind === 'string' ? `a ${kind === 'int' ? 'whole number' : 'number'}` : kind.map((k) => `\`${k}\``).join(' or ')}`, arg.value);
       // Word options that name numbers are stored as numbers: `p: inf` is Infinity, `p: 2` is 2.
       options[optionName] = value === 'inf' ? Infinity : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : typeof value === 'boolean' ? String(value) : value;
     }

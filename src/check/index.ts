@@ -12,7 +12,7 @@ import { collectStateDict, ModelBuilder } from './models.js';
 import { inferShapes } from './shapes.js';
 import { checkPipeline, collectDefinitions } from './pipeline.js';
 import type { ResolvedModel, ResolvedPipeline, Shape } from './resolved.js';
-import { ConstScope } from './const-eval.js';
+import { ConstScope, type ConstValue } from './const-eval.js';
 import { error } from '../syntax/diagnostic.js';
 
 export * from './resolved.js';
@@ -97,7 +97,7 @@ function checkLoaded(loaded: Program | { diagnostics: Diagnostic[] }, options: C
  * Instantiate one model definition of a file with named arguments, and infer shapes if
  * `inputShape` is given. For tooling and tests (e.g. listing state_dict names).
  */
-export function instantiateModel(path: string, model: string, args: Readonly<Record<string, number | boolean | string>> = {}, inputShape?: Shape, options: Pick<CheckOptions, 'files'> = {}): { model?: Omit<ResolvedModel, 'inputShape' | 'outputShape'> & { inputShape?: Shape; outputShape?: Shape }; diagnostics: Diagnostic[] } {
+export function instantiateModel(path: string, model: string, args: Readonly<Record<string, ConstValue>> = {}, inputShape?: Shape, options: Pick<CheckOptions, 'files'> = {}): { model?: Omit<ResolvedModel, 'inputShape' | 'outputShape'> & { inputShape?: Shape; outputShape?: Shape }; diagnostics: Diagnostic[] } {
   const loaded = loadProgram(path, hostWith(options.files));
   if (!('entry' in loaded)) return { diagnostics: loaded.diagnostics };
   const diagnostics = [...loaded.diagnostics];

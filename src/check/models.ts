@@ -12,7 +12,7 @@ import type { Span } from '../syntax/span.js';
 import { error, type Diagnostic } from '../syntax/diagnostic.js';
 import { bindArguments } from './arguments.js';
 import { ConstScope, describeConstant, evaluateConstant, type ConstValue } from './const-eval.js';
-import { initSchemeNames, isLeafKind, layerKinds, type ArgumentSpec } from './layers.js';
+import { functionalKinds, initSchemeNames, isLeafKind, layerKinds, type ArgumentSpec, type LeafKind } from '../layers/index.js';
 import type { ForwardGraph, ForwardStep, ResolvedLayer, TensorSpec } from './resolved.js';
 import { didYouMean } from './suggest.js';
 
@@ -23,9 +23,8 @@ export interface DefinitionEntry {
 }
 export type ModuleRegistry = ReadonlyMap<string, DefinitionEntry>;
 
-/** Parameter-free functions usable inside `forward`. */
-const forwardFunctions = ['relu', 'flatten', 'identity', 'maxpool', 'avgpool'] as const;
-type ForwardFunction = (typeof forwardFunctions)[number];
+/** Tensor-free layer kinds, usable as functions inside `forward`. */
+const forwardFunctions: readonly string[] = functionalKinds;
 
 const joinPath = (parent: string, name: string): string => (parent ? `${parent}.${name}` : name);
 
@@ -83,7 +82,7 @@ export class ModelBuilder {
     return undefined;
   }
 
-  private buildLeaf(kind: keyof typeof layerKinds, args: readonly A.Argument[], span: Span, scope: ConstScope, path: string, name: string): ResolvedLayer | undefined {
+  private buildLeaf(kind: LeafKind, args: readonly A.Argument[], span: Span, scope: ConstScope, path: string, name: string): ResolvedLayer | undefined {
     const spec = layerKinds[kind];
     const values = this.bindTyped(kind, spec.arguments, args, span, scope);
     if (!values) return undefined;
@@ -274,7 +273,7 @@ export class ModelBuilder {
         const callee = expr.callee.name;
         const child = c.children.get(callee);
         const [first, ...rest] = expr.args;
-        if (child || (forwardFunctions as readonly string[]).includes(callee)) {
+        if (child || forwardFunctions.includes(callee)) {
           if (!first || first.name) {
             this.diagnostics.push(error('missing-argument', `\`${callee}\` needs a tensor as its first argument`, expr.span));
             return undefined;
@@ -285,7 +284,7 @@ export class ModelBuilder {
             if (rest.length > 0) this.diagnostics.push(error('argument-count', `layer \`${callee}\` takes one tensor`, rest[0]!.span));
             return add({ op: 'child', child: callee, input, span: expr.span });
           }
-          return this.forwardFunction(callee as ForwardFunction, input, rest, expr.span, c, add);
+          return this.forwardFunction(callee as LeafKind, input, rest, expr.span, c, add);
         }
         this.diagnostics.push(error('unknown-function', `unknown layer or function \`${callee}\` in \`forward\``, expr.callee.span, didYouMean(callee, [...c.children.keys(), ...forwardFunctions]) ?? (isLeafKind(callee) || this.registry.has(callee) ? `declare it first, e.g. \`${callee}1 = ${callee}(...)\`, then apply \`${callee}1(x)\`` : undefined)));
         return undefined;
@@ -311,21 +310,19 @@ export class ModelBuilder {
       default:
         break;
     }
-    this.diagnostics.push(error('unsupported-expression', 'not supported in `forward`: use layers, relu, flatten, maxpool, avgpool, identity, `+`, `-`, `*` and `if then else`', expr.span));
+    this.diagnostics.push(error('unsupported-expression', `not supported in \`forward\`: use layers, ${forwardFunctions.join(', ')}, \`+\`, \`-\`, \`*\` and \`if then else\``, expr.span));
     return undefined;
   }
 
-  private forwardFunction(fn: ForwardFunction, input: number, rest: readonly A.Argument[], span: Span, c: ForwardContext, add: (s: DistributiveOmit<ForwardStep, 'id'>) => number): number | undefined {
-    if (fn === 'maxpool' || fn === 'avgpool') {
-      const values = this.bindTyped(fn, layerKinds[fn].arguments, rest, span, c.scope);
-      if (!values) return undefined;
-      return add({ op: fn, input, kernel: values.kernel as number, stride: values.stride as number, padding: values.padding as number, span });
-    }
-    if (rest.length > 0) {
+  private forwardFunction(fn: LeafKind, input: number, rest: readonly A.Argument[], span: Span, c: ForwardContext, add: (s: DistributiveOmit<ForwardStep, 'id'>) => number): number | undefined {
+    const spec = layerKinds[fn];
+    if (spec.arguments.length === 0 && rest.length > 0) {
       this.diagnostics.push(error('argument-count', `\`${fn}\` takes one tensor`, rest[0]!.span));
       return undefined;
     }
-    return add({ op: fn, input, span });
+    const values = this.bindTyped(fn, spec.arguments, rest, span, c.scope);
+    if (!values) return undefined;
+    return add({ op: fn, input, hyper: spec.hyper(values), span });
   }
 }
 
@@ -369,6 +366,8 @@ function typeProblem(spec: ArgumentSpec, value: ConstValue): string | undefined 
       return typeof value === 'number' ? undefined : `must be a number but is ${describeConstant(value)}`;
     case 'bool':
       return typeof value === 'boolean' ? undefined : `must be \`true\` or \`false\` but is ${describeConstant(value)}`;
+    case 'numbers':
+      return Array.isArray(value) && value.length > 0 ? undefined : `must be a non-empty list of numbers, e.g. \`[0.5, 0.5, 0.5]\`, but is ${describeConstant(value)}`;
     case 'init':
       return (initSchemeNames as readonly ConstValue[]).includes(value) ? undefined : `must be one of ${initSchemeNames.map((n) => `\`${n}\``).join(', ')} but is ${describeConstant(value)}`;
   }

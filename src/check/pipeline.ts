@@ -14,6 +14,7 @@ import { resolveEvaluations } from './evaluations.js';
 import { ExpressionChecker, requireScalar, type ExpressionScope } from './expressions.js';
 import { collectStateDict, ModelBuilder } from './models.js';
 import { inferShapes } from './shapes.js';
+import { untrainableLayers } from './trainable.js';
 import { applyOverrides } from './overrides.js';
 import type { ResolvedAttack, ResolvedData, ResolvedModel, ResolvedPipeline, ResolvedSchedule, ResolvedState, Shape, TypedExpr } from './resolved.js';
 import { someNode } from './resolved.js';
@@ -190,6 +191,11 @@ function instantiateModelInstance(member: A.ModelInstance, scope: ConstScope, bu
   if (!outputShape) return undefined;
   if (outputShape.length !== 1 || outputShape[0] !== classes) {
     diagnostics.push(error('shape-mismatch', `model \`${member.name.text}\` outputs shape ${shapeText(outputShape)} but ${datasetName} has ${classes} classes`, member.value.span, `the model should end in a layer with ${classes} outputs, e.g. \`classes: ${classes}\``));
+    return undefined;
+  }
+  const untrainable = untrainableLayers(root, where);
+  if (untrainable.length > 0) {
+    diagnostics.push(...untrainable);
     return undefined;
   }
   // Report the definition as written (`wrn34_10`, even though it is defined as a `wide_resnet`) with every argument after defaults.

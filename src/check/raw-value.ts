@@ -47,7 +47,9 @@ export function toRawValue(e: A.Expr, scope: ConstScope, diagnostics: Diagnostic
     case 'SequentialExpr':
       diagnostics.push(error('invalid-setting', 'this is not a settings value', e.span));
       return undefined;
-    default:
-      return evaluateConstant(e, scope, diagnostics, { symbols: true });
+    default: {
+      const value = evaluateConstant(e, scope, diagnostics, { symbols: true });
+      return Array.isArray(value) ? [...value] : (value as Exclude<typeof value, readonly number[]>);
+    }
   }
 }

@@ -9,47 +9,14 @@
  */
 import type { Span } from '../syntax/span.js';
 import type { PipelineSettings, EvaluateSettings, EvaluationAttackSettings } from './settings.js';
+import type { LayerHyper, LeafKind, Shape, TensorSpec } from '../layers/index.js';
 
-/** A shape without the batch dimension. `[]` is one number per example. */
-export type Shape = number[];
+// The types a layer kind's table entry speaks in live with the table (src/layers/types.ts).
+export type { Shape, LayerHyper, InitScheme, TensorSpec, ConvHyper, BatchNormHyper, LinearHyper, PoolHyper, NormalizeHyper, DropoutHyper, LeafKind } from '../layers/index.js';
 
 // ---------------------------------------------------------------- models
 
-/** How a tensor is initialized; the PyTorch defaults unless a layer asks otherwise. */
-export type InitScheme =
-  /** PyTorch's default for conv/linear weights: kaiming_uniform(a = sqrt(5)), i.e. U(-1/sqrt(fanIn), 1/sqrt(fanIn)). */
-  | { kind: 'kaiming_uniform'; a: number; fanIn: number }
-  /** PyTorch's default for conv/linear biases: U(-1/sqrt(fanIn), 1/sqrt(fanIn)). */
-  | { kind: 'uniform_fan_in'; fanIn: number }
-  /** N(0, 2 / fanOut) with fanOut = out_channels * kh * kw (the WideResNet reference init). */
-  | { kind: 'kaiming_normal_fan_out'; fanOut: number }
-  | { kind: 'ones' }
-  | { kind: 'zeros' };
-
-/**
- * One entry of the PyTorch `state_dict()`: trainable parameters and buffers (BN running statistics).
- * `name` is the full dotted name, e.g. `layer2.0.shortcut.1.running_var`.
- */
-export interface TensorSpec {
-  name: string;
-  /** The attribute name within its layer: weight, bias, running_mean, running_var, num_batches_tracked. */
-  role: 'weight' | 'bias' | 'running_mean' | 'running_var' | 'num_batches_tracked';
-  shape: Shape;
-  /** Parameters are trained; buffers are updated by batch norm in train mode only. */
-  trainable: boolean;
-  /** `num_batches_tracked` is an int64 in PyTorch; everything else float32. */
-  dtype: 'float32' | 'int64';
-  init: InitScheme;
-}
-
-export type LayerKind = 'conv' | 'batchnorm' | 'linear' | 'relu' | 'maxpool' | 'avgpool' | 'flatten' | 'identity' | 'sequential' | 'block';
-
-/** Hyperparameters of the leaf layers, keyed by kind. Containers (sequential, block) have none. */
-export interface ConvHyper { inChannels: number; outChannels: number; kernel: number; stride: number; padding: number; bias: boolean }
-export interface BatchNormHyper { features: number; eps: number; momentum: number }
-export interface LinearHyper { inFeatures: number; outFeatures: number; bias: boolean }
-export interface PoolHyper { kernel: number; stride: number; padding: number }
-export type LayerHyper = ConvHyper | BatchNormHyper | LinearHyper | PoolHyper | Record<string, never>;
+export type LayerKind = LeafKind | 'sequential' | 'block';
 
 /**
  * A module in the model tree. Leaves are layers with a kind-specific computation; containers
@@ -86,8 +53,8 @@ export type ForwardStep = { id: number; shape?: Shape; span: Span } & (
   | { op: 'input' }
   /** Apply the child with this local name. */
   | { op: 'child'; child: string; input: number }
-  | { op: 'relu' | 'flatten' | 'identity'; input: number }
-  | { op: 'maxpool' | 'avgpool'; input: number; kernel: number; stride: number; padding: number }
+  /** A tensor-free layer kind called as a function (`relu(x)`, `maxpool(x, 2)`), with its hyperparameters. */
+  | { op: LeafKind; input: number; hyper: LayerHyper }
   | { op: 'add' | 'sub' | 'mul'; inputs: [number, number] }
   | { op: 'scale'; input: number; factor: number }
 );
@@ -97,7 +64,7 @@ export interface ResolvedModel {
   binding: string;
   /** The model definition instantiated, e.g. `resnet18`, and its arguments after defaults. */
   definition: string;
-  args: Record<string, number | boolean | string>;
+  args: Record<string, number | boolean | string | readonly number[]>;
   root: ResolvedLayer;
   inputShape: Shape;
   outputShape: Shape;

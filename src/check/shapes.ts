@@ -4,7 +4,7 @@
  * layer is written, with a hint naming the layer and the model instance.
  */
 import { error, type Diagnostic } from '../syntax/diagnostic.js';
-import { layerKinds } from './layers.js';
+import { layerKinds } from '../layers/index.js';
 import type { ResolvedLayer, Shape } from './resolved.js';
 import { shapeText } from './types.js';
 
@@ -43,21 +43,9 @@ function inferGraph(layer: ResolvedLayer, input: Shape, where: string, diagnosti
         shape = inferShapes(child, shapes[step.input]!, where, diagnostics);
         break;
       }
-      case 'relu':
-      case 'identity':
       case 'scale':
         shape = shapes[step.input];
         break;
-      case 'flatten':
-        shape = [shapes[step.input]!.reduce((a, b) => a * b, 1)];
-        break;
-      case 'maxpool':
-      case 'avgpool': {
-        const result = layerKinds[step.op].outputShape({ kernel: step.kernel, stride: step.stride, padding: step.padding }, shapes[step.input]!);
-        if (typeof result === 'string') diagnostics.push(error('shape-mismatch', result, step.span, `in ${where}`));
-        else shape = result;
-        break;
-      }
       case 'add':
       case 'sub':
       case 'mul': {
@@ -65,6 +53,13 @@ function inferGraph(layer: ResolvedLayer, input: Shape, where: string, diagnosti
         const verb = step.op === 'add' ? 'add' : step.op === 'sub' ? 'subtract' : 'multiply';
         if (shapeText(a) === shapeText(b)) shape = a;
         else diagnostics.push(error('shape-mismatch', `cannot ${verb} tensors of shapes ${shapeText(a)} and ${shapeText(b)}`, step.span, `in \`${layer.definition ?? layer.path}\` of ${where}`));
+        break;
+      }
+      default: {
+        // A layer kind called as a function: its table entry's shape rule.
+        const result = layerKinds[step.op].outputShape(step.hyper, shapes[step.input]!);
+        if (typeof result === 'string') diagnostics.push(error('shape-mismatch', result, step.span, `in ${where}`));
+        else shape = result;
         break;
       }
     }

@@ -10,9 +10,10 @@
 import type { Graph } from '../graph/graph.js';
 import type { Tensor } from '../graph/tensor.js';
 import { batchNorm } from '../ops/batchnorm.js';
-import type { ResolvedLayer, ResolvedModel, ConvHyper, LinearHyper, BatchNormHyper, PoolHyper, ForwardStep, TensorSpec } from '../check/resolved.js';
+import type { ResolvedLayer, ResolvedModel, ForwardStep, TensorSpec } from '../check/resolved.js';
+import { layerKinds, type LayerLowering, type ModelMode } from '../layers/index.js';
 
-export type ModelMode = 'train' | 'eval';
+export type { ModelMode } from '../layers/index.js';
 
 export const MODEL_PREFIX = 'model/';
 
@@ -73,40 +74,21 @@ export class ModelLowering {
   }
 
   private layer(layer: ResolvedLayer, x: Tensor, mode: ModelMode): Tensor {
-    switch (layer.kind) {
-      case 'conv': {
-        const h = layer.hyper as ConvHyper;
-        let y = x.conv2d(this.tensor(layer, 'weight'), { stride: h.stride, pad: h.padding });
-        if (h.bias) y = y.add(this.tensor(layer, 'bias').reshape([1, h.outChannels, 1, 1]));
-        return y;
-      }
-      case 'linear': {
-        const h = layer.hyper as LinearHyper;
-        let y = x.matmul(this.tensor(layer, 'weight'), { transB: true });
-        if (h.bias) y = y.add(this.tensor(layer, 'bias'));
-        return y;
-      }
-      case 'batchnorm':
-        return this.batchNorm(layer, x, mode);
-      case 'relu':
-        return x.relu();
-      case 'maxpool': {
-        const h = layer.hyper as PoolHyper;
-        return x.maxPool2d(h.kernel, h.stride, h.padding);
-      }
-      case 'avgpool': {
-        const h = layer.hyper as PoolHyper;
-        return x.avgPool2d(h.kernel, h.stride, h.padding);
-      }
-      case 'flatten':
-        return x.flatten(1);
-      case 'identity':
-        return x;
-      case 'sequential':
-      case 'block':
-        if (layer.forward) return this.forwardGraph(layer, x, mode);
-        return layer.children.reduce((h, child) => this.layer(child, h, mode), x);
+    if (layer.kind === 'sequential' || layer.kind === 'block') {
+      if (layer.forward) return this.forwardGraph(layer, x, mode);
+      return layer.children.reduce((h, child) => this.layer(child, h, mode), x);
     }
+    return layerKinds[layer.kind].lower(x, layer.hyper, this.lowering(layer, mode));
+  }
+
+  /** What a layer kind's lowering may use of this layer: its variables and batch-norm chaining. */
+  private lowering(layer: ResolvedLayer, mode: ModelMode): LayerLowering {
+    return {
+      mode,
+      tensor: (role) => this.tensor(layer, role),
+      hasTensor: (role) => this.hasTensor(layer, role),
+      batchNorm: (x, options) => this.batchNorm(layer, x, mode, options),
+    };
   }
 
   private forwardGraph(layer: ResolvedLayer, x: Tensor, mode: ModelMode): Tensor {
@@ -129,16 +111,6 @@ export class ModelLowering {
         if (!child) throw new Error(`forward of '${layer.path}': no child '${step.child}'`);
         return this.layer(child, get(step.input), mode);
       }
-      case 'relu':
-        return get(step.input).relu();
-      case 'flatten':
-        return get(step.input).flatten(1);
-      case 'identity':
-        return get(step.input);
-      case 'maxpool':
-        return get(step.input).maxPool2d(step.kernel, step.stride, step.padding);
-      case 'avgpool':
-        return get(step.input).avgPool2d(step.kernel, step.stride, step.padding);
       case 'add':
         return get(step.inputs[0]).add(get(step.inputs[1]));
       case 'sub':
@@ -147,6 +119,9 @@ export class ModelLowering {
         return get(step.inputs[0]).mul(get(step.inputs[1]));
       case 'scale':
         return get(step.input).mul(step.factor);
+      default:
+        // A tensor-free layer kind called as a function (relu(x), maxpool(x, 2), ...).
+        return layerKinds[step.op].lower(get(step.input), step.hyper, this.lowering(layer, mode));
     }
   }
 
@@ -156,9 +131,8 @@ export class ModelLowering {
    * statistics (running_var with the unbiased variance); eval mode uses them. The updated
    * statistics are chained to the next train-mode application in this graph.
    */
-  private batchNorm(layer: ResolvedLayer, x: Tensor, mode: ModelMode): Tensor {
-    const h = layer.hyper as BatchNormHyper;
-    const c = h.features;
+  private batchNorm(layer: ResolvedLayer, x: Tensor, mode: ModelMode, h: { eps: number; momentum: number }): Tensor {
+    const c = x.shape[1]!;
     const prefix = layer.path ? `${layer.path}.` : '';
     const prev: RunningStats = this.running.get(prefix) ?? {
       mean: this.graph.variable(modelVariableName(`${prefix}running_mean`), [c]),

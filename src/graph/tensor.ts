@@ -47,6 +47,8 @@ export class Tensor {
   exp(): Tensor { return this.op('exp', [this]); }
   log(): Tensor { return this.op('log', [this]); }
   relu(): Tensor { return this.op('relu', [this]); }
+  /** x * sigmoid(x). */
+  silu(): Tensor { return this.op('silu', [this]); }
   sign(): Tensor { return this.op('sign', [this]); }
   abs(): Tensor { return this.op('abs', [this]); }
   sqrt(): Tensor { return this.op('sqrt', [this]); }

@@ -144,6 +144,17 @@ unary('log', (a) => Math.log(a), (a) => `log(${a})`, (g, x) => g.div(x));
 // relu's mask is taken from its output (y > 0 exactly when x > 0), so the backward pass does not
 // keep the pre-activation alive and conv/matmul -> add(bias) -> relu can fuse into one kernel.
 unary('relu', (a) => (a > 0 ? a : 0), (a, dt, _at, ctx) => `max(${a}, ${L(0, dt, ctx)})`, (g, _x, out) => g.mul(out.gt(0)));
+// silu(x) = x * sigmoid(x) = x / (1 + exp(-x)); for x -> -inf exp overflows to inf and the result
+// is -0, as in PyTorch. d/dx = s + x s (1 - s) = s (1 - y) + y with s = sigmoid(x), y = silu(x).
+unary(
+  'silu',
+  (a) => fr(a / (1 + Math.exp(-a))),
+  (a, dt, _at, ctx) => `(${a} / (${L(1, dt, ctx)} + exp(-${a})))`,
+  (g, x, out) => {
+    const s = x.neg().exp().add(1).pow(-1);
+    return g.mul(s.mul(out.neg().add(1)).add(out));
+  },
+);
 unary('sign', (a) => Math.sign(a), (a) => `sign(${a})`, () => null);
 unary('abs', (a) => Math.abs(a), (a) => `abs(${a})`, (g, x) => g.mul(x.sign()));
 unary('sqrt', (a) => Math.sqrt(a), (a) => `sqrt(${a})`, (g, _x, out) => g.div(out.mul(2)));

@@ -27,6 +27,7 @@ import {
   type TensorToWrite,
 } from './safetensors.js';
 import { readModelFile } from './model-file.js';
+import { compareStateDict, formatStateDictMismatch, isEmptyMismatch, suggestArchitecture } from './state-dict-match.js';
 
 export { CheckpointError } from './safetensors.js';
 
@@ -230,29 +231,17 @@ function toDeviceValues(t: StoredTensor, dtype: DeviceDType): DeviceValues {
   return t.data instanceof Uint32Array ? t.data : Uint32Array.from(t.data);
 }
 
-/** Most problems listed in one error; the rest are counted. */
-const MAX_PROBLEMS_SHOWN = 8;
-
-/** Check the file against the slots (all problems at once), then write every slot to the store. */
+/**
+ * Check the file against the slots (all problems at once, reported like PyTorch's load_state_dict,
+ * see state-dict-match.ts), then write every slot to the store.
+ */
 function loadSlots(path: string, contents: SafetensorsContents, slots: readonly Slot[], store: CheckpointStore, options: LoadOptions): void {
-  const problems: string[] = [];
-  const expected = new Set(slots.map((s) => s.file));
-  for (const slot of slots) {
-    const t = contents.tensors.get(slot.file);
-    if (!t) problems.push(`the file has no tensor ${slot.file}${slot.shape ? ` (${slot.owner} expects shape ${shapeText(slot.shape)})` : ''}`);
-    else if (slot.shape && shapeText(t.shape) !== shapeText(slot.shape)) {
-      problems.push(`${slot.file} has shape ${shapeText(t.shape)} in the file, ${slot.owner} expects ${shapeText(slot.shape)}`);
-    }
-  }
-  if (options.strict ?? true) {
-    for (const name of contents.tensors.keys()) {
-      if (!expected.has(name)) problems.push(`the file has a tensor ${name} that nothing expects`);
-    }
-  }
-  if (problems.length > 0) {
-    const shown = problems.slice(0, MAX_PROBLEMS_SHOWN).join('; ');
-    const more = problems.length > MAX_PROBLEMS_SHOWN ? `; and ${problems.length - MAX_PROBLEMS_SHOWN} more problems` : '';
-    throw new CheckpointError(path, shown + more);
+  const fileShapes = new Map([...contents.tensors].map(([name, t]) => [name, t.shape] as const));
+  const mismatch = compareStateDict(slots, fileShapes, options.strict ?? true);
+  if (!isEmptyMismatch(mismatch)) {
+    const suggestion = suggestArchitecture(fileShapes);
+    const lines = [...formatStateDictMismatch(mismatch), ...(suggestion ? [suggestion] : [])];
+    throw new CheckpointError(path, `the file's tensors do not match:\n  ${lines.join('\n  ')}`);
   }
   for (const slot of slots) {
     const t = contents.tensors.get(slot.file)!;

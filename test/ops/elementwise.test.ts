@@ -21,6 +21,7 @@ describe('elementwise ops: GPU forward vs CPU reference', () => {
     ['exp', (t) => t.exp(), () => randn([7, 13], 3)],
     ['log', (t) => t.log(), () => randu([7, 13], 4, 0.1, 3)],
     ['relu', (t) => t.relu(), () => randn([7, 13], 5)],
+    ['silu', (t) => t.silu(), () => randn([7, 13], 14, 4)],
     ['sign', (t) => t.sign(), () => randn([7, 13], 6)],
     ['abs', (t) => t.abs(), () => randn([7, 13], 7)],
     ['sqrt', (t) => t.sqrt(), () => randu([7, 13], 8, 0.1, 4)],
@@ -71,6 +72,15 @@ describe('elementwise ops: GPU forward vs CPU reference', () => {
     expect(Array.from(y)).toEqual([0, 0.5, 2, 7]);
   });
 
+  it('silu is x * sigmoid(x), including far into both tails', () => {
+    const y = cpuEval((_g, [x]) => x!.silu(), [{ name: 'x', shape: [6], data: [-100, -3, 0, 0.5, 1, 100] }]);
+    // -100 * e^-100 / (1 + e^-100) = -3.72e-42 (an f32 subnormal); the others to 6 digits.
+    expect(y[0]).toBeLessThan(0);
+    expect(y[0]).toBeGreaterThan(-1e-41);
+    [-0.142278, 0, 0.311229, 0.731059].forEach((v, i) => expect(y[i + 1]).toBeCloseTo(v, 5));
+    expect(y[5]).toBe(100);
+  });
+
   it('a long fused chain over 300k elements (grid folding past one dispatch row)', async () => {
     const n = 300_001;
     const x = randn([n], 30);
@@ -103,6 +113,7 @@ describe('elementwise ops: gradients', () => {
     await checkGradients((_g, [x]) => x!.square(), [{ name: 'x', shape: [3, 5], data: any }]);
     await checkGradients((_g, [x]) => x!.abs(), [{ name: 'x', shape: [3, 5], data: awayFromZero(any) }]);
     await checkGradients((_g, [x]) => x!.relu(), [{ name: 'x', shape: [3, 5], data: awayFromZero(any) }]);
+    await checkGradients((_g, [x]) => x!.silu(), [{ name: 'x', shape: [3, 5], data: randn([3, 5], 52, 3) }]);
     await checkGradients((_g, [x]) => x!.pow(3), [{ name: 'x', shape: [3, 5], data: any }]);
     // Keep every point at least 0.05 from the clamp edges so finite differences do not straddle a kink.
     const awayFromEdges = Float32Array.from([-1.2, -0.8, -0.4, -0.2, 0, 0.1, 0.3, 0.44, 0.56, 0.9, -0.56, -0.3, 0.2, 1.5, -0.05]);

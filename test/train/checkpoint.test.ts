@@ -162,7 +162,7 @@ describe('model checkpoints', () => {
     const target = new FakeStore();
     const error = await catchError(loadModel(path, tinyModel(1), target));
     expect(error).toBeInstanceOf(CheckpointError);
-    expect(error.message).toBe(`${path}: conv1.weight has shape [2, 3, 3, 3] in the file, the model expects [2, 1, 3, 3]`);
+    expect(error.message).toBe(`${path}: the file's tensors do not match:\n  size mismatches (1): conv1.weight: [2, 3, 3, 3] in the file, the model expects [2, 1, 3, 3]`);
     expect(target.vars.size).toBe(0); // nothing written when the file does not fit
   });
 
@@ -175,11 +175,11 @@ describe('model checkpoints', () => {
       .map((s) => ({ name: s.name, dtype: 'F32' as const, shape: s.shape, data: new Float32Array(s.shape.reduce((a, b) => a * b, 1)) }));
     const missing = join(dir, 'missing.safetensors');
     await writeSafetensors(missing, tensors);
-    await expect(loadModel(missing, model, new FakeStore())).rejects.toThrow(/the file has no tensor fc\.bias \(the model expects shape \[3\]\)/);
+    await expect(loadModel(missing, model, new FakeStore())).rejects.toThrow(/\n  missing keys \(1\): fc\.bias \[3\]$/);
 
     const extra = join(dir, 'extra.safetensors');
     await writeSafetensors(extra, [...tensors, { name: 'fc.bias', dtype: 'F32', shape: [3], data: [1, 2, 3] }, { name: 'head.weight', dtype: 'F32', shape: [1], data: [0] }]);
-    await expect(loadModel(extra, model, new FakeStore())).rejects.toThrow(/the file has a tensor head\.weight that nothing expects/);
+    await expect(loadModel(extra, model, new FakeStore())).rejects.toThrow(/\n  unexpected keys \(1\): head\.weight \[1\]$/);
     const lenient = new FakeStore();
     await loadModel(extra, model, lenient, { strict: false });
     expect([...lenient.vars.get('model/fc.bias')!.data]).toEqual([1, 2, 3]);
@@ -200,7 +200,8 @@ describe('model checkpoints', () => {
     const path = join(dir, 'empty.safetensors');
     await writeSafetensors(path, []);
     const error = await catchError(loadModel(path, tinyModel(), new FakeStore()));
-    expect(error.message.split('; ')).toHaveLength(8);
+    // Eight missing keys: the first five with their shapes, the rest counted.
+    expect(error.message.split('\n').slice(1)).toEqual(['  missing keys (8): conv1.weight [2, 1, 3, 3], bn1.weight [2], bn1.bias [2], bn1.running_mean [2], bn1.running_var [2], ... and 3 more']);
   });
 });
 
@@ -266,7 +267,7 @@ describe('training state (resume)', () => {
     await saveTrainingState(path, { ...partsFor(model, trainingStore(model)), metadata });
     const other = new FakeStore();
     other.write('state/p', new Float32Array(60 * 3), [60, 3]);
-    await expect(loadTrainingState(path, partsFor(model, other))).rejects.toThrow(/state\.p has shape \[50, 3\] in the file, the training state expects \[60, 3\]/);
+    await expect(loadTrainingState(path, partsFor(model, other))).rejects.toThrow(/size mismatches \(1\): state\.p: \[50, 3\] in the file, the training state expects \[60, 3\]/);
   });
 
   it('needs the optimizer slots that the run uses', async () => {
@@ -274,7 +275,7 @@ describe('training state (resume)', () => {
     const path = join(dir, 'resume-sgd.safetensors');
     await saveTrainingState(path, { ...partsFor(model, trainingStore(model)), metadata });
     const adam = { ...partsFor(model, new FakeStore()), optimizerSlots: ['exp_avg', 'exp_avg_sq'] };
-    await expect(loadTrainingState(path, adam)).rejects.toThrow(/the file has no tensor optimizer\.conv1\.weight\.exp_avg \(the optimizer expects shape \[2, 1, 3, 3\]\)/);
+    await expect(loadTrainingState(path, adam)).rejects.toThrow(/missing keys \(\d+\): optimizer\.conv1\.weight\.exp_avg \[2, 1, 3, 3\] \(the optimizer\)/);
   });
 
   it('refuses a model file as a training state, and loads a training state as a model with strict false', async () => {
@@ -286,7 +287,7 @@ describe('training state (resume)', () => {
 
     const resumePath = join(dir, 'resume-as-model.safetensors');
     await saveTrainingState(resumePath, { ...partsFor(model, store), metadata });
-    await expect(loadModel(resumePath, model, new FakeStore())).rejects.toThrow(/nothing expects/);
+    await expect(loadModel(resumePath, model, new FakeStore())).rejects.toThrow(/unexpected keys \(\d+\): optimizer\./);
     const weights = new FakeStore();
     await loadModel(resumePath, model, weights, { strict: false });
     expect([...weights.vars.keys()].every((k) => k.startsWith('model/'))).toBe(true);
