@@ -16,6 +16,7 @@ import { NonFiniteLossError } from '../../src/train/trainer.js';
 import { runState, writeRunRecord } from '../../src/sweep/run-state.js';
 import { writeSweepSummary } from '../../src/sweep/sweep.js';
 import { planSweep } from '../../src/sweep/sweep.js';
+import { main } from '../../src/cli/main.js';
 import { sharedTestRuntime } from '../helpers/gpu.js';
 import { makeTempDir, writeIdxDataset } from '../data/fixtures.js';
 
@@ -143,6 +144,20 @@ describe('run directory safety', () => {
     expect(e.message).toMatch(/--out .*a-file: is a file, not a directory/);
     const below = await refusal(run(pipeline(), join(file, 'sub')));
     expect(below.message).toMatch(/a part of the path is a file/);
+
+    // Through the CLI: a user error (exit 1), not "internal error: EEXIST".
+    let err = '';
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
+    let code: number;
+    try {
+      code = await main(['run', 'test/cli/fixtures/tiny.mat', '--out', file]);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(code).toBe(1);
+    expect(err).toMatch(/^matc: --out .*a-file: is a file, not a directory/);
+    expect(err).not.toMatch(/internal error|EEXIST/);
   });
 
   it('two runs into one directory: the second is refused naming the holder; the lock goes on success and failure', { timeout: 300_000 }, async () => {
