@@ -3,7 +3,8 @@
  * of the sweep and its analyses that exist (train accuracy, gap, gradient norm, complexity), inline,
  * so one file shows a whole experiment.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeBytesAtomicSync } from '../train/atomic-write.js';
 import { join } from 'node:path';
 import { escapeXml } from '../report/svg-chart.js';
 
@@ -16,6 +17,6 @@ export function writeSweepReport(dir: string, title: string): string {
   for (const f of FIGURES) if (existsSync(join(dir, f))) parts.push(`<div>${readFileSync(join(dir, f), 'utf8')}</div>`);
   parts.push('</body></html>', '');
   const path = join(dir, 'report.html');
-  writeFileSync(path, parts.join('\n'));
+  writeBytesAtomicSync(path, parts.join('\n'));
   return path;
 }

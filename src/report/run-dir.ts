@@ -17,6 +17,16 @@ export const RUN_FILES = {
   evalDir: 'eval',
   /** The HTML report (curves and the Best/Final/Diff table). */
   report: 'report.html',
+  /** What the run was started with (pipeline hash, seed, settings); compared on --resume. */
+  manifest: 'run.json',
+  /** Written atomically after the last epoch's checkpoints: the run is finished. */
+  complete: 'run-complete.json',
+  /** Held (O_EXCL) while a run writes the directory: pid, host and start time of the holder. */
+  lock: 'run.lock',
+  /** A sweep's record of the overrides it started this run with (src/sweep/run-state.ts). */
+  sweepRecord: 'sweep-run.json',
+  /** A sweep worker's output (`matc sweep --jobs N`). */
+  sweepLog: 'run.log',
 } as const;
 
 export type RunFile = keyof typeof RUN_FILES;

@@ -3,13 +3,15 @@
  * (start it). Each run directory records the overrides it was started with (sweep-run.json); a
  * directory left by different overrides is started afresh instead of being resumed or skipped.
  */
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readRecords } from '../report/metrics.js';
+import { writeBytesAtomicSync } from '../train/atomic-write.js';
+import { readCompletion } from '../train/run-complete.js';
+import { RUN_FILES } from '../report/run-dir.js';
 
 export type RunState = 'finished' | 'partial' | 'fresh';
 
-export const RUN_RECORD = 'sweep-run.json';
+export const RUN_RECORD = RUN_FILES.sweepRecord;
 
 export interface RunRecord {
   file: string;
@@ -18,7 +20,7 @@ export interface RunRecord {
 
 export function writeRunRecord(dir: string, record: RunRecord): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, RUN_RECORD), `${JSON.stringify(record, null, 2)}\n`);
+  writeBytesAtomicSync(join(dir, RUN_RECORD), `${JSON.stringify(record, null, 2)}\n`);
 }
 
 function sameRecord(dir: string, record: RunRecord): boolean {
@@ -33,18 +35,15 @@ function sameRecord(dir: string, record: RunRecord): boolean {
 }
 
 /**
- * Finished: the log reaches the last epoch and the final model is on disk (run.ts writes the log
- * line before the checkpoints, so both are needed). Partial: a resume checkpoint exists.
+ * Finished: the run's completion record (run-complete.json, written atomically after the last
+ * epoch's checkpoints) reaches the last epoch. The log and the model files are not evidence: a
+ * run killed between the last log line and its checkpoints has both. Partial: a resume checkpoint
+ * exists (a run killed after its last checkpoint but before the record resumes, finds nothing to
+ * train and writes the record).
  */
 export function runState(dir: string, record: RunRecord, epochs: number): RunState {
   if (!sameRecord(dir, record)) return 'fresh';
-  const resumable = existsSync(join(dir, 'resume.safetensors'));
-  let lastEpoch = 0;
-  try {
-    lastEpoch = readRecords(dir, { warn: () => {} }).at(-1)?.epoch ?? 0;
-  } catch {
-    return resumable ? 'partial' : 'fresh';
-  }
-  if (lastEpoch >= epochs && existsSync(join(dir, 'model-final.safetensors')) && resumable) return 'finished';
-  return resumable ? 'partial' : 'fresh';
+  const done = readCompletion(dir);
+  if (done && done.final_epoch >= epochs) return 'finished';
+  return existsSync(join(dir, RUN_FILES.resume)) ? 'partial' : 'fresh';
 }

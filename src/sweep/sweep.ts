@@ -3,7 +3,8 @@
  * write summary.csv, summary.txt and the figures (train-accuracy.svg, gap.svg) into the sweep's
  * output directory. Running it again skips finished runs and resumes interrupted ones.
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeBytesAtomicSync } from '../train/atomic-write.js';
 import { join } from 'node:path';
 import { expandGrid, parseGrid, type GridAxis } from './grid.js';
 import { checkPoints, type CheckedPoint } from './validate.js';
@@ -36,22 +37,22 @@ export function planSweep(files: readonly string[], grid: readonly string[], set
 export async function sweep(opts: SweepOptions, onEvent?: (e: SweepEvent) => void): Promise<SweepResult> {
   const { axes, points } = planSweep(opts.files, opts.grid, opts.set);
   mkdirSync(opts.outDir, { recursive: true });
-  writeFileSync(join(opts.outDir, 'sweep.json'), `${JSON.stringify({ files: opts.files, grid: axes, set: opts.set, runs: points.map((p) => ({ name: p.name, file: p.file, overrides: p.overrides })) }, null, 2)}\n`);
+  writeBytesAtomicSync(join(opts.outDir, 'sweep.json'), `${JSON.stringify({ files: opts.files, grid: axes, set: opts.set, runs: points.map((p) => ({ name: p.name, file: p.file, overrides: p.overrides })) }, null, 2)}\n`);
   const outcomes = await runSweep(points, opts, onEvent);
   const rows = writeSweepSummary(opts.outDir, outcomes);
   return { points, outcomes, rows, summary: summaryText(rows) };
 }
 
-/** summary.csv, summary.txt and the figures from the runs on disk. */
+/** summary.csv, summary.txt and the figures from the runs on disk, each replaced atomically. */
 export function writeSweepSummary(outDir: string, outcomes: readonly PointOutcome[]): SummaryRow[] {
   const rows = outcomes.map((o) => summarizeRun(o.dir, o.point.name, o.point.gridOverrides, o.status));
-  writeFileSync(join(outDir, 'summary.csv'), summaryCsv(rows));
-  writeFileSync(join(outDir, 'summary.txt'), summaryText(rows));
-  writeFileSync(join(outDir, 'train-accuracy.svg'), trainAccuracyChart(outcomes.map((o) => ({ name: o.point.name, dir: o.dir }))));
+  writeBytesAtomicSync(join(outDir, 'summary.csv'), summaryCsv(rows));
+  writeBytesAtomicSync(join(outDir, 'summary.txt'), summaryText(rows));
+  writeBytesAtomicSync(join(outDir, 'train-accuracy.svg'), trainAccuracyChart(outcomes.map((o) => ({ name: o.point.name, dir: o.dir }))));
   const norms = gradNormChart(outcomes.map((o) => ({ name: o.point.name, dir: o.dir })));
-  if (norms) writeFileSync(join(outDir, 'grad-norm.svg'), norms);
+  if (norms) writeBytesAtomicSync(join(outDir, 'grad-norm.svg'), norms);
   const axis = numericAxis(rows);
-  if (axis) writeFileSync(join(outDir, 'gap.svg'), gapChart(rows, axis));
+  if (axis) writeBytesAtomicSync(join(outDir, 'gap.svg'), gapChart(rows, axis));
   writeSweepReport(outDir, outDir);
   return rows;
 }

@@ -6,6 +6,7 @@
  * power loss.
  */
 import { open, rename, unlink } from 'node:fs/promises';
+import { openSync, writeSync, fsyncSync, closeSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -72,5 +73,49 @@ export async function syncDirectory(dir: string): Promise<void> {
     if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EBADF') throw error;
   } finally {
     await handle?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The synchronous twin of writeBytesAtomic, for small records written where the caller cannot
+ * await (sweep bookkeeping, lock-free summaries): same temporary name, fsync, rename, directory
+ * flush, and the same cleanup when a step fails.
+ */
+export function writeBytesAtomicSync(path: string, data: Uint8Array | string): void {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const tmp = temporaryPathFor(path);
+  const fd = openSync(tmp, 'wx', 0o644);
+  let closed = false;
+  try {
+    let offset = 0;
+    while (offset < bytes.byteLength) offset += writeSync(fd, bytes, offset, bytes.byteLength - offset);
+    fsyncSync(fd);
+    closeSync(fd);
+    closed = true;
+    renameSync(tmp, path);
+  } catch (error) {
+    if (!closed) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already failing; the original error is the one to report
+      }
+    }
+    rmSync(tmp, { force: true });
+    throw error;
+  }
+  syncDirectorySync(dirname(path));
+}
+
+function syncDirectorySync(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EBADF') throw error;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }

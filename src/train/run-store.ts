@@ -4,15 +4,18 @@
  * atomically, so killing a run at any moment leaves the previous complete files in place.
  */
 import { join } from 'node:path';
-import { rmSync, existsSync } from 'node:fs';
 import type { ResolvedPipeline } from '../check/resolved.js';
 import type { Trainer, EpochMetrics } from './trainer.js';
 import { saveModel, saveTrainingState, loadTrainingState } from './checkpoint.js';
 import { appendRecord, keepRecordsThrough, type EpochRecord } from '../report/metrics.js';
 import { optimizerSlots } from './optimizer.js';
+import { writeCompletion, removeCompletion } from './run-complete.js';
+import { pipelineHash } from './run-manifest.js';
 
 export interface ResumeState {
   epoch: number;
+  /** The seed the saved state was trained with. */
+  seed: number;
   best: EpochMetrics | null;
   last: EpochMetrics | null;
 }
@@ -36,9 +39,14 @@ export class RunStore {
     return join(this.dir, 'metrics.jsonl');
   }
 
-  /** A fresh run replaces the log and checkpoints of an earlier run in the same directory. */
-  startFresh(): void {
-    for (const f of [this.metricsPath, this.resumePath, this.modelPath('best'), this.modelPath('final')]) if (existsSync(f)) rmSync(f);
+  /** Record that the run finished: called after the last epoch's checkpoints are on disk. */
+  async writeCompletion(finalEpoch: number, best: EpochMetrics | null): Promise<void> {
+    await writeCompletion(this.dir, { pipeline: this.pipeline.name, pipeline_hash: pipelineHash(this.pipeline), final_epoch: finalEpoch, best_epoch: best?.epoch ?? null });
+  }
+
+  /** A resumed run trains more epochs: until it ends, it is not finished. */
+  removeCompletion(): void {
+    removeCompletion(this.dir);
   }
 
   async appendEpoch(m: EpochMetrics, isBest: boolean): Promise<void> {
@@ -74,10 +82,10 @@ export class RunStore {
       optimizerSlots: optimizerSlots(this.pipeline.settings.train.optimizer),
       stateNames: this.pipeline.states.map((s) => s.name),
       pipeline: this.pipeline.name,
-    })) as unknown as { epoch: number; step: number; best: EpochMetrics | null; last: EpochMetrics | null };
+    })) as unknown as { epoch: number; step: number; seed: number; best: EpochMetrics | null; last: EpochMetrics | null };
     this.trainer.step = meta.step;
     // Epochs logged after the saved state (a kill between the log and the checkpoint) are redone.
     await keepRecordsThrough(this.dir, meta.epoch);
-    return { epoch: meta.epoch, best: meta.best, last: meta.last };
+    return { epoch: meta.epoch, seed: meta.seed, best: meta.best, last: meta.last };
   }
 }

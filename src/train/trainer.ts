@@ -21,11 +21,30 @@ import type { EvaluationAttackSettings } from '../check/settings.js';
 import type { ResolvedEvaluation, PerturbationBall } from '../check/resolved.js';
 
 export class NonFiniteLossError extends Error {
-  constructor(epoch: number, step: number) {
-    super(`the training loss became NaN or infinite in epoch ${epoch} (by step ${step}). ` +
-      'Lower the learning rate or the weight of the extra terms; the last good checkpoint is kept (resume with --resume).');
+  /**
+   * `lastCheckpointEpoch`: the epoch of the run directory's newest checkpoints, null when none was
+   * written yet, undefined when the thrower does not know (the Trainer; runPipeline fills it in).
+   */
+  constructor(
+    readonly epoch: number,
+    readonly step: number,
+    readonly lastCheckpointEpoch?: number | null,
+  ) {
+    super(`the training loss became NaN or infinite in epoch ${epoch} (by step ${step}). Lower the learning rate or the weight of the extra terms.${checkpointSentence(lastCheckpointEpoch)}`);
     this.name = 'NonFiniteLossError';
   }
+
+  /** The same failure, saying truthfully which checkpoint survives. */
+  withCheckpoint(lastCheckpointEpoch: number | null): NonFiniteLossError {
+    return new NonFiniteLossError(this.epoch, this.step, lastCheckpointEpoch);
+  }
+}
+
+function checkpointSentence(epoch: number | null | undefined): string {
+  if (epoch === undefined) return '';
+  // Resuming with the same settings repeats the same steps (counter-based randomness) and diverges again.
+  if (epoch === null) return ' No checkpoint was written (no epoch finished), so there is nothing to resume: run again with the new settings.';
+  return ` The checkpoints of epoch ${epoch}, the last good one, are kept (model-final.safetensors, resume.safetensors); --resume would repeat the same steps, so run afresh with the new settings.`;
 }
 
 /** One epoch's numbers; the metrics log's record without the fields the run directory adds. */
@@ -94,6 +113,15 @@ export class Trainer {
       }
     }
     this.step = 0;
+  }
+
+  /** Global L2 norm of the trainable weights (one readback per parameter). */
+  async weightNorm(): Promise<number> {
+    let sumSq = 0;
+    for (const spec of this.pipeline.model.stateDict.filter((x) => x.trainable)) {
+      for (const v of await this.rt.variables.read(modelVariableName(spec.name))) sumSq += v * v;
+    }
+    return Math.sqrt(sumSq);
   }
 
   private activeStates(epoch: number): Set<string> {

@@ -70,7 +70,11 @@ describe('sweep run states and summary', () => {
     const [done, half] = points as [typeof points[0], typeof points[0]];
     fakeRun(join(out, done.name), done.overrides, [record(1, 0.3, null, false), record(2, 0.5, 0.2, true)], ['model-final.safetensors', 'resume.safetensors']);
     fakeRun(join(out, half.name), half.overrides, [record(1, 0.3, null, false)], ['resume.safetensors']);
+    // The log at the last epoch and a final model are not enough: only the completion record is.
+    expect(runState(join(out, done.name), { file: FILE, overrides: done.overrides }, 2)).toBe('partial');
+    writeFileSync(join(out, done.name, 'run-complete.json'), JSON.stringify({ format: 'matc-run-complete-1', pipeline: 'rl_pgd_cnn', pipeline_hash: 'h', final_epoch: 2, best_epoch: 2, finished: '2020-01-01T00:00:00Z' }));
     expect(runState(join(out, done.name), { file: FILE, overrides: done.overrides }, 2)).toBe('finished');
+    expect(runState(join(out, done.name), { file: FILE, overrides: done.overrides }, 3)).toBe('partial');
     expect(runState(join(out, half.name), { file: FILE, overrides: half.overrides }, 2)).toBe('partial');
     expect(runState(join(out, done.name), { file: FILE, overrides: [...done.overrides, 'train.seed=2'] }, 2)).toBe('fresh');
     expect(runState(join(out, 'nothing'), { file: FILE, overrides: [] }, 2)).toBe('fresh');

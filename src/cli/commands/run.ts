@@ -3,6 +3,8 @@ import type { ResolvedPipeline } from '../../check/index.js';
 import { runPipeline, defaultRunDir } from '../../train/run.js';
 import type { EpochMetrics } from '../../train/trainer.js';
 import { ProgressView } from '../progress.js';
+import { RunDirError } from '../../train/run-folder.js';
+import { UserError } from '../errors.js';
 import { formatResultTable, runResultTable, writeReport, attackTitle } from '../../report/index.js';
 
 function pct(v: number | null): string {
@@ -18,23 +20,35 @@ export function formatEpoch(m: EpochMetrics, isBest: boolean): string {
 export async function run(p: ResolvedPipeline, opts: { outDir?: string; resume: boolean; dataDir?: string }, out: (s: string) => void): Promise<void> {
   const view = new ProgressView();
   const outDir = opts.outDir ?? defaultRunDir(p);
-  const summary = await runPipeline(p, { outDir, resume: opts.resume, dataDir: opts.dataDir }, (e) => {
-    switch (e.type) {
-      case 'start':
-        out(`matc run ${e.pipeline}: ${e.trainExamples} training / ${e.testExamples} test examples on ${e.adapter}; epochs ${e.startEpoch}..${e.epochs}; writing ${e.outDir}`);
-        break;
-      case 'progress':
-        view.update(e);
-        break;
-      case 'epoch':
-        view.clear();
-        out(formatEpoch(e.metrics, e.isBest));
-        break;
-      case 'done':
-        view.clear();
-        break;
-    }
-  });
+  let summary;
+  try {
+    summary = await runPipeline(p, { outDir, resume: opts.resume, dataDir: opts.dataDir }, (e) => {
+      switch (e.type) {
+        case 'start':
+          out(`matc run ${e.pipeline}: ${e.trainExamples} training / ${e.testExamples} test examples on ${e.adapter}; epochs ${e.startEpoch}..${e.epochs}; writing ${e.outDir}`);
+          break;
+        case 'progress':
+          view.update(e);
+          break;
+        case 'epoch':
+          view.clear();
+          out(formatEpoch(e.metrics, e.isBest));
+          break;
+        case 'note':
+        case 'warning':
+          view.clear();
+          out(`${e.type}: ${e.message}`);
+          break;
+        case 'done':
+          view.clear();
+          break;
+      }
+    });
+  } catch (e) {
+    // Refusals about the run directory are the user's to fix; nothing was changed.
+    if (e instanceof RunDirError) throw new UserError(e.message);
+    throw e;
+  }
   const titles = evaluationTitles(p);
   out(formatResultTable(runResultTable(summary.outDir, { titles })));
   const report = await writeReport(summary.outDir, { titles, title: p.name });

@@ -21,6 +21,7 @@ function describe(e: SweepEvent): string | null {
     case 'start':
       return `[${e.point.name}] ${e.resume ? 'resuming' : 'starting'} (${e.point.overrides.join(' ') || 'no overrides'})`;
     case 'run':
+      if (e.event.type === 'note' || e.event.type === 'warning') return `[${e.point.name}] ${e.event.type}: ${e.event.message}`;
       return e.event.type === 'epoch' ? `[${e.point.name}] ${formatEpoch(e.event.metrics, e.event.isBest)}` : null;
     case 'done':
       return e.ok ? `[${e.point.name}] done in ${e.seconds.toFixed(0)} s` : `[${e.point.name}] FAILED: ${e.error}`;

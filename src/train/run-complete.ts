@@ -1,0 +1,42 @@
+/**
+ * `run-complete.json`: the run finished. It is written atomically after the last epoch's
+ * checkpoints (best, final and resume), so its presence means every file of the last epoch is
+ * on disk; a run killed at any earlier moment has none. Sweeps read it to skip finished runs, and
+ * a resume removes it before training further epochs.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { runPath } from '../report/run-dir.js';
+import { writeBytesAtomic } from './atomic-write.js';
+
+export const COMPLETE_FORMAT = 'matc-run-complete-1';
+
+export interface CompletionRecord {
+  format: typeof COMPLETE_FORMAT;
+  pipeline: string;
+  pipeline_hash: string;
+  /** The last epoch trained (= train.epochs of the run). */
+  final_epoch: number;
+  best_epoch: number | null;
+  finished: string;
+}
+
+export async function writeCompletion(dir: string, record: Omit<CompletionRecord, 'format' | 'finished'>): Promise<void> {
+  const full: CompletionRecord = { format: COMPLETE_FORMAT, ...record, finished: new Date().toISOString() };
+  await writeBytesAtomic(runPath(dir, 'complete'), `${JSON.stringify(full, null, 2)}\n`);
+}
+
+/** The completion record, or null when the run has not finished (or the file is not one). */
+export function readCompletion(dir: string): CompletionRecord | null {
+  const path = runPath(dir, 'complete');
+  if (!existsSync(path)) return null;
+  try {
+    const r = JSON.parse(readFileSync(path, 'utf8')) as Partial<CompletionRecord>;
+    return r.format === COMPLETE_FORMAT && Number.isSafeInteger(r.final_epoch) ? (r as CompletionRecord) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function removeCompletion(dir: string): void {
+  rmSync(runPath(dir, 'complete'), { force: true });
+}
