@@ -5,8 +5,20 @@
  * Newlines are not significant: statements start with a keyword or `name =`, and expressions end
  * where no operator follows. Commas between settings are optional.
  */
-import { CstParser, EOF, type CstNode, type IParserErrorMessageProvider, type TokenType } from 'chevrotain';
+import { CstParser, EOF, type CstNode, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
 import * as T from './tokens.js';
+import { MAX_NESTING_DEPTH } from '../src/syntax/limits.js';
+
+/**
+ * Thrown when the input nests deeper than MAX_NESTING_DEPTH: the parse stops there instead of
+ * overflowing the stack. `token` is where the level one too many starts.
+ */
+export class NestingTooDeep extends Error {
+  constructor(readonly token: IToken) {
+    super(`nesting deeper than ${MAX_NESTING_DEPTH} levels`);
+    this.name = 'NestingTooDeep';
+  }
+}
 
 function display(tokenType: TokenType): string {
   if (tokenType === EOF) return 'end of file';
@@ -41,6 +53,29 @@ export class MatParser extends CstParser {
   constructor() {
     super(T.allTokens, { recoveryEnabled: true, nodeLocationTracking: 'full', maxLookahead: 3, errorMessageProvider: errorMessages });
     this.performSelfAnalysis();
+  }
+
+  /** Current syntactic nesting (see MAX_NESTING_DEPTH); reset with every new input. */
+  private depth = 0;
+
+  override reset(): void {
+    super.reset();
+    this.depth = 0;
+  }
+
+  /**
+   * Parse one nesting level deeper. Every cycle of the grammar goes through a `deeper` call
+   * (expression, prefix operators, `^` exponents, `repeat`), so the recursion is bounded.
+   */
+  private deeper(parse: () => void): void {
+    if (++this.depth > MAX_NESTING_DEPTH && !this.RECORDING_PHASE) {
+      throw new NestingTooDeep(this.LA(1));
+    }
+    try {
+      parse();
+    } finally {
+      this.depth--;
+    }
   }
 
   /** A file: imports, constants, model and block definitions, pipelines, in any order. */
@@ -239,10 +274,12 @@ export class MatParser extends CstParser {
   // ---- expressions, loosest binding first ----
 
   public expression = this.RULE('expression', () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.conditionalExpression) },
-      { ALT: () => this.SUBRULE(this.orExpression) },
-    ]);
+    this.deeper(() => {
+      this.OR([
+        { ALT: () => this.SUBRULE(this.conditionalExpression) },
+        { ALT: () => this.SUBRULE(this.orExpression) },
+      ]);
+    });
   });
 
   /** `if stride != 1 then a else b` */
@@ -284,9 +321,9 @@ export class MatParser extends CstParser {
   /** Prefix `-`, `+`, `not`. `-a^2` is `-(a^2)`, as in mathematics. */
   public unaryExpression = this.RULE('unaryExpression', () => {
     this.OR([
-      { ALT: () => { this.CONSUME(T.Minus); this.SUBRULE(this.unaryExpression); } },
-      { ALT: () => { this.CONSUME(T.Plus); this.SUBRULE2(this.unaryExpression); } },
-      { ALT: () => { this.CONSUME(T.Not); this.SUBRULE3(this.unaryExpression); } },
+      { ALT: () => { this.CONSUME(T.Minus); this.deeper(() => this.SUBRULE(this.unaryExpression)); } },
+      { ALT: () => { this.CONSUME(T.Plus); this.deeper(() => this.SUBRULE2(this.unaryExpression)); } },
+      { ALT: () => { this.CONSUME(T.Not); this.deeper(() => this.SUBRULE3(this.unaryExpression)); } },
       { ALT: () => this.SUBRULE(this.powerExpression) },
     ]);
   });
@@ -294,7 +331,7 @@ export class MatParser extends CstParser {
   /** `a ^ b`, right associative: `2^3^2` is `2^(3^2)`. */
   public powerExpression = this.RULE('powerExpression', () => {
     this.SUBRULE(this.postfixExpression);
-    this.OPTION(() => { this.CONSUME(T.Caret); this.SUBRULE(this.unaryExpression); });
+    this.OPTION(() => { this.CONSUME(T.Caret); this.deeper(() => this.SUBRULE(this.unaryExpression)); });
   });
 
   /** Calls `f(x)` and member access `a.b`. */
@@ -398,7 +435,7 @@ export class MatParser extends CstParser {
     this.CONSUME(T.Repeat);
     this.SUBRULE(this.expression);
     this.CONSUME(T.LCurly);
-    this.MANY(() => this.SUBRULE(this.sequentialEntry));
+    this.deeper(() => this.MANY(() => this.SUBRULE(this.sequentialEntry)));
     this.CONSUME(T.RCurly);
   });
 }

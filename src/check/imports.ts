@@ -3,17 +3,22 @@
  * relative to the importing file first, then relative to the standard library (the pipelines/
  * folder of the installed matc package). Cycles are reported with the whole chain.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SourceFile } from '../syntax/ast.js';
 import { error, type Diagnostic } from '../syntax/diagnostic.js';
 import { parseSource } from '../syntax/parse.js';
+import type { Span } from '../syntax/span.js';
+import { checkSourceName, checkSourceSize, readSourceFile, SourceRefused } from './source-files.js';
 
 /** Where files come from; tests substitute in-memory files. */
 export interface FileHost {
-  /** The text of an absolute path, or undefined if there is no such file. */
-  read(path: string): string | undefined;
+  /**
+   * The text of an absolute path, undefined if there is no such file, or why it may not be read
+   * (not a regular `.mat` file, too large: see source-files.ts).
+   */
+  read(path: string): string | undefined | SourceRefused;
   /** Absolute path of the standard library folder. */
   standardLibrary: string;
 }
@@ -46,16 +51,17 @@ export function standardLibraryDir(): string {
   return resolve('pipelines');
 }
 
-export const diskHost = (): FileHost => ({
-  read: (path) => {
-    try {
-      return readFileSync(path, 'utf8');
-    } catch {
-      return undefined;
-    }
-  },
-  standardLibrary: standardLibraryDir(),
-});
+export const diskHost = (): FileHost => ({ read: readSourceFile, standardLibrary: standardLibraryDir() });
+
+/** The same limits for texts that do not come from the disk (in-memory files, editors). */
+function refusalOf(path: string, text: string): SourceRefused | undefined {
+  return checkSourceName(path) ?? checkSourceSize(Buffer.byteLength(text, 'utf8'));
+}
+
+function refused(path: string, why: SourceRefused, span: Span): Diagnostic {
+  // The reason only: never any of the content, which may be any file on the machine.
+  return error('file-refused', `cannot read \`${path}\`: ${why.reason}`, span);
+}
 
 function displayNameOf(path: string): string {
   const rel = relative(process.cwd(), path);
@@ -68,10 +74,13 @@ function displayNameOf(path: string): string {
  */
 export function loadProgram(entryPath: string, host: FileHost, entryText?: string, entryDisplayName?: string): Program | { diagnostics: Diagnostic[] } {
   const absoluteEntry = resolve(entryPath);
-  const text = entryText ?? host.read(absoluteEntry);
-  if (text === undefined) {
-    return { diagnostics: [error('file-not-found', `cannot read \`${entryPath}\``, { file: entryPath, line: 1, col: 1, endLine: 1, endCol: 1, offset: 0, endOffset: 0 })] };
-  }
+  const entrySpan: Span = { file: entryPath, line: 1, col: 1, endLine: 1, endCol: 1, offset: 0, endOffset: 0 };
+  const read = entryText ?? host.read(absoluteEntry);
+  if (read === undefined) return { diagnostics: [error('file-not-found', `cannot read \`${entryPath}\``, entrySpan)] };
+  // Text handed in by the caller (checkSource) may have any name; it only has to fit the size limit.
+  const entryRefusal = read instanceof SourceRefused ? read : entryText === undefined ? refusalOf(absoluteEntry, read) : checkSourceSize(Buffer.byteLength(read, 'utf8'));
+  if (entryRefusal) return { diagnostics: [refused(entryPath, entryRefusal, entrySpan)] };
+  const text = read as string;
   const diagnostics: Diagnostic[] = [];
   const files: LoadedFile[] = [];
   const byPath = new Map<string, LoadedFile>();
@@ -79,7 +88,7 @@ export function loadProgram(entryPath: string, host: FileHost, entryText?: strin
 
   const parse = (path: string, source: string, displayName: string): LoadedFile => {
     const { ast, diagnostics: syntax } = parseSource(source, displayName);
-    diagnostics.push(...syntax);
+    for (const d of syntax) diagnostics.push(d); // not push(...syntax): a million arguments overflow the stack
     sources.set(displayName, source);
     return { path, displayName, text: source, ast };
   };
@@ -89,16 +98,27 @@ export function loadProgram(entryPath: string, host: FileHost, entryText?: strin
     byPath.set(file.path, file);
     for (const item of file.ast.items) {
       if (item.kind !== 'ImportDeclaration' || item.path === '') continue;
+      const badName = checkSourceName(item.path);
+      if (badName) {
+        diagnostics.push(refused(item.path, badName, item.pathSpan));
+        continue;
+      }
       const candidates = [resolve(dirname(file.path), item.path), resolve(host.standardLibrary, item.path)];
       let target: string | undefined;
-      let targetText: string | undefined;
+      let found: string | undefined | SourceRefused;
       for (const candidate of candidates) {
-        targetText = byPath.get(candidate)?.text ?? host.read(candidate);
-        if (targetText !== undefined) {
+        found = byPath.get(candidate)?.text ?? host.read(candidate);
+        if (typeof found === 'string') found = refusalOf(candidate, found) ?? found;
+        if (found !== undefined) {
           target = candidate;
           break;
         }
       }
+      if (found instanceof SourceRefused) {
+        diagnostics.push(refused(item.path, found, item.pathSpan));
+        continue;
+      }
+      const targetText = found;
       if (target === undefined || targetText === undefined) {
         diagnostics.push(error('import-not-found', `cannot find \`${item.path}\``, item.pathSpan, `looked in ${candidates.map(displayNameOf).join(' and ')}`));
         continue;

@@ -14,6 +14,7 @@ import { checkPipeline, collectDefinitions } from './pipeline.js';
 import type { ResolvedModel, ResolvedPipeline, Shape } from './resolved.js';
 import { ConstScope, type ConstValue } from './const-eval.js';
 import { error } from '../syntax/diagnostic.js';
+import { fileStartSpan } from '../syntax/span.js';
 
 export * from './resolved.js';
 export { formatDiagnostic, formatDiagnostics } from './diagnostics.js';
@@ -67,6 +68,11 @@ function checkLoaded(loaded: Program | { diagnostics: Diagnostic[] }, options: C
   const diagnostics = [...program.diagnostics];
   const result: CheckResult = { diagnostics, sources: program.sources };
   if (hasErrors(diagnostics)) return result;
+  if (program.entry.ast.items.length === 0) {
+    // Almost always the wrong file (or an unsaved one): say so rather than "ok".
+    diagnostics.push(error('empty-file', `${program.entry.displayName} defines nothing: no pipeline, model, block or constant`, fileStartSpan(program.entry.displayName)));
+    return result;
+  }
   const definitions = collectDefinitions(program, diagnostics);
   const pipelines = program.entry.ast.items.filter((i) => i.kind === 'PipelineDefinition');
   const fileScope = definitions.fileScopes.get(program.entry.path)!;

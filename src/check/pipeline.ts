@@ -8,6 +8,7 @@ import type { Span } from '../syntax/span.js';
 import { error, hasErrors, type Diagnostic } from '../syntax/diagnostic.js';
 import { ConstScope, evaluateConstant } from './const-eval.js';
 import { datasets, isDatasetName } from './datasets.js';
+import { checkDataSizes } from './data-sizes.js';
 import { checkAttack } from './attacks.js';
 import { duplicate, type ProgramDefinitions } from './definitions.js';
 import { resolveEvaluations } from './evaluations.js';
@@ -167,6 +168,10 @@ export function checkPipeline(pipeline: A.PipelineDefinition, fileScope: ConstSc
     diagnostics.push(error('unknown-name', `\`lr\` names \`${settings.train.lr}\`, which is not a schedule of this pipeline`, lrSetting?.value.span ?? pipeline.name.span, didYouMean(settings.train.lr, scheduleNames)));
   }
   const evaluations = settings ? resolveEvaluations(settings, attacks, members, pipeline, diagnostics) : [];
+  if (settings) {
+    const trainDecl = members.find((m): m is A.TrainDeclaration => m.kind === 'TrainDeclaration');
+    checkDataSizes(settings, info, { data: dataDecl, train: trainDecl, evaluate: members.filter((m): m is A.EvaluateDeclaration => m.kind === 'EvaluateDeclaration') }, diagnostics);
+  }
 
   const model = [...models.values()][0];
   if (hasErrors(diagnostics.slice(before)) || !settings || !model || !objective) return undefined;

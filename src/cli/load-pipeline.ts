@@ -9,9 +9,7 @@ export function loadPipeline(file: string, overrides: readonly string[] = [], pi
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   const warnings = result.diagnostics.filter((d) => d.severity !== 'error');
   if (warnings.length) process.stderr.write(`${formatDiagnostics(warnings, result.sources)}\n`);
-  if (errors.length || !result.pipeline) {
-    const text = errors.length ? formatDiagnostics(errors, result.sources) : `${file}: defines no pipeline`;
-    throw new UserError(`${text}\n${errors.length} error${errors.length === 1 ? '' : 's'}`);
-  }
+  if (errors.length) throw new UserError(`${formatDiagnostics(errors, result.sources)}\n${errors.length} error${errors.length === 1 ? '' : 's'}`);
+  if (!result.pipeline) throw new UserError(`${file}: defines no pipeline (only models, blocks or constants); run needs a file with a \`pipeline\``);
   return result.pipeline;
 }

@@ -4,11 +4,15 @@
  */
 import { EOF, type IToken } from 'chevrotain';
 import { matLexer } from '../../grammar/tokens.js';
-import { matParser } from '../../grammar/parser.js';
+import { matParser, NestingTooDeep, type CstNode } from '../../grammar/parser.js';
 import type { SourceFile } from './ast.js';
 import { AstBuilder } from './build-ast.js';
 import { error, type Diagnostic } from './diagnostic.js';
+import { cutDeepExpressions } from './expression-depth.js';
 import type { Span } from './span.js';
+
+/** Longest run of unexpected characters quoted in a message (a binary file is one long run). */
+const MAX_QUOTED_CHARS = 20;
 
 export interface ParseResult {
   ast: SourceFile;
@@ -21,8 +25,9 @@ export function parseSource(text: string, file: string): ParseResult {
   const lexed = matLexer.tokenize(text);
   for (const e of lexed.errors) {
     const image = text.slice(e.offset, e.offset + e.length);
+    const quoted = image.length > MAX_QUOTED_CHARS ? `${image.slice(0, MAX_QUOTED_CHARS)}...` : image;
     diagnostics.push(
-      error('syntax-error', `unexpected character${e.length > 1 ? 's' : ''} \`${image}\``, {
+      error('syntax-error', `unexpected character${e.length > 1 ? 's' : ''} \`${quoted}\``, {
         file,
         line: e.line ?? 1,
         col: e.column ?? 1,
@@ -34,16 +39,26 @@ export function parseSource(text: string, file: string): ParseResult {
     );
   }
   const endSpan = endOfText(text, file, lexed.tokens);
+  const builder = new AstBuilder(file, endSpan);
+  const spanOf = (token: IToken): Span => (token.tokenType === EOF || Number.isNaN(token.startOffset) ? endSpan : builder.tokenSpan(token));
   matParser.input = lexed.tokens;
-  const cst = matParser.file();
+  let cst: CstNode | undefined;
+  try {
+    cst = matParser.file();
+  } catch (e) {
+    if (!(e instanceof NestingTooDeep)) throw e;
+    diagnostics.push(error('nesting-too-deep', e.message, spanOf(e.token), 'split the expression into several `let` constants'));
+  }
   for (const e of matParser.errors) {
-    const token = e.token;
-    const atEnd = token.tokenType === EOF || Number.isNaN(token.startOffset);
-    const span = atEnd ? endSpan : new AstBuilder(file, endSpan).tokenSpan(token);
-    diagnostics.push(error('syntax-error', e.message, span));
+    // A parse stopped for nesting did not reach the end; that is not a second error.
+    if (!cst && e.name === 'NotAllInputParsedException') continue;
+    diagnostics.push(error('syntax-error', e.message, spanOf(e.token)));
   }
   const whole: Span = { file, line: 1, col: 1, endLine: endSpan.endLine, endCol: endSpan.endCol, offset: 0, endOffset: text.length };
-  const ast = new AstBuilder(file, endSpan).sourceFile(cst, whole);
+  // After a parse stopped for nesting there is no tree; the error keeps the file from being checked.
+  const ast: SourceFile = cst ? builder.sourceFile(cst, whole) : { kind: 'SourceFile', file, items: [], span: whole };
+  const tooDeep = cutDeepExpressions(ast);
+  if (tooDeep) diagnostics.push(tooDeep);
   return { ast, diagnostics };
 }
 
