@@ -200,12 +200,13 @@ export class MatParser extends CstParser {
     this.OPTION(() => this.SUBRULE(this.settingsBlock));
   });
 
-  /** `model f = resnet18(classes: 10)` */
+  /** `model f = resnet18(classes: 10)`, optionally `{ weights: "robust.pt" }` */
   public modelInstance = this.RULE('modelInstance', () => {
     this.CONSUME(T.Model);
     this.CONSUME(T.Identifier);
     this.CONSUME(T.Equals);
     this.SUBRULE(this.expression);
+    this.OPTION(() => this.SUBRULE(this.settingsBlock));
   });
 
   /** `attack adv = pgd(ball: linf(8/255), step: 2/255, steps: 10) { maximize ce(f(x + delta), y) }` */

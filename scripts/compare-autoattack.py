@@ -147,8 +147,16 @@ def fashion_mnist_test(n, data_dir):
 
 
 def cifar10_test(n, data_dir):
+    binary = [os.path.join(d, 'test_batch.bin') for d in (data_dir, os.path.join(data_dir, 'cifar-10-batches-bin'))]
+    for path in binary:
+        if os.path.exists(path):
+            # The binary version: records of one label byte and 3072 pixel bytes (CHW).
+            records = np.fromfile(path, dtype=np.uint8).reshape(-1, 3073)[:n]
+            images = records[:, 1:].astype(np.float32).reshape(-1, 3, 32, 32) / 255.0
+            return torch.from_numpy(images), torch.from_numpy(records[:, 0].astype(np.int64))
     # torchvision's cifar-10-batches-py layout (a Python pickle of a dict with b'data' [N, 3072] and b'labels').
-    with open(os.path.join(data_dir, 'test_batch'), 'rb') as f:
+    folder = data_dir if os.path.exists(os.path.join(data_dir, 'test_batch')) else os.path.join(data_dir, 'cifar-10-batches-py')
+    with open(os.path.join(folder, 'test_batch'), 'rb') as f:
         batch = pickle.load(f, encoding='bytes')
     images = np.asarray(batch[b'data'][:n], dtype=np.float32).reshape(-1, 3, 32, 32) / 255.0
     return torch.from_numpy(images), torch.tensor(batch[b'labels'][:n], dtype=torch.int64)
@@ -187,7 +195,8 @@ def run_matc(args):
         cmd = ['node', os.path.join(ROOT, 'dist/src/cli/bin.js'), 'eval', args.checkpoint, '--attacks', 'natural,aa',
                '--n', str(args.n), '--eps', str(args.eps), '--norm', args.norm, '--out', record_path,
                '--seed', str(args.seed), '--batch', str(args.batch)]
-        cmd += ['--pipeline', args.pipeline] if args.pipeline else ['--arch', args.arch, '--dataset', args.dataset]
+        matc_arch = args.arch if args.width == 64 else f'{args.arch}(width: {args.width})'
+        cmd += ['--pipeline', args.pipeline] if args.pipeline else ['--arch', matc_arch, '--dataset', args.dataset]
         if args.data_dir:
             cmd += ['--data-dir', args.data_dir]
         print('+', ' '.join(cmd), file=sys.stderr)

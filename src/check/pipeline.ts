@@ -3,6 +3,7 @@
  * matter; parts are resolved in dependency order: constants, data, models, schedules, states,
  * attacks, the outer objective, settings, evaluations.
  */
+import { dirname, resolve } from 'node:path';
 import type * as A from '../syntax/ast.js';
 import type { Span } from '../syntax/span.js';
 import { error, hasErrors, type Diagnostic } from '../syntax/diagnostic.js';
@@ -208,6 +209,8 @@ function instantiateModelInstance(member: A.ModelInstance, scope: ConstScope, bu
   const entry = callee ? builder.definition(callee) : undefined;
   const callArgs = member.value.kind === 'CallExpr' ? member.value.args : [];
   const args = entry ? (builder.bindDefinitionArguments(entry, callArgs, member.value.span, scope) ?? {}) : {};
+  const weights = modelWeights(member, diagnostics);
+  if (weights === null) return undefined;
   return {
     binding: member.name.text,
     definition: entry ? callee! : (root.definition ?? root.kind),
@@ -216,5 +219,26 @@ function instantiateModelInstance(member: A.ModelInstance, scope: ConstScope, bu
     inputShape,
     outputShape,
     stateDict: collectStateDict(root),
+    ...(weights !== undefined ? { weights } : {}),
   };
+}
+
+/**
+ * A model's `{ weights: "file.pt" }`: the checkpoint to start from, resolved relative to the .mat file.
+ * Undefined when there is none; null (with a diagnostic) when the block is wrong.
+ */
+function modelWeights(member: A.ModelInstance, diagnostics: Diagnostic[]): string | undefined | null {
+  let weights: string | undefined;
+  for (const setting of member.settings?.settings ?? []) {
+    if (setting.key.text !== 'weights') {
+      diagnostics.push(error('unknown-setting', `a model has no setting \`${setting.key.text}\``, setting.key.span, 'the only model setting is `weights: "file.pt"` (a .pt, .pth or .safetensors checkpoint)'));
+      return null;
+    }
+    if (setting.value.kind !== 'StringLiteral') {
+      diagnostics.push(error('type-mismatch', '`weights` must be a file name in quotes', setting.value.span, 'e.g. `weights: "checkpoints/robust.pt"`'));
+      return null;
+    }
+    weights = resolve(dirname(setting.span.file), setting.value.value);
+  }
+  return weights;
 }

@@ -70,6 +70,8 @@ export interface ResolvedModel {
   outputShape: Shape;
   /** Every state_dict entry of the whole model, in PyTorch order. */
   stateDict: TensorSpec[];
+  /** Absolute path of the checkpoint the model starts from (`{ weights: "file.pt" }`), if any. */
+  weights?: string;
 }
 
 // ---------------------------------------------------------------- expressions

@@ -114,7 +114,10 @@ const commands: Record<string, Command> = {
     async main(a) {
       const model = flag(a, 'model');
       if (model !== undefined && a.positional.length) throw new UserError('eval: give the checkpoint either as --model FILE or as the argument, not both');
-      const target = model ?? one(a.positional, 'eval');
+      const pipelineFile = flag(a, 'pipeline');
+      // `matc eval --pipeline X.mat` alone evaluates the checkpoint its model names (`{ weights: "file.pt" }`).
+      const declared = model === undefined && a.positional.length === 0 && pipelineFile !== undefined ? loadPipeline(pipelineFile, flagList(a, 'set')).model.weights : undefined;
+      const target = model ?? declared ?? one(a.positional, 'eval');
       const dataset = flag(a, 'dataset');
       if (dataset !== undefined && !Object.hasOwn(EVAL_DATASETS, dataset)) throw new UserError(`eval: --dataset must be one of ${Object.keys(EVAL_DATASETS).join(', ')}`);
       const num = (name: string, integer: boolean): number | undefined => {

@@ -214,6 +214,8 @@ export interface ModelInstance extends Node {
   kind: 'ModelInstance';
   name: Name;
   value: Expr;
+  /** `{ weights: "file.pt" }`: start from (and evaluate) these weights instead of a fresh initialization. */
+  settings?: SettingsBlock;
 }
 
 export interface AttackDeclaration extends Node {

@@ -183,8 +183,12 @@ export class AstBuilder {
         if (settings) data.settings = this.settingsBlock(settings);
         return data;
       }
-      case 'modelInstance':
-        return { kind: 'ModelInstance', name: name(), value: expr(), span };
+      case 'modelInstance': {
+        const settings = this.node(n, 'settingsBlock');
+        const model: A.ModelInstance = { kind: 'ModelInstance', name: name(), value: expr(), span };
+        if (settings) model.settings = this.settingsBlock(settings);
+        return model;
+      }
       case 'attackDeclaration':
         return { kind: 'AttackDeclaration', name: name(), method: expr(0), objective: expr(1), span };
       case 'minimizeDeclaration':

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResolvedPipeline } from '../check/resolved.js';
 import { Runtime } from '../runtime/runtime.js';
+import { loadModel } from './checkpoint.js';
 import { Trainer, NonFiniteLossError, type EpochMetrics, type ProgressInfo } from './trainer.js';
 import { loadRunData } from './data-setup.js';
 import { RunStore } from './run-store.js';
@@ -146,6 +147,11 @@ async function runLocked(p: ResolvedPipeline, opts: RunOptions, onEvent: (e: Run
       if (!manifest) await writeManifest(dir, manifestFor(p));
     } else {
       trainer.initialize();
+      if (p.model.weights !== undefined) {
+        // `model f = ... { weights: "file.pt" }`: start from a checkpoint (fine-tuning); optimizer and states start fresh.
+        await loadModel(p.model.weights, p.model, rt.variables);
+        onEvent({ type: 'note', message: `model ${p.model.binding} starts from ${p.model.weights}` });
+      }
       manifest = manifestFor(p, await trainer.weightNorm());
       await writeManifest(dir, manifest);
     }
