@@ -95,7 +95,7 @@ function readCifarFiles(dir: string, files: readonly string[], layout: RecordLay
   return { pixels, labels };
 }
 
-function toDataset(name: string, split: string, records: ParsedRecords, classes: number): Dataset {
+function toDataset(name: string, split: string, records: ParsedRecords, classes: number, files: readonly string[]): Dataset {
   return makeDataset({
     name,
     split,
@@ -105,16 +105,19 @@ function toDataset(name: string, split: string, records: ParsedRecords, classes:
     height: SIDE,
     width: SIDE,
     classes,
+    files,
   });
 }
 
 /** CIFAR-10 split from a folder holding the binary batches; train concatenates batches 1..5 in order. */
 export function readCifar10(dir: string, split: 'train' | 'test'): Dataset {
-  return toDataset('cifar10', split, readCifarFiles(dir, CIFAR10_FILES[split], CIFAR10_LAYOUT), 10);
+  const files = CIFAR10_FILES[split];
+  return toDataset('cifar10', split, readCifarFiles(dir, files, CIFAR10_LAYOUT), 10, files.map((f) => join(dir, f)));
 }
 
 /** CIFAR-100 split; `label` picks the 100 fine classes (default) or the 20 coarse superclasses. */
 export function readCifar100(dir: string, split: 'train' | 'test', label: Cifar100Label = 'fine'): Dataset {
   const layout = CIFAR100_LAYOUTS[label];
-  return toDataset('cifar100', split, readCifarFiles(dir, CIFAR100_FILES[split], layout), layout.labels[layout.use]!.classes);
+  const files = CIFAR100_FILES[split];
+  return toDataset('cifar100', split, readCifarFiles(dir, files, layout), layout.labels[layout.use]!.classes, files.map((f) => join(dir, f)));
 }
