@@ -8,6 +8,9 @@
  *   5. ~/.matc/data
  * Within a data directory D, the catalog's folder names are tried (D/cifar10,
  * D/cifar-10-batches-bin, ...) and then D itself.
+ * A folder holding some but not all files of the split stops the search with an error naming the
+ * missing files: falling through to another copy (say the system one) would silently train on
+ * data the user did not point at.
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -43,7 +46,9 @@ export function locateDataset(name: DatasetName, split: Split, options: LocateOp
     for (const dir of foldersIn(name, place)) {
       if (searched.includes(dir)) continue;
       searched.push(dir);
-      if (holdsSplit(dir, entry.files[split])) return dir;
+      const missing = missingFiles(dir, entry.files[split]);
+      if (missing.length === 0) return dir;
+      if (missing.length < entry.files[split].length) throw partialCopy(name, split, dir, missing);
     }
   }
   throw notFound(name, split, searched, options);
@@ -65,8 +70,18 @@ function foldersIn(name: DatasetName, place: Place): string[] {
   return [...subfolders, place.dir];
 }
 
-function holdsSplit(dir: string, files: readonly (readonly string[])[]): boolean {
-  return files.every((choices) => choices.some((file) => isFile(join(dir, file))));
+/** The required files (each named by its first choice) that `dir` lacks. */
+function missingFiles(dir: string, files: readonly (readonly string[])[]): string[] {
+  return files.filter((choices) => !choices.some((file) => isFile(join(dir, file)))).map((choices) => choices[0]!);
+}
+
+function partialCopy(name: DatasetName, split: Split, dir: string, missing: readonly string[]): DataError {
+  const entry = CATALOG[name];
+  return new DataError(
+    `${entry.title} ${split} split: ${dir} has some of the files but lacks ${missing.join(', ')}. ` +
+      `Put the missing file${missing.length === 1 ? '' : 's'} there (expected ${entry.expected}); matc does not mix a partial copy with another one.`,
+    dir,
+  );
 }
 
 function notFound(name: DatasetName, split: Split, searched: string[], options: LocateOptions): DataError {
@@ -76,7 +91,6 @@ function notFound(name: DatasetName, split: Split, searched: string[], options: 
       ? `in ${resolve(options.path)}`
       : `(looked in ${searched.join(', ')})`;
   const lines = [`${entry.title} ${split} split not found ${where}: expected ${entry.expected}.`];
-  lines.push(...missingFileNotes(entry.files[split], searched));
   lines.push(...wrongFormNotes(name, searched));
   lines.push(
     options.path !== undefined
@@ -84,18 +98,6 @@ function notFound(name: DatasetName, split: Split, searched: string[], options: 
       : `Point matc at your copy with --data-dir DIR or ${DATA_DIR_ENV}=DIR (the files may sit in DIR or in DIR/${name}).`,
   );
   return new DataError(lines.join('\n'), options.path ?? searched[0]);
-}
-
-/** For folders holding part of the split, say exactly which files are missing. */
-function missingFileNotes(files: readonly (readonly string[])[], searched: string[]): string[] {
-  const notes: string[] = [];
-  for (const dir of searched) {
-    const missing = files.filter((choices) => !choices.some((f) => isFile(join(dir, f))));
-    if (missing.length > 0 && missing.length < files.length) {
-      notes.push(`${dir} has some of the files but lacks ${missing.map((c) => c[0]).join(', ')}.`);
-    }
-  }
-  return notes;
 }
 
 /** Recognisable but unusable forms of the dataset (an unextracted archive, the python pickles). */
