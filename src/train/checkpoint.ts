@@ -13,6 +13,7 @@
  */
 import type { ResolvedModel, TensorSpec } from '../check/resolved.js';
 import { modelVariableName } from '../compile/model.js';
+import { assertFiniteTensors } from './checkpoint-finite.js';
 import { optimizerStateName } from './optimizer.js';
 import { stateVar } from './variables.js';
 import {
@@ -253,6 +254,7 @@ function loadSlots(path: string, contents: SafetensorsContents, slots: readonly 
     const more = problems.length > MAX_PROBLEMS_SHOWN ? `; and ${problems.length - MAX_PROBLEMS_SHOWN} more problems` : '';
     throw new CheckpointError(path, shown + more);
   }
+  assertFiniteTensors(path, contents, slots.map((s) => s.file));
   for (const slot of slots) {
     const t = contents.tensors.get(slot.file)!;
     // Models and optimizers live in f32 on the device (counters too); state keeps integer types.
