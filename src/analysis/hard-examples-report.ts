@@ -11,7 +11,8 @@ import { trainingData, probeAt } from './analysis-context.js';
 import { pipelineOfRun, finalCheckpoint, AnalysisInputError } from './run-pipeline-of.js';
 import { perExampleAdversarialLoss, agreement, type PairAgreement } from './hard-examples.js';
 import { topFraction } from './rank-stats.js';
-import { imageSvg, imageGridHtml } from './image-grid.js';
+import { imageSvg, imageGridHtml, type Captioned } from './image-grid.js';
+import { escapeXml } from '../report/svg-chart.js';
 
 export interface HardExamplesOptions {
   runs: string[];
@@ -58,12 +59,17 @@ export async function analyzeHardExamples(rt: Runtime, o: HardExamplesOptions, l
     svg: imageSvg(train.images.subarray(i * size, (i + 1) * size), train.channels, train.height, train.width),
     caption: `#${i} label ${train.labels[i]} loss ${losses[0]![i]!.toFixed(2)}`,
   }));
-  const rows = pairs.map((q) => `<tr><td>${q.a}</td><td>${q.b}</td><td>${(100 * q.overlap).toFixed(1)}%</td><td>${(100 * q.chance).toFixed(1)}%</td><td>${q.spearman.toFixed(3)}</td></tr>`).join('\n');
   const html = join(o.outDir, 'hard-examples.html');
-  writeFileSync(html, ['<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>matc: hard examples</title></head><body style="font-family:sans-serif">',
-    '<h1>Hard examples</h1>',
-    `<table border="1" cellpadding="4"><tr><th>run A</th><th>run B</th><th>hardest ${(100 * o.fraction).toFixed(0)}% overlap</th><th>chance</th><th>Spearman</th></tr>${rows}</table>`,
-    imageGridHtml(`The ${o.show} hardest training examples of ${names[0]} (label = training label, after any label noise)`, items),
-    '</body></html>', ''].join('\n'));
+  writeFileSync(html, hardExamplesPage(pairs, o.fraction, `The ${o.show} hardest training examples of ${names[0]} (label = training label, after any label noise)`, items));
   return { pairs, json, html };
+}
+
+/** The HTML page. Run names are folder names the user chose: escaped like every other text. */
+export function hardExamplesPage(pairs: readonly PairAgreement[], fraction: number, gridTitle: string, items: readonly Captioned[]): string {
+  const rows = pairs.map((q) => `<tr><td>${escapeXml(q.a)}</td><td>${escapeXml(q.b)}</td><td>${(100 * q.overlap).toFixed(1)}%</td><td>${(100 * q.chance).toFixed(1)}%</td><td>${q.spearman.toFixed(3)}</td></tr>`).join('\n');
+  return ['<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>matc: hard examples</title></head><body style="font-family:sans-serif">',
+    '<h1>Hard examples</h1>',
+    `<table border="1" cellpadding="4"><tr><th>run A</th><th>run B</th><th>hardest ${(100 * fraction).toFixed(0)}% overlap</th><th>chance</th><th>Spearman</th></tr>${rows}</table>`,
+    imageGridHtml(gridTitle, items),
+    '</body></html>', ''].join('\n');
 }

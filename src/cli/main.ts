@@ -215,9 +215,14 @@ function usage(): string {
 export async function main(argv: readonly string[]): Promise<number> {
   try {
     const [name, ...rest] = argv;
-    if (!name || name === '--help' || name === '-h' || name === 'help') {
+    if (!name) {
+      // No command is a usage error: the usage goes to stderr, like every other error.
+      process.stderr.write(`${usage()}\n`);
+      return 1;
+    }
+    if (name === '--help' || name === '-h' || name === 'help') {
       out(usage());
-      return name ? 0 : 1;
+      return 0;
     }
     const cmd = commands[name];
     if (!cmd) throw new UserError(`unknown command '${name}'\n${usage()}`);

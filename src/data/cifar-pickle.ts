@@ -77,12 +77,14 @@ function readPickledFiles(dir: string, files: readonly string[], labelKeys: read
 
 /** CIFAR-10 split from cifar-10-batches-py; train concatenates data_batch_1..5 in order. */
 export function readCifar10Pickle(dir: string, split: 'train' | 'test'): Dataset {
-  return cifarDataset('cifar10', split, readPickledFiles(dir, CIFAR10_PICKLE_FILES[split], CIFAR10_LABELS), 10);
+  const files = CIFAR10_PICKLE_FILES[split];
+  return cifarDataset('cifar10', split, readPickledFiles(dir, files, CIFAR10_LABELS), 10, files.map((f) => join(dir, f)));
 }
 
 /** CIFAR-100 split from cifar-100-python; both label lists are validated, `label` picks which one is used. */
 export function readCifar100Pickle(dir: string, split: 'train' | 'test', label: Cifar100Label = 'fine'): Dataset {
   const other = label === 'fine' ? 'coarse' : 'fine';
   const keys = [CIFAR100_LABELS[label], CIFAR100_LABELS[other]];
-  return cifarDataset('cifar100', split, readPickledFiles(dir, CIFAR100_PICKLE_FILES[split], keys), CIFAR100_LABELS[label].classes);
+  const files = CIFAR100_PICKLE_FILES[split];
+  return cifarDataset('cifar100', split, readPickledFiles(dir, files, keys), CIFAR100_LABELS[label].classes, files.map((f) => join(dir, f)));
 }

@@ -105,7 +105,7 @@ export function concatRecords(parts: readonly ParsedRecords[]): ParsedRecords {
 }
 
 /** The Dataset both CIFAR readers (binary and python version) produce from their records. */
-export function cifarDataset(name: string, split: string, records: ParsedRecords, classes: number): Dataset {
+export function cifarDataset(name: string, split: string, records: ParsedRecords, classes: number, files?: readonly string[]): Dataset {
   return makeDataset({
     name,
     split,
@@ -115,16 +115,19 @@ export function cifarDataset(name: string, split: string, records: ParsedRecords
     height: SIDE,
     width: SIDE,
     classes,
+    files,
   });
 }
 
 /** CIFAR-10 split from a folder holding the binary batches; train concatenates batches 1..5 in order. */
 export function readCifar10(dir: string, split: 'train' | 'test'): Dataset {
-  return cifarDataset('cifar10', split, readCifarFiles(dir, CIFAR10_FILES[split], CIFAR10_LAYOUT), 10);
+  const files = CIFAR10_FILES[split];
+  return cifarDataset('cifar10', split, readCifarFiles(dir, files, CIFAR10_LAYOUT), 10, files.map((f) => join(dir, f)));
 }
 
 /** CIFAR-100 split; `label` picks the 100 fine classes (default) or the 20 coarse superclasses. */
 export function readCifar100(dir: string, split: 'train' | 'test', label: Cifar100Label = 'fine'): Dataset {
   const layout = CIFAR100_LAYOUTS[label];
-  return cifarDataset('cifar100', split, readCifarFiles(dir, CIFAR100_FILES[split], layout), layout.labels[layout.use]!.classes);
+  const files = CIFAR100_FILES[split];
+  return cifarDataset('cifar100', split, readCifarFiles(dir, files, layout), layout.labels[layout.use]!.classes, files.map((f) => join(dir, f)));
 }

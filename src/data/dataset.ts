@@ -20,6 +20,8 @@ export interface Dataset {
   readonly height: number;
   readonly width: number;
   readonly classes: number;
+  /** The files the split was read from (images file first), for messages; absent for built datasets. */
+  readonly files?: readonly string[];
 }
 
 /** One batch copied out of a dataset. */

@@ -20,6 +20,17 @@ export function corruptFile(file: string, problem: string, hint?: string): DataE
   return new DataError(`Corrupt dataset file ${file}: ${problem}. ${tail}`, file);
 }
 
+/**
+ * A well-formed file that holds no examples (or images of zero pixels). Refused at load: a run on
+ * it would "succeed" with accuracies of an empty set.
+ */
+export function noExamples(file: string, dims: readonly number[]): DataError {
+  return new DataError(
+    `Dataset file ${file} holds no examples (its dimensions are ${dims.join('x')}); matc needs at least one example of at least one pixel to train or evaluate on. Download the file again or point matc at a complete copy.`,
+    file,
+  );
+}
+
 /** A byte count for messages: plain digits (easy to compare with `ls -l`) and a unit. */
 export function describeBytes(n: number): string {
   return `${n} byte${n === 1 ? '' : 's'}`;

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { makeDataset, type Dataset } from './dataset.js';
-import { corruptFile, describeBytes } from './errors.js';
+import { corruptFile, describeBytes, noExamples } from './errors.js';
 import { isFile, readDataFile } from './files.js';
 import { bytesToUnitFloats } from './pixels.js';
 
@@ -73,6 +73,7 @@ export function readIdxDataset(dir: string, spec: IdxDatasetSpec): Dataset {
   const images = parseIdx(readDataFile(imagesFile), imagesFile, 3);
   const labels = parseIdx(readDataFile(labelsFile), labelsFile, 1);
   const [n, height, width] = images.dims as [number, number, number];
+  if (n === 0 || height === 0 || width === 0) throw noExamples(imagesFile, images.dims);
   if (labels.dims[0] !== n) {
     throw corruptFile(labelsFile, `${labels.dims[0]} labels but ${imagesFile} has ${n} images`, 'The two files must come from the same split and release.');
   }
@@ -93,5 +94,6 @@ export function readIdxDataset(dir: string, spec: IdxDatasetSpec): Dataset {
     height,
     width,
     classes: spec.classes,
+    files: [imagesFile, labelsFile],
   });
 }

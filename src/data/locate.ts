@@ -10,6 +10,9 @@
  * D/cifar-10-batches-bin, ...) and then D itself. A dataset with several layouts (CIFAR's binary
  * and python versions) has every folder of its preferred layout tried first, then the next one's
  * (D/cifar-10-batches-py, ...), each folder holding ALL the files of the split in that layout.
+ * A folder holding some but not all files of the split (in one layout) stops the search with an
+ * error naming the missing files: falling through to another copy (say the system one) would
+ * silently train on data the user did not point at.
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -55,7 +58,10 @@ export function locateSplit(name: DatasetName, split: Split, options: LocateOpti
     for (const layout of layoutsOf(CATALOG[name])) {
       for (const dir of foldersIn(layout.folders, place)) {
         if (!searched.includes(dir)) searched.push(dir);
-        if (holdsSplit(dir, layout.files[split])) return { dir, format: layout.format };
+        const wanted = layout.files[split];
+        const missing = missingFiles(dir, wanted);
+        if (missing.length === 0) return { dir, format: layout.format };
+        if (missing.length < wanted.length) throw partialCopy(name, split, dir, missing);
       }
     }
   }
@@ -78,8 +84,18 @@ function foldersIn(folders: readonly string[], place: Place): string[] {
   return [...subfolders, place.dir];
 }
 
-function holdsSplit(dir: string, files: readonly (readonly string[])[]): boolean {
-  return files.every((choices) => choices.some((file) => isFile(join(dir, file))));
+/** The required files (each named by its first choice) that `dir` lacks. */
+function missingFiles(dir: string, files: readonly (readonly string[])[]): string[] {
+  return files.filter((choices) => !choices.some((file) => isFile(join(dir, file)))).map((choices) => choices[0]!);
+}
+
+function partialCopy(name: DatasetName, split: Split, dir: string, missing: readonly string[]): DataError {
+  const entry = CATALOG[name];
+  return new DataError(
+    `${entry.title} ${split} split: ${dir} has some of the files but lacks ${missing.join(', ')}. ` +
+      `Put the missing file${missing.length === 1 ? '' : 's'} there (expected ${entry.expected}); matc does not mix a partial copy with another one.`,
+    dir,
+  );
 }
 
 function notFound(name: DatasetName, split: Split, searched: string[], options: LocateOptions): DataError {
@@ -89,7 +105,6 @@ function notFound(name: DatasetName, split: Split, searched: string[], options: 
       ? `in ${resolve(options.path)}`
       : `(looked in ${searched.join(', ')})`;
   const lines = [`${entry.title} ${split} split not found ${where}: expected ${entry.expected}.`];
-  for (const layout of layoutsOf(entry)) lines.push(...missingFileNotes(layout.files[split], searched));
   lines.push(...wrongFormNotes(name, searched));
   lines.push(
     options.path !== undefined
@@ -97,18 +112,6 @@ function notFound(name: DatasetName, split: Split, searched: string[], options: 
       : `Point matc at your copy with --data-dir DIR or ${DATA_DIR_ENV}=DIR (the files may sit in DIR or in DIR/${name}).`,
   );
   return new DataError(lines.join('\n'), options.path ?? searched[0]);
-}
-
-/** For folders holding part of the split, say exactly which files are missing. */
-function missingFileNotes(files: readonly (readonly string[])[], searched: string[]): string[] {
-  const notes: string[] = [];
-  for (const dir of searched) {
-    const missing = files.filter((choices) => !choices.some((f) => isFile(join(dir, f))));
-    if (missing.length > 0 && missing.length < files.length) {
-      notes.push(`${dir} has some of the files but lacks ${missing.map((c) => c[0]).join(', ')}.`);
-    }
-  }
-  return notes;
 }
 
 /** Recognisable but unusable forms of the dataset (an unextracted archive, the python pickles). */

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { makeDataset, type Dataset } from './dataset.js';
-import { corruptFile } from './errors.js';
+import { corruptFile, noExamples } from './errors.js';
 import { readDataFile } from './files.js';
 import { readMatV5, type MatVariable } from './matv5.js';
 
@@ -34,6 +34,7 @@ export function parseSvhnMat(bytes: Uint8Array, file: string): SvhnArrays {
   if (x.dims.length > 4 || channels !== 3) {
     throw corruptFile(file, `X has dimensions ${x.dims.join('x')}, expected 32x32x3xN (height, width, RGB, examples)`);
   }
+  if (n === 0 || height === 0 || width === 0) throw noExamples(file, x.dims);
   const yCount = y.dims.reduce((a, b) => a * b, 1);
   if (yCount !== n || y.dims.filter((d) => d !== 1).length > 1) {
     throw corruptFile(file, `y has dimensions ${y.dims.join('x')} but X holds ${n} images; expected ${n}x1`);
@@ -95,10 +96,8 @@ function svhnLabels(y: Uint8Array | Float64Array, file: string): Int32Array {
 /** Reads SVHN from `dir`; with `includeExtra`, the train split is train followed by extra. */
 export function readSvhn(dir: string, split: 'train' | 'test', includeExtra = false): Dataset {
   const parts: SvhnPart[] = split === 'test' ? ['test'] : includeExtra ? ['train', 'extra'] : ['train'];
-  const arrays = parts.map((part) => {
-    const file = join(dir, SVHN_FILES[part]);
-    return parseSvhnMat(readDataFile(file), file);
-  });
+  const files = parts.map((part) => join(dir, SVHN_FILES[part]));
+  const arrays = files.map((file) => parseSvhnMat(readDataFile(file), file));
   const first = arrays[0]!;
   const images = concatFloats(arrays.map((a) => a.images));
   const labels = concatInts(arrays.map((a) => a.labels));
@@ -111,6 +110,7 @@ export function readSvhn(dir: string, split: 'train' | 'test', includeExtra = fa
     height: first.height,
     width: first.width,
     classes: 10,
+    files,
   });
 }
 

@@ -13,6 +13,7 @@
  */
 import type { ResolvedModel, TensorSpec } from '../check/resolved.js';
 import { modelVariableName } from '../compile/model.js';
+import { assertFiniteTensors } from './checkpoint-finite.js';
 import { optimizerStateName } from './optimizer.js';
 import { stateVar } from './variables.js';
 import {
@@ -243,6 +244,7 @@ function loadSlots(path: string, contents: SafetensorsContents, slots: readonly 
     const lines = [...formatStateDictMismatch(mismatch), ...(suggestion ? [suggestion] : [])];
     throw new CheckpointError(path, `the file's tensors do not match:\n  ${lines.join('\n  ')}`);
   }
+  assertFiniteTensors(path, contents, slots.map((s) => s.file));
   for (const slot of slots) {
     const t = contents.tensors.get(slot.file)!;
     // Models and optimizers live in f32 on the device (counters too); state keeps integer types.

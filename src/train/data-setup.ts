@@ -6,7 +6,8 @@ import type { ResolvedPipeline } from '../check/resolved.js';
 import type { Subset } from '../check/settings.js';
 import { subsetProblem } from '../check/data-sizes.js';
 import type { Span } from '../syntax/span.js';
-import { DataError, loadDataset, subset, randomSubset, withLabelNoise, type Dataset } from '../data/index.js';
+import { DataError, loadDataset, locateDataset, subset, randomSubset, withLabelNoise, type Dataset, type DatasetName, type Split } from '../data/index.js';
+import { checkImagesFitPipeline, checkSelectionNotEmpty } from './data-fit.js';
 
 export interface DataOptions {
   dataDir?: string;
@@ -51,17 +52,43 @@ export function applySubset(ds: Dataset, s: Subset, where?: Span): Dataset {
   }
 }
 
+/** Where the pipeline's data is looked for: its own path, else --data-dir and the usual places. */
+const locateOptions = (p: ResolvedPipeline, opts: DataOptions) => ({ path: p.settings.data.path || undefined, dataDir: opts.dataDir });
+
+/** A split of the pipeline's dataset, checked to fit its model, before any subset. */
+export function loadPipelineSplit(p: ResolvedPipeline, split: Split, opts: DataOptions = {}): Dataset {
+  const ds = loadDataset(catalogName(p.settings.data.dataset), split, locateOptions(p, opts));
+  checkImagesFitPipeline(ds, p);
+  return ds;
+}
+
+/** The folder a split is read from (what loadPipelineSplit reads), for the run header. */
+export function locatePipelineSplit(p: ResolvedPipeline, split: Split, opts: DataOptions = {}): string {
+  return locateDataset(catalogName(p.settings.data.dataset) as DatasetName, split, locateOptions(p, opts));
+}
+
+/** One line saying where the data comes from, e.g. `data: fashion-mnist train and test from /data/fashion-mnist`. */
+export function dataSourceLine(p: ResolvedPipeline, folders: Partial<Record<Split, string>>): string {
+  const name = catalogName(p.settings.data.dataset);
+  const { train, test } = folders;
+  if (train !== undefined && train === test) return `data: ${name} train and test from ${train}`;
+  const parts = (['train', 'test'] as const).filter((s) => folders[s] !== undefined).map((s) => `${s} from ${folders[s]}`);
+  return `data: ${name} ${parts.join(', ')}`;
+}
+
 export function loadRunData(p: ResolvedPipeline, opts: DataOptions = {}): RunData {
   const d = p.settings.data;
-  const load = (split: 'train' | 'test') =>
-    loadDataset(catalogName(d.dataset), split, { path: d.path || undefined, dataDir: opts.dataDir });
-  let train = applySubset(load('train'), d.subset, p.data.span);
+  const fullTrain = loadPipelineSplit(p, 'train', opts);
+  let train = applySubset(fullTrain, d.subset, p.data.span);
+  checkSelectionNotEmpty(train, fullTrain, p, 'data.subset');
   let noisy: Uint8Array | null = null;
   if (d.label_noise > 0) {
     const r = withLabelNoise(train, d.label_noise, p.settings.train.seed);
     train = r.dataset;
     noisy = r.noise.resampled;
   }
-  const test = applySubset(load('test'), d.test_subset, p.data.span);
+  const fullTest = loadPipelineSplit(p, 'test', opts);
+  const test = applySubset(fullTest, d.test_subset, p.data.span);
+  checkSelectionNotEmpty(test, fullTest, p, 'data.test_subset');
   return { train, test, noisy };
 }

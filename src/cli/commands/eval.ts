@@ -18,6 +18,7 @@ import { evaluateRobustness, recordSettings, type EvalProgress } from '../../eva
 import { loadRecordForResume, saveRecord, EvalRecordError, type EvalRecord } from '../../eval/record.js';
 import { evalTargets, recordedPipeline, weightsIdentity, EvalTargetError, isRunDirectory, type EvalTarget } from '../../eval/targets.js';
 import { loadEvalData } from '../../eval/eval-data.js';
+import { dataSourceLine, locatePipelineSplit } from '../../train/data-setup.js';
 import { checkpointTable, bestFinalTable } from '../../eval/table.js';
 import { loadPipeline } from '../load-pipeline.js';
 import { ArchitectureError, defaultEps, EVAL_DATASETS, standardArchitectures, standalonePipeline, type EvalDatasetName } from '../../eval/standalone.js';
@@ -61,6 +62,7 @@ async function run(o: EvalCommandOptions, out: (s: string) => void): Promise<voi
   const threat = threatOf(p, o);
   const plans = parseAttackList(o.attacks);
   const data = loadEvalData(p, { dataDir: o.dataDir, n: o.n });
+  process.stderr.write(`${dataSourceLine(p, { test: locatePipelineSplit(p, 'test', { dataDir: o.dataDir }) })}\n`);
   const rt = await Runtime.create();
   try {
     const records: Partial<Record<'best' | 'final', EvalRecord>> = {};

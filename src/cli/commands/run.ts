@@ -6,6 +6,7 @@ import { ProgressView } from '../progress.js';
 import { RunDirError } from '../../train/run-folder.js';
 import { UserError } from '../errors.js';
 import { formatResultTable, runResultTable, writeReport, attackTitle } from '../../report/index.js';
+import { dataSourceLine, locatePipelineSplit } from '../../train/data-setup.js';
 
 function pct(v: number | null): string {
   return v === null ? '   -  ' : `${(100 * v).toFixed(2).padStart(6)}`;
@@ -20,12 +21,15 @@ export function formatEpoch(m: EpochMetrics, isBest: boolean): string {
 export async function run(p: ResolvedPipeline, opts: { outDir?: string; resume: boolean; dataDir?: string }, out: (s: string) => void): Promise<void> {
   const view = new ProgressView();
   const outDir = opts.outDir ?? defaultRunDir(p);
+  // Located here (the same lookup the run does) so the header can say where each split comes from.
+  const dataLine = dataSourceLine(p, { train: locatePipelineSplit(p, 'train', opts), test: locatePipelineSplit(p, 'test', opts) });
   let summary;
   try {
     summary = await runPipeline(p, { outDir, resume: opts.resume, dataDir: opts.dataDir }, (e) => {
       switch (e.type) {
         case 'start':
           out(`matc run ${e.pipeline}: ${e.trainExamples} training / ${e.testExamples} test examples on ${e.adapter}; epochs ${e.startEpoch}..${e.epochs}; writing ${e.outDir}`);
+          out(dataLine);
           break;
         case 'progress':
           view.update(e);
