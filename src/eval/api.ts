@@ -17,6 +17,7 @@ import { loadDataset as loadSplit, subset, type Dataset } from '../data/index.js
 import { catalogName } from '../train/data-setup.js';
 import { loadModel as loadWeights } from '../train/checkpoint.js';
 import { Runtime } from '../runtime/runtime.js';
+import { modelVariableName } from '../compile/model.js';
 import { parseAttackList } from './attack-plan.js';
 import { evaluateRobustness, type EvalData, type EvalProgress } from './evaluate.js';
 import type { EvalRecord } from './record.js';
@@ -36,7 +37,10 @@ export interface LoadModelOptions {
   classes?: number;
   /** Instead of `arch`: a .mat file whose model the checkpoint holds. */
   pipeline?: string;
-  /** A runtime to load into (one is created, and owned by the model, otherwise). */
+  /**
+   * A runtime to load into (one is created, and owned by the model, otherwise). A runtime holds one
+   * model's weights at a time: loading another model into it replaces them.
+   */
   runtime?: Runtime;
 }
 
@@ -68,6 +72,12 @@ export async function loadModel(file: string, options: LoadModelOptions): Promis
   const owned = options.runtime === undefined;
   const runtime = options.runtime ?? (await Runtime.create());
   try {
+    // A shared runtime may hold another architecture's weights under the same names: free those
+    // whose shape differs (a runtime holds one model's weights at a time).
+    for (const spec of pipeline.model.stateDict) {
+      const name = modelVariableName(spec.name);
+      if (runtime.variables.has(name) && runtime.variables.get(name).shape.join(',') !== spec.shape.join(',')) runtime.variables.drop(name);
+    }
     await loadWeights(file, pipeline.model, runtime.variables);
   } catch (e) {
     if (owned) runtime.destroy();

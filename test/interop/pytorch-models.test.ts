@@ -32,7 +32,7 @@ describe('PyTorch checkpoints', () => {
   it.each([
     ['preact_resnet18_w4.pt', 'preact_resnet18_w4.json'],
     ['wrn10_1.pt', 'wrn10_1.json'],
-  ])('%s gives the logits PyTorch gave', { timeout: 300_000 }, async (file, expectations) => {
+  ])('%s gives the logits PyTorch gave', { timeout: 900_000 }, async (file, expectations) => {
     const want = fixture<{ arch: string; images: number; logits: number[]; scale: number }>(expectations);
     const model = await load(file, want.arch, 'cifar10');
     const logits = await predict(model, lcgImages(want.images, 3 * 32 * 32));
@@ -41,7 +41,7 @@ describe('PyTorch checkpoints', () => {
     expect(worst / want.scale).toBeLessThanOrEqual(1e-4);
   });
 
-  it('a trained Fashion-MNIST model has exactly PyTorch\'s natural accuracy and predictions', { timeout: 300_000 }, async () => {
+  it('a trained Fashion-MNIST model has exactly PyTorch\'s natural accuracy and predictions', { timeout: 900_000 }, async () => {
     const want = fixture<{ arch: string; n: number; correct: number; predictions: number[] }>('fmnist_small_cnn.json');
     const model = await load('fmnist_small_cnn.pt', want.arch, 'fashion-mnist');
     const data = loadDataset('fashion-mnist', { n: want.n });
