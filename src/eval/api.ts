@@ -6,7 +6,7 @@
  *   try {
  *     const data = loadDataset('cifar10', { n: 1000, dataDir: '/data' });
  *     const record = await evaluate(model, data, { attacks: 'natural,aa', eps: 8 / 255 });
- *     console.log(record.attacks['aa']?.accuracy);
+ *     console.log(record.attacks['AutoAttack']?.accuracy);   // keyed by the table label
  *   } finally { model.dispose(); }
  */
 import { resolve } from 'node:path';

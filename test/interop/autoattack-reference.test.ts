@@ -24,7 +24,7 @@ async function matcFlags(attack: string): Promise<{ natural: number[]; robust: n
   const record = await evaluate(model, data, { attacks: `natural,${attack}`, eps: reference.eps, norm: 'linf', batch: reference.n });
   const robust = Object.values(record.attacks).find((a) => a.id === attack)!;
   expect(robust.complete).toBe(true);
-  return { natural: record.attacks['natural']!.robust, robust: robust.robust };
+  return { natural: record.attacks['Natural']!.robust, robust: robust.robust };
 }
 
 function compare(matc: number[], ref: number[]): { points: number; agreement: number } {

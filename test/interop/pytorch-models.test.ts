@@ -52,6 +52,6 @@ describe('PyTorch checkpoints', () => {
     });
     expect(predictions).toEqual(want.predictions);
     const record = await evaluate(model, data, { attacks: 'natural', batch: 500 });
-    expect(record.attacks['natural']!.accuracy).toBe(want.correct / want.n);
+    expect(record.attacks['Natural']!.accuracy).toBe(want.correct / want.n);
   });
 });
