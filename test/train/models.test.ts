@@ -2,7 +2,9 @@
  * The standard models compile to a full PGD-AT training step and run it on small batches of
  * CIFAR-shaped random data: the loss is finite, every parameter moves, BN statistics move.
  * (ResNet-18 trains in the paper's pipelines; PreAct ResNet-18 and WideResNet-34-10 must at least
- * compile and step.)
+ * compile and step.) `npm test` steps narrow versions (same layers, names and code paths, 1/8 and
+ * 1/16 of the channels) and checks the full sizes' parameter counts without a GPU; the full-size
+ * steps take minutes each on a software GPU and run in `npm run test:slow` (MATC_SLOW=1).
  */
 import { describe, it, expect } from 'vitest';
 import { checkFile } from '../../src/check/index.js';
@@ -24,6 +26,7 @@ async function oneStep(model: string, batch: number) {
 }
 
 async function stepOn(rt: Runtime, model: string, batch: number) {
+  // ResNet-18 at full size is the paper's own pipeline; every other model is swapped into it.
   const r = checkFile('pipelines/pgd_at.mat', { overrides: [`train.batch=${batch}`, 'attack.adv.steps=1'] });
   expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   const p = model === 'resnet18' ? r.pipeline! : swapModel(model, batch);
@@ -53,13 +56,15 @@ async function stepOn(rt: Runtime, model: string, batch: number) {
   return { loss, params: p.model.stateDict.filter((t) => t.trainable).reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0) };
 }
 
-/** pipelines/pgd_at.mat with another model of pipelines/models. */
-function swapModel(model: string, batch: number) {
-  const file = { preact_resnet18: 'preact_resnet18.mat', wrn34_10: 'wrn34_10.mat' }[model]!;
+/** pipelines/pgd_at.mat with another model of pipelines/models (`call`, e.g. `preact_resnet18(width: 8)`). */
+function swapModel(call: string, batch: number) {
+  const name = call.replace(/\(.*$/, '');
+  const file = { resnet18: 'resnet18.mat', preact_resnet18: 'preact_resnet18.mat', wrn34_10: 'wrn34_10.mat', wide_resnet: 'wide_resnet.mat' }[name]!;
+  const args = call.includes('(') ? `${call.slice(0, -1)}, classes: 10)` : `${call}(classes: 10)`;
   const source = `import "models/${file}"
 pipeline swap {
   data cifar10 { augment: [crop(4), flip] }
-  model f = ${model}(classes: 10)
+  model f = ${args}
   attack adv = pgd(ball: linf(8/255), step: 2/255, steps: 1, start: uniform) { maximize ce(f(x + delta), y) }
   minimize ce(f(adv), y)
   train { epochs: 1, batch: ${batch}, optimizer: sgd(lr: 0.1, momentum: 0.9, weight_decay: 5e-4) }
@@ -69,7 +74,29 @@ pipeline swap {
   return r.pipeline!;
 }
 
-describe('standard models run a PGD-AT step on CIFAR-shaped data', () => {
+const trainableCount = (call: string) =>
+  swapModel(call, 2).model.stateDict.filter((t) => t.trainable).reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0);
+
+describe('standard models: full-size parameter counts (PyTorch\'s, checked without a GPU)', () => {
+  it('ResNet-18 11 173 962, PreAct ResNet-18 11 172 170, WideResNet-34-10 46 160 474', () => {
+    expect(trainableCount('resnet18')).toBe(11_173_962);
+    expect(trainableCount('preact_resnet18')).toBe(11_172_170);
+    expect(trainableCount('wrn34_10')).toBe(46_160_474);
+  });
+});
+
+// Minutes the first time on a software GPU (lavapipe compiles every kernel shape once), seconds after.
+describe('narrow standard models run a PGD-AT step on CIFAR-shaped data', () => {
+  it('ResNet-18 (width 8)', { timeout: 900_000 }, async () => {
+    const r = await oneStep('resnet18(width: 8)', 2);
+    expect(r.params).toBe(trainableCount('resnet18(width: 8)'));
+  });
+  it('PreAct ResNet-18 (width 4)', { timeout: 900_000 }, async () => {
+    await oneStep('preact_resnet18(width: 4)', 2);
+  });
+});
+
+describe.skipIf(!process.env['MATC_SLOW'])('standard models run a PGD-AT step on CIFAR-shaped data (full size)', () => {
   it('ResNet-18', { timeout: 600_000 }, async () => {
     const r = await oneStep('resnet18', 2);
     expect(r.params).toBe(11_173_962);
