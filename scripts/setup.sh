@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh Debian bookworm machine with Node 20.
 # Installs only what is missing: a Vulkan driver Dawn accepts (Mesa 25 lavapipe from
-# bookworm-backports when no adapter is found), Debian's Fashion-MNIST, the npm
+# bookworm-backports when no adapter is found), Debian's Fashion-MNIST and redis-server, the npm
 # dependencies, and the TypeScript build. Safe to run before every command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,6 +59,13 @@ if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq dataset-fashion-mnist >/dev/null
 fi
 
-# 4. Build (tsc is incremental enough at this size; always rebuild so dist matches src).
+# 4. Redis, for the distributed path (matc worker, sweep/eval --queue) and its tests.
+if ! command -v redis-server >/dev/null 2>&1; then
+  log "installing Debian's redis-server"
+  apt_update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
+fi
+
+# 5. Build (tsc is incremental enough at this size; always rebuild so dist matches src).
 log "building"
 npx tsc -p tsconfig.json

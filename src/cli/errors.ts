@@ -38,7 +38,7 @@ const FS_PROBLEMS: Record<string, string> = {
 };
 
 /** The message and exit code of `err` if it is the user's to fix, else undefined (a bug). */
-function userProblem(err: Error): { message: string; code: number } | undefined {
+export function userProblem(err: Error): { message: string; code: number } | undefined {
   if (USER_FACING.has(err.name)) return { message: err.message, code: (err as { exitCode?: number }).exitCode ?? EXIT_USER_ERROR };
   const fs = err as NodeJS.ErrnoException & { dest?: string };
   if (typeof fs.code === 'string' && FS_PROBLEMS[fs.code] && typeof fs.path === 'string') {

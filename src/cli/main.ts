@@ -13,6 +13,8 @@ import { evalCommand, DEFAULT_ATTACKS } from './commands/eval.js';
 import { EVAL_DATASETS, type EvalDatasetName } from '../eval/standalone.js';
 import { sweepCommand } from './commands/sweep.js';
 import { analyzeCommand } from './commands/analyze.js';
+import { workerCommand } from './commands/worker.js';
+import { queueCommand } from './commands/queue.js';
 import { writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatResultTable, runResultTable, writeReport } from '../report/index.js';
@@ -28,6 +30,7 @@ interface Command {
 
 const help: FlagSpec = { help: 'show this help', short: 'h' };
 const set: FlagSpec = { value: true, repeatable: true, help: 'override a setting, e.g. --set train.epochs=5 (repeatable)' };
+const queueUrl: FlagSpec = { value: true, help: 'Redis of the job queue, redis://[:PASSWORD@]HOST:PORT[/DB] (docs/distributed.md)' };
 
 const commands: Record<string, Command> = {
   run: {
@@ -92,7 +95,7 @@ const commands: Record<string, Command> = {
     },
   },
   eval: {
-    usage: 'matc eval CHECKPOINT_OR_RUN_DIR [--pipeline FILE] [--attacks LIST] [--eps E] [--norm linf|l2] [--n N] [--seed S] [--batch B] [--out FILE.json]\n       matc eval --model FILE.pt|FILE.safetensors --arch NAME --dataset cifar10|cifar100|svhn|fashion-mnist [--data-dir DIR] [--attacks LIST] ...',
+    usage: 'matc eval CHECKPOINT_OR_RUN_DIR [--pipeline FILE] [--attacks LIST] [--eps E] [--norm linf|l2] [--n N] [--seed S] [--batch B] [--out FILE.json] [--shards N --queue URL]\n       matc eval --model FILE.pt|FILE.safetensors --arch NAME --dataset cifar10|cifar100|svhn|fashion-mnist [--data-dir DIR] [--attacks LIST] ...',
     description: 'Robust accuracy of a checkpoint (or a run directory\'s best and final) under PGD, C&W and AutoAttack; per-example flags; resumable.',
     flags: {
       pipeline: { value: true, help: 'the .mat file defining model and data (default: the one the checkpoint records)' },
@@ -110,6 +113,8 @@ const commands: Record<string, Command> = {
       seed: { value: true, help: 'seed of the random starts and Square\'s search (default 0)' },
       batch: { value: true, help: 'examples per GPU batch (default 500)' },
       out: { value: true, help: 'record with per-example flags (default CHECKPOINT.eval.json); an existing one is resumed' },
+      queue: { ...queueUrl, help: 'evaluate on `matc worker`s through the Redis queue at this URL (docs/distributed.md)' },
+      shards: { value: true, help: 'with --queue: split the examples into N jobs, merged into one record (default 1)' },
       help,
     },
     async main(a) {
@@ -132,7 +137,11 @@ const commands: Record<string, Command> = {
       if (norm !== undefined && norm !== 'linf' && norm !== 'l2') throw new UserError('eval: --norm must be linf or l2');
       const seed = flag(a, 'seed') === '0' ? 0 : num('seed', true) ?? 0;
       const classes = num('classes', true);
-      await evalCommand({ target, pipeline: flag(a, 'pipeline'), arch: flag(a, 'arch'), ...(dataset !== undefined ? { dataset: dataset as EvalDatasetName } : {}), ...(classes !== undefined ? { classes } : {}), overrides: flagList(a, 'set'), dataDir: flag(a, 'data-dir') ?? flag(a, 'data'), attacks: flag(a, 'attacks') ?? DEFAULT_ATTACKS, eps: num('eps', false), norm, n: num('n', true), seed, batch: num('batch', true) ?? 500, out: flag(a, 'out') }, out);
+      const shards = num('shards', true);
+      const queue = flag(a, 'queue');
+      if (shards !== undefined && queue === undefined) throw new UserError('eval: --shards needs --queue URL (shards run on matc workers)');
+      const connection = queue !== undefined ? (await import('../queue/connection.js')).parseQueueUrl(queue) : undefined;
+      await evalCommand({ ...(connection ? { queue: connection, shards: shards ?? 1 } : {}), target, pipeline: flag(a, 'pipeline'), arch: flag(a, 'arch'), ...(dataset !== undefined ? { dataset: dataset as EvalDatasetName } : {}), ...(classes !== undefined ? { classes } : {}), overrides: flagList(a, 'set'), dataDir: flag(a, 'data-dir') ?? flag(a, 'data'), attacks: flag(a, 'attacks') ?? DEFAULT_ATTACKS, eps: num('eps', false), norm, n: num('n', true), seed, batch: num('batch', true) ?? 500, out: flag(a, 'out') }, out);
     },
   },
   report: {
@@ -147,7 +156,7 @@ const commands: Record<string, Command> = {
     },
   },
   sweep: {
-    usage: 'matc sweep FILE... --grid key=v1,v2,... [--grid ...] [--set key=value]... [--jobs N] --out DIR [--dry-run]',
+    usage: 'matc sweep FILE... --grid key=v1,v2,... [--grid ...] [--set key=value]... [--jobs N | --queue URL [--detach]] --out DIR [--dry-run]',
     description: 'Run every combination of the grid\'s overrides (resumable: finished runs are skipped); summary.csv, summary.txt and figures in DIR.',
     flags: {
       grid: { value: true, repeatable: true, help: 'an axis: key=v1,v2,... (commas inside (), [] do not split; repeatable)' },
@@ -157,6 +166,8 @@ const commands: Record<string, Command> = {
       'data-dir': { value: true, help: 'where the data sets are (also MATC_DATA_DIR)' },
       'dry-run': { help: 'check and list the runs without running them' },
       'grad-norm': { help: 'log the squared global gradient norm per epoch (grad_norm_sq in metrics.jsonl; --jobs 1 only)' },
+      queue: { ...queueUrl, help: 'enqueue one job per run for `matc worker`s on the Redis at this URL, wait, and summarise (docs/distributed.md)' },
+      detach: { help: 'with --queue: enqueue and return without waiting' },
       help,
     },
     async main(a) {
@@ -165,7 +176,40 @@ const commands: Record<string, Command> = {
       if (!outDir) throw new UserError('sweep: name the sweep directory with --out DIR');
       const jobs = Number(flag(a, 'jobs') ?? 1);
       if (!Number.isInteger(jobs) || jobs < 1) throw new UserError('sweep: --jobs must be a positive integer');
-      await sweepCommand({ files: a.positional, grid: flagList(a, 'grid'), set: flagList(a, 'set'), jobs, outDir, dataDir: flag(a, 'data-dir'), dryRun: a.flags.has('dry-run'), gradNorm: a.flags.has('grad-norm') }, out);
+      await sweepCommand({ files: a.positional, grid: flagList(a, 'grid'), set: flagList(a, 'set'), jobs, outDir, dataDir: flag(a, 'data-dir'), dryRun: a.flags.has('dry-run'), gradNorm: a.flags.has('grad-norm'), queue: flag(a, 'queue'), detach: a.flags.has('detach') }, out);
+    },
+  },
+  worker: {
+    usage: 'matc worker --queue redis://HOST:PORT [--concurrency N] [--name NAME] [--data-dir DIR] [--lock-seconds S]',
+    description: 'Take sweep runs and eval shards from the Redis queue until stopped (SIGTERM hands the current job back); one per GPU.',
+    flags: {
+      queue: queueUrl,
+      concurrency: { value: true, help: 'jobs at a time in this process, each on its own GPU device (default 1)' },
+      name: { value: true, help: 'shown in the log and in matc queue status (default HOST-PID)' },
+      'data-dir': { value: true, help: 'where the data sets are on this machine (also MATC_DATA_DIR)' },
+      'lock-seconds': { value: true, help: 'a killed worker\'s job goes to another worker after this long (default 30)' },
+      help,
+    },
+    async main(a) {
+      if (a.positional.length) throw new UserError('worker: takes no arguments (see matc worker --help)');
+      const queue = flag(a, 'queue');
+      if (!queue) throw new UserError('worker: name the queue with --queue redis://HOST:PORT');
+      await workerCommand({ queue, concurrency: Number(flag(a, 'concurrency') ?? 1), name: flag(a, 'name'), dataDir: flag(a, 'data-dir'), lockSeconds: Number(flag(a, 'lock-seconds') ?? 30) }, out);
+    },
+  },
+  queue: {
+    usage: 'matc queue status|drain|retry --queue redis://HOST:PORT [--group ID]',
+    description: 'The job queue per sweep and evaluation: waiting, running, done and failed jobs; drain removes waiting jobs, retry re-queues failed ones.',
+    flags: {
+      queue: queueUrl,
+      group: { value: true, help: 'only this sweep or evaluation (the id matc sweep/eval print, e.g. sweep-1a2b3c4d5e6f)' },
+      help,
+    },
+    async main(a) {
+      const queue = flag(a, 'queue');
+      if (a.positional.length !== 1) throw new UserError('queue: name one action: status, drain or retry (see matc queue --help)');
+      if (!queue) throw new UserError('queue: name the queue with --queue redis://HOST:PORT');
+      await queueCommand({ action: a.positional[0]!, queue, group: flag(a, 'group') }, out);
     },
   },
   analyze: {

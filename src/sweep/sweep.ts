@@ -36,11 +36,16 @@ export function planSweep(files: readonly string[], grid: readonly string[], set
 
 export async function sweep(opts: SweepOptions, onEvent?: (e: SweepEvent) => void): Promise<SweepResult> {
   const { axes, points } = planSweep(opts.files, opts.grid, opts.set);
-  mkdirSync(opts.outDir, { recursive: true });
-  writeBytesAtomicSync(join(opts.outDir, 'sweep.json'), `${JSON.stringify({ files: opts.files, grid: axes, set: opts.set, runs: points.map((p) => ({ name: p.name, file: p.file, overrides: p.overrides })) }, null, 2)}\n`);
+  writeSweepPlan(opts.outDir, opts.files, axes, opts.set, points);
   const outcomes = await runSweep(points, opts, onEvent);
   const rows = writeSweepSummary(opts.outDir, outcomes);
   return { points, outcomes, rows, summary: summaryText(rows) };
+}
+
+/** sweep.json: the plan (files, axes, --set and every run), written before any run starts. */
+export function writeSweepPlan(outDir: string, files: readonly string[], axes: readonly GridAxis[], set: readonly string[], points: readonly CheckedPoint[]): void {
+  mkdirSync(outDir, { recursive: true });
+  writeBytesAtomicSync(join(outDir, 'sweep.json'), `${JSON.stringify({ files, grid: axes, set, runs: points.map((p) => ({ name: p.name, file: p.file, overrides: p.overrides })) }, null, 2)}\n`);
 }
 
 /** summary.csv, summary.txt and the figures from the runs on disk, each replaced atomically. */

@@ -23,6 +23,8 @@ import { checkpointTable, bestFinalTable } from '../../eval/table.js';
 import { loadPipeline } from '../load-pipeline.js';
 import { ArchitectureError, defaultEps, EVAL_DATASETS, standardArchitectures, standalonePipeline, type EvalDatasetName } from '../../eval/standalone.js';
 import { UserError } from '../errors.js';
+import type { QueueConnection } from '../../queue/connection.js';
+import type { EvalShardJobData } from '../../queue/jobs.js';
 
 export const DEFAULT_ATTACKS = 'natural,pgd10,pgd1000,cw1000,aa';
 
@@ -43,6 +45,9 @@ export interface EvalCommandOptions {
   seed: number;
   batch: number;
   out?: string;
+  /** Evaluate through the queue (`--queue URL`), split into this many shard jobs (`--shards N`). */
+  queue?: QueueConnection;
+  shards?: number;
 }
 
 export async function evalCommand(o: EvalCommandOptions, out: (s: string) => void): Promise<void> {
@@ -58,23 +63,38 @@ async function run(o: EvalCommandOptions, out: (s: string) => void): Promise<voi
   const runDir = isRunDirectory(o.target) ? o.target : undefined;
   if (runDir && o.out) throw new UserError('eval: --out is for a single checkpoint; a run directory writes RUN_DIR/eval/');
   const targets = evalTargets(o.target);
-  const p = await pipelineOf(o, targets, runDir);
+  const { p, spec } = await pipelineOf(o, targets, runDir);
   const threat = threatOf(p, o);
   const plans = parseAttackList(o.attacks);
   const data = loadEvalData(p, { dataDir: o.dataDir, n: o.n });
   process.stderr.write(`${dataSourceLine(p, { test: locatePipelineSplit(p, 'test', { dataDir: o.dataDir }) })}\n`);
-  const rt = await Runtime.create();
+  // Loaded only here: local evaluations do not pay for BullMQ and ioredis.
+  const queued = o.queue ? await import('../../queue/eval-shards.js') : null;
+  if (o.queue) await (await import('../../queue/connection.js')).checkReachable(o.queue);
+  // The sharded path needs no GPU here: the workers have them.
+  const rt = o.queue ? null : await Runtime.create();
   try {
     const records: Partial<Record<'best' | 'final', EvalRecord>> = {};
     for (const t of targets) {
-      await loadModel(t.path, p.model, rt.variables);
       const recordPath = recordPathOf(t, runDir, o.out);
       const options = { threat, seed: o.seed, batch: o.batch, plans, weights: weightsIdentity(t.path), checkpoint: t.kind ?? resolve(t.path), dataset: data.name, pipeline: p.name };
-      const resume = loadRecordForResume(recordPath, recordSettings(data, options));
-      process.stderr.write(`matc eval ${t.path}: ${data.n} ${data.name} test examples, ${threat.norm} eps ${threat.eps}, attacks ${plans.map((pl) => pl.label).join(', ')}${resume ? ` (resuming ${recordPath})` : ''}\n`);
-      const progress = new EvalProgressView();
-      const record = await evaluateRobustness(rt, evalClassifier(p.model), data, { ...options, resume, onProgress: (e) => progress.update(e), onSave: (r) => saveRecord(recordPath, r) });
-      progress.clear();
+      let record: EvalRecord;
+      if (o.queue && queued) {
+        process.stderr.write(`matc eval ${t.path}: ${data.n} ${data.name} test examples, ${threat.norm} eps ${threat.eps}, attacks ${plans.map((pl) => pl.label).join(', ')}, ${o.shards ?? 1} shard(s) on ${o.queue.display}\n`);
+        record = await queued.evaluateSharded(
+          { checkpointPath: resolve(t.path), checkpointLabel: options.checkpoint, pipeline: spec, ...(o.dataDir ? { dataDir: resolve(o.dataDir) } : {}), attacks: o.attacks, threat, ...(o.n !== undefined ? { n: o.n } : {}), seed: o.seed, batch: o.batch, weights: options.weights, dataset: data.name, pipelineName: p.name },
+          { connection: o.queue, shards: o.shards ?? 1, total: data.n, recordPath, label: t.kind ?? 'checkpoint' },
+          (s) => process.stderr.write(`${s}\n`),
+        );
+        saveRecord(recordPath, record);
+      } else {
+        await loadModel(t.path, p.model, rt!.variables);
+        const resume = loadRecordForResume(recordPath, recordSettings(data, options));
+        process.stderr.write(`matc eval ${t.path}: ${data.n} ${data.name} test examples, ${threat.norm} eps ${threat.eps}, attacks ${plans.map((pl) => pl.label).join(', ')}${resume ? ` (resuming ${recordPath})` : ''}\n`);
+        const progress = new EvalProgressView();
+        record = await evaluateRobustness(rt!, evalClassifier(p.model), data, { ...options, resume, onProgress: (e) => progress.update(e), onSave: (r) => saveRecord(recordPath, r) });
+        progress.clear();
+      }
       for (const w of record.sanity.warnings) process.stderr.write(`warning: ${w}\n`);
       for (const a of Object.values(record.attacks)) if (a.reduced) process.stderr.write(`note: ${a.label} is ${a.reduced}\n`);
       if (t.kind && runDir) {
@@ -90,24 +110,29 @@ async function run(o: EvalCommandOptions, out: (s: string) => void): Promise<voi
       out(`written: ${Object.keys(records).map((k) => `${runPath(runDir, 'evalDir')}/${k}.json`).join(', ')}`);
     }
   } finally {
-    rt.destroy();
+    rt?.destroy();
   }
 }
 
-/** The pipeline that defines model and data: --arch and --dataset, --pipeline, or the one the checkpoint records. */
-async function pipelineOf(o: EvalCommandOptions, targets: readonly EvalTarget[], runDir: string | undefined): Promise<ResolvedPipeline> {
+/**
+ * The pipeline that defines model and data: --arch and --dataset, --pipeline, or the one the
+ * checkpoint records; with how to rebuild it on a queue worker (spec).
+ */
+async function pipelineOf(o: EvalCommandOptions, targets: readonly EvalTarget[], runDir: string | undefined): Promise<{ p: ResolvedPipeline; spec: EvalShardJobData['pipeline'] }> {
   if (o.arch !== undefined) {
     if (o.pipeline !== undefined) throw new UserError('eval: give either --arch (with --dataset) or --pipeline, not both');
     if (o.dataset === undefined) throw new UserError(`eval: --arch needs --dataset (${Object.keys(EVAL_DATASETS).join(', ')})`);
     if (o.overrides.length) throw new UserError('eval: --set needs --pipeline; with --arch, put model arguments in the call, e.g. --arch "preact_resnet18(width: 8)"');
-    return standalonePipeline({ arch: o.arch, dataset: o.dataset, ...(o.classes !== undefined ? { classes: o.classes } : {}) });
+    const p = standalonePipeline({ arch: o.arch, dataset: o.dataset, ...(o.classes !== undefined ? { classes: o.classes } : {}) });
+    return { p, spec: { arch: o.arch, dataset: o.dataset, ...(o.classes !== undefined ? { classes: o.classes } : {}) } };
   }
   if (o.dataset !== undefined) throw new UserError('eval: --dataset goes with --arch; a pipeline names its own data');
   const first = targets[0]!.path;
   if (o.pipeline === undefined && !first.endsWith('.safetensors')) {
     throw new UserError(`eval: ${first} is not a matc checkpoint; say what network it holds with --arch NAME --dataset D (models: ${standardArchitectures().map((a) => a.name).join(', ')})`);
   }
-  return loadPipeline(o.pipeline ?? (await recordedPipeline(first, runDir)), o.overrides);
+  const file = o.pipeline ?? (await recordedPipeline(first, runDir));
+  return { p: loadPipeline(file, o.overrides), spec: { file: resolve(file), overrides: o.overrides } };
 }
 
 function threatOf(p: ResolvedPipeline, o: EvalCommandOptions): { norm: 'linf' | 'l2'; eps: number } {

@@ -12,6 +12,9 @@ export interface SweepCommandOptions {
   dataDir?: string;
   dryRun: boolean;
   gradNorm?: boolean;
+  /** Run through the queue at this Redis URL instead of locally (`--queue`), and maybe not wait (`--detach`). */
+  queue?: string;
+  detach?: boolean;
 }
 
 function describe(e: SweepEvent): string | null {
@@ -36,6 +39,8 @@ export async function sweepCommand(o: SweepCommandOptions, out: (s: string) => v
       out(`${points.length} runs; nothing was run (--dry-run)`);
       return;
     }
+    if (o.queue !== undefined) return await queuedSweep(o, out);
+    if (o.detach) throw new UserError('sweep: --detach goes with --queue URL (a local sweep runs in this process)');
     const result = await sweep({ files: o.files, grid: o.grid, set: o.set, jobs: o.jobs, outDir: o.outDir, dataDir: o.dataDir, logGradientNorm: o.gradNorm }, (e) => {
       const line = describe(e);
       if (line) out(line);
@@ -48,4 +53,23 @@ export async function sweepCommand(o: SweepCommandOptions, out: (s: string) => v
     if (e instanceof GridError || e instanceof SweepValidationError) throw new UserError(e.message);
     throw e;
   }
+}
+
+/** `--queue URL`: workers run the points; this process enqueues, waits and writes the same summary. */
+async function queuedSweep(o: SweepCommandOptions, out: (s: string) => void): Promise<void> {
+  if (o.jobs !== 1) throw new UserError('sweep: --jobs is for local sweeps; with --queue, start more workers (matc worker)');
+  if (o.gradNorm) throw new UserError('sweep: --grad-norm needs in-process runs; it does not go with --queue');
+  // Loaded only here: local sweeps do not pay for BullMQ and ioredis.
+  const { parseQueueUrl } = await import('../../queue/connection.js');
+  const { queueSweep } = await import('../../queue/sweep-queue.js');
+  const connection = parseQueueUrl(o.queue!);
+  const result = await queueSweep({ files: o.files, grid: o.grid, set: o.set, outDir: o.outDir, ...(o.dataDir ? { dataDir: o.dataDir } : {}), connection, detach: Boolean(o.detach) }, out);
+  if (!result.outcomes) {
+    out(`detached: follow it with matc queue status --queue ${connection.display}; the same matc sweep command without --detach waits and writes the summary`);
+    return;
+  }
+  out(result.summary!);
+  out(`sweep directory: ${o.outDir} (summary.csv, summary.txt, report.html, train-accuracy.svg; gap.svg when an axis is numeric)`);
+  const failed = result.outcomes.filter((x) => x.status === 'failed');
+  if (failed.length) throw new UserError(`sweep: ${failed.length} of ${result.outcomes.length} runs failed: ${failed.map((f) => f.point.name).join(', ')} (matc queue retry --queue ${connection.display} re-runs them)`);
 }
