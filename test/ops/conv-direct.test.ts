@@ -93,7 +93,7 @@ const LAYERS: Layer[] = [
   { x: [1, 16, 14, 14], o: 32, pad: 1 },
 ];
 
-describe('direct 3x3 stride-1 convolution kernel', { timeout: 300_000 }, () => {
+describe('direct 3x3 stride-1 convolution kernel', { timeout: 900_000 }, () => {
   it('is chosen by shape: 3x3 stride 1 only; thin input gradients keep the pixel-strip kernel', () => {
     const l = LAYERS[0]!;
     expect(directConvApplies(geometry(l))).toBe(true);
