@@ -8,6 +8,7 @@
  */
 import { readFileSync, existsSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { z } from 'zod';
 
 export const EVAL_RECORD_FORMAT = 'matc-eval/1';
 
@@ -63,21 +64,73 @@ export function newRecord(checkpoint: string, settings: EvalSettingsRecord): Eva
 
 export class EvalRecordError extends Error {}
 
+/** 0/1 flags per example. */
+const flags = z.array(z.union([z.literal(0), z.literal(1)]));
+
+/**
+ * The shape a record read back from disk must have (it may have been edited, truncated by another
+ * tool or written by another version): checked field by field instead of trusted with a cast.
+ */
+const evalRecordSchema = z.object({
+  format: z.literal(EVAL_RECORD_FORMAT),
+  checkpoint: z.string(),
+  settings: z.object({
+    norm: z.enum(['linf', 'l2']),
+    eps: z.number(),
+    seed: z.number(),
+    n: z.number().int().nonnegative(),
+    weights: z.string(),
+    dataset: z.string().optional(),
+    pipeline: z.string().optional(),
+  }),
+  attacks: z.record(
+    z.string(),
+    z.object({
+      id: z.string(),
+      label: z.string(),
+      stages: z.array(z.string()),
+      accuracy: z.number().nullable(),
+      n: z.number().int().nonnegative(),
+      complete: z.boolean(),
+      robust: flags,
+      done: z.record(z.string(), flags),
+      broken: z.record(z.string(), z.number()),
+      seconds: z.number(),
+      reduced: z.string().optional(),
+    }),
+  ),
+  sanity: z.object({ randomized: z.boolean().nullable(), zeroGradientPoints: z.number(), apgdPoints: z.number(), warnings: z.array(z.string()) }),
+});
+
+/** The first problem zod found, as `attacks.PGD-10.robust.3: ...`. */
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0]!;
+  return `${issue.path.length ? issue.path.join('.') : 'the record'}: ${issue.message}`;
+}
+
 /** A record to resume, if `path` holds one for the same settings; throws if it is for others. */
 export function loadRecordForResume(path: string, settings: EvalSettingsRecord): EvalRecord | null {
   if (!existsSync(path)) return null;
-  let r: EvalRecord;
+  let raw: unknown;
   try {
-    r = JSON.parse(readFileSync(path, 'utf8')) as EvalRecord;
+    raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
     throw new EvalRecordError(`${path}: not a readable evaluation record (${(e as Error).message}); remove it or choose another --out`);
   }
-  if (r.format !== EVAL_RECORD_FORMAT) throw new EvalRecordError(`${path}: format '${String(r.format)}', expected ${EVAL_RECORD_FORMAT}`);
+  const format = (raw as { format?: unknown } | null)?.format;
+  if (format !== EVAL_RECORD_FORMAT) throw new EvalRecordError(`${path}: format '${String(format)}', expected ${EVAL_RECORD_FORMAT}`);
+  const parsed = evalRecordSchema.safeParse(raw);
+  if (!parsed.success) throw new EvalRecordError(`${path}: not a valid evaluation record (${firstIssue(parsed.error)}); remove it or choose another --out`);
+  const r: EvalRecord = parsed.data;
   const keys: (keyof EvalSettingsRecord)[] = ['norm', 'eps', 'seed', 'n', 'weights'];
   const differs = keys.filter((k) => r.settings[k] !== settings[k]);
   if (differs.length) {
     const what = differs.map((k) => `${k} ${String(r.settings[k])} -> ${String(settings[k])}`).join(', ');
     throw new EvalRecordError(`${path} holds an evaluation with other settings (${what}); remove it or choose another --out`);
+  }
+  for (const a of Object.values(r.attacks)) {
+    const short = [a.robust, ...Object.values(a.done)].some((f) => f.length !== r.settings.n);
+    if (short) throw new EvalRecordError(`${path}: attack ${a.label} has flags for other than the ${r.settings.n} examples evaluated; remove it or choose another --out`);
   }
   return r;
 }

@@ -66,6 +66,25 @@ describe('matc eval files', () => {
     expect(() => loadRecordForResume(path, settings)).toThrow(EvalRecordError);
   });
 
+  it('a damaged record is refused, naming the field, instead of being trusted', () => {
+    const path = join(dir, 'damaged.json');
+    const settings = { norm: 'linf' as const, eps: 0.1, seed: 0, n: 4, weights: 'w' };
+    const good = record({ Natural: 0.5 });
+    saveRecord(path, good);
+    expect(loadRecordForResume(path, settings)?.attacks['Natural']?.robust).toEqual(good.attacks['Natural']!.robust);
+    const damaged = (edit: (r: any) => void) => {
+      const r = JSON.parse(JSON.stringify(good));
+      edit(r);
+      writeFileSync(path, JSON.stringify(r));
+      return () => loadRecordForResume(path, settings);
+    };
+    expect(damaged((r) => { r.attacks.Natural.robust[2] = 7; })).toThrow(/damaged\.json: not a valid evaluation record \(attacks\.Natural\.robust\.2: /);
+    expect(damaged((r) => { delete r.sanity; })).toThrow(/\(sanity: /);
+    expect(damaged((r) => { r.settings.norm = 'l1'; })).toThrow(/settings\.norm/);
+    expect(damaged((r) => { r.attacks.Natural.robust.pop(); })).toThrow(/attack Natural has flags for other than the 4 examples/);
+    expect(damaged((r) => { r.format = 'matc-eval/0'; })).toThrow(/format 'matc-eval\/0'/);
+  });
+
   it('writes a valid EvalSummary keyed by attack id with the label as title', () => {
     const s = summaryOf('best', record({ Natural: 0.5, 'PGD-10': 0.25 }));
     expect(summaryProblem(s)).toBeUndefined();
