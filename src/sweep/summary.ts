@@ -1,7 +1,8 @@
 /**
  * The sweep's summary table: per run, the final epoch's and the best epoch's train and test
  * accuracies and the generalization gaps, as CSV (summary.csv, for plots and spreadsheets) and as
- * aligned text (summary.txt, printed at the end of `matc sweep`).
+ * aligned text (summary.txt, printed at the end of `matc sweep`) and a Markdown table (summary.md,
+ * for notes, issues and papers' supplementary material).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -92,8 +93,8 @@ export function summaryCsv(rows: readonly SummaryRow[]): string {
 
 const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : (100 * v).toFixed(1));
 
-/** An aligned text table (percentages) for the terminal and summary.txt. */
-export function summaryText(rows: readonly SummaryRow[]): string {
+/** The header and the cells (percentages) shared by summary.txt and summary.md. */
+function summaryCells(rows: readonly SummaryRow[]): { header: string[]; body: string[][] } {
   const keys = gridKeys(rows);
   const header = ['run', ...keys, 'status', 'ep', 'tr nat', 'tr rob', 'te nat', 'te rob', 'rob gap', 'best ep', 'best te rob', 'best rob gap', 'time s'];
   const body = rows.map((r) => [
@@ -101,7 +102,23 @@ export function summaryText(rows: readonly SummaryRow[]): string {
     pct(r.final?.train_natural), pct(r.final?.train_robust), pct(r.final?.test_natural), pct(r.final?.test_robust), pct(r.final?.robust_gap),
     r.best ? String(r.best.epoch) : '-', pct(r.best?.test_robust), pct(r.best?.robust_gap), r.seconds.toFixed(0),
   ]);
+  return { header, body };
+}
+
+const SUMMARY_LEGEND = 'accuracies in %; gap = train - test accuracy; rob = the pipeline\'s training attack (train) and selection attack (test)';
+
+/** An aligned text table (percentages) for the terminal and summary.txt. */
+export function summaryText(rows: readonly SummaryRow[]): string {
+  const { header, body } = summaryCells(rows);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
-  return [line(header), ...body.map(line), '', 'accuracies in %; gap = train - test accuracy; rob = the pipeline\'s training attack (train) and selection attack (test)'].join('\n') + '\n';
+  return [line(header), ...body.map(line), '', SUMMARY_LEGEND].join('\n') + '\n';
+}
+
+/** The same table in Markdown (summary.md); `|` inside a grid value is escaped. */
+export function summaryMarkdown(rows: readonly SummaryRow[]): string {
+  const { header, body } = summaryCells(rows);
+  const row = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
+  const rule = `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`;
+  return [row(header), rule, ...body.map(row), '', SUMMARY_LEGEND].join('\n') + '\n';
 }

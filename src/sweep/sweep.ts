@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { expandGrid, parseGrid, type GridAxis } from './grid.js';
 import { checkPoints, type CheckedPoint } from './validate.js';
 import { runSweep, type SweepEvent, type SweepRunOptions, type PointOutcome } from './runner.js';
-import { summarizeRun, summaryCsv, summaryText, type SummaryRow } from './summary.js';
+import { summarizeRun, summaryCsv, summaryText, summaryMarkdown, type SummaryRow } from './summary.js';
 import { trainAccuracyChart, gapChart, numericAxis, gradNormChart } from '../analysis/sweep-charts.js';
 import { writeSweepReport } from '../analysis/sweep-report.js';
 
@@ -48,11 +48,12 @@ export function writeSweepPlan(outDir: string, files: readonly string[], axes: r
   writeBytesAtomicSync(join(outDir, 'sweep.json'), `${JSON.stringify({ files, grid: axes, set, runs: points.map((p) => ({ name: p.name, file: p.file, overrides: p.overrides })) }, null, 2)}\n`);
 }
 
-/** summary.csv, summary.txt and the figures from the runs on disk, each replaced atomically. */
+/** summary.csv, summary.txt, summary.md and the figures from the runs on disk, each replaced atomically. */
 export function writeSweepSummary(outDir: string, outcomes: readonly PointOutcome[]): SummaryRow[] {
   const rows = outcomes.map((o) => summarizeRun(o.dir, o.point.name, o.point.gridOverrides, o.status));
   writeBytesAtomicSync(join(outDir, 'summary.csv'), summaryCsv(rows));
   writeBytesAtomicSync(join(outDir, 'summary.txt'), summaryText(rows));
+  writeBytesAtomicSync(join(outDir, 'summary.md'), summaryMarkdown(rows));
   writeBytesAtomicSync(join(outDir, 'train-accuracy.svg'), trainAccuracyChart(outcomes.map((o) => ({ name: o.point.name, dir: o.dir }))));
   const norms = gradNormChart(outcomes.map((o) => ({ name: o.point.name, dir: o.dir })));
   if (norms) writeBytesAtomicSync(join(outDir, 'grad-norm.svg'), norms);

@@ -6,7 +6,7 @@ import { parseGrid, parseGridAxis, expandGrid, splitTopLevel, GridError } from '
 import { planSweep } from '../../src/sweep/sweep.js';
 import { SweepValidationError } from '../../src/sweep/validate.js';
 import { runState, writeRunRecord } from '../../src/sweep/run-state.js';
-import { summarizeRun, summaryCsv, summaryText } from '../../src/sweep/summary.js';
+import { summarizeRun, summaryCsv, summaryMarkdown, summaryText } from '../../src/sweep/summary.js';
 import { runSweep } from '../../src/sweep/runner.js';
 import { makeTempDir } from '../data/fixtures.js';
 
@@ -107,6 +107,11 @@ describe('sweep run states and summary', () => {
     expect(at('best_epoch')).toBe('1');
     expect(at('best_test_robust')).toBe('0.35');
     expect(summaryText([row])).toMatch(/r1\s+0\.2\s+done\s+2\s+90\.0\s+70\.0\s+80\.0\s+30\.0\s+40\.0\s+1\s+35\.0\s+5\.0/);
+    const md = summaryMarkdown([row, { ...row, name: 'r|2' }]).split('\n');
+    expect(md[0]).toBe('| run | data.label_noise | status | ep | tr nat | tr rob | te nat | te rob | rob gap | best ep | best te rob | best rob gap | time s |');
+    expect(md[1]).toBe('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    expect(md[2]).toBe('| r1 | 0.2 | done | 2 | 90.0 | 70.0 | 80.0 | 30.0 | 40.0 | 1 | 35.0 | 5.0 | 20 |');
+    expect(md[3]!.startsWith('| r\\|2 | 0.2 |')).toBe(true);
   });
 });
 

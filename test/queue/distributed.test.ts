@@ -168,7 +168,7 @@ describe('matc sweep and eval on a BullMQ queue', () => {
     }
     const csv = (dir: string) => readFileSync(join(dir, 'summary.csv'), 'utf8').split('\n').map((line) => line.split(',').filter((_, i) => i !== 4).join(','));
     expect(csv(queued)).toEqual(csv(local)); // column 4 is seconds
-    for (const f of ['summary.txt', 'report.html', 'train-accuracy.svg', 'sweep.json']) expect(existsSync(join(queued, f))).toBe(true);
+    for (const f of ['summary.txt', 'summary.md', 'report.html', 'train-accuracy.svg', 'sweep.json']) expect(existsSync(join(queued, f))).toBe(true);
 
     // Enqueued again: nothing new, nothing rerun.
     const logged = survivors.map((w) => w.log.length);
