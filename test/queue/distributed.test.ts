@@ -216,6 +216,38 @@ describe('matc sweep and eval on a BullMQ queue', () => {
     expect(st.code).toBe(0);
     expect(st.stdout).toMatch(/sweep sweep-badtest .*0 waiting, 0 running, 0 done, 1 failed/);
     expect(st.stdout).toMatch(/failed: +bad: .*no_such_model/);
+
+    // retry puts it back; a worker takes it and it fails again, once, for the same reason.
+    const retry = await cli(['queue', 'retry', '--queue', url, '--group', 'sweep-badtest']);
+    expect(retry.code, retry.stderr).toBe(0);
+    expect(retry.stdout).toMatch(/^1 failed job\(s\) back in the queue/);
+    const q2 = queue();
+    try {
+      await until('the retried job to fail again', async () => (await (await q2.getJob('sweep-badtest.bad'))!.getState()) === 'failed', 60_000);
+      expect((await q2.getJob('sweep-badtest.bad'))!.failedReason).toMatch(/no_such_model/);
+    } finally {
+      await q2.close();
+    }
+  });
+
+  it('queue drain removes the jobs no worker has taken, only in the group named', { timeout: 120_000 }, async () => {
+    const q = queue();
+    try {
+      // Delayed jobs: no worker may take them before drain does its work.
+      const later = { ...JOB_OPTIONS, delay: 600_000 };
+      const data = (group: string, name: string) => ({ kind: 'run' as const, group, name, file: FILE, fileAsGiven: FILE, overrides: [], gridOverrides: [], dir: join(tmp, group, name), epochs: 1 });
+      for (const name of ['a', 'b']) await q.add(name, data('sweep-drainme', name), { ...later, jobId: `sweep-drainme.${name}` });
+      await q.add('c', data('sweep-keepme', 'c'), { ...later, jobId: 'sweep-keepme.c' });
+      const drain = await cli(['queue', 'drain', '--queue', url, '--group', 'sweep-drainme']);
+      expect(drain.code, drain.stderr).toBe(0);
+      expect(drain.stdout).toMatch(/^removed 2 waiting job\(s\)/);
+      expect(await q.getJob('sweep-drainme.a')).toBeUndefined();
+      expect(await q.getJob('sweep-drainme.b')).toBeUndefined();
+      expect(await (await q.getJob('sweep-keepme.c'))!.getState()).toBe('delayed');
+      await (await q.getJob('sweep-keepme.c'))!.remove();
+    } finally {
+      await q.close();
+    }
   });
 
   it('bad or unreachable queues: a clear message, exit 1, no stack trace, never the password', async () => {
