@@ -11,6 +11,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import { runPipeline, type RunEvent } from '../train/run.js';
 import { RUN_FILES } from '../report/run-dir.js';
 import { runState, writeRunRecord } from '../sweep/run-state.js';
+import { readCompletion } from '../train/run-complete.js';
 import { loadPipeline } from '../cli/load-pipeline.js';
 import { UserError } from '../cli/errors.js';
 import type { RunJobData, RunJobResult } from './jobs.js';
@@ -44,14 +45,20 @@ function dropForeignLock(dir: string, note: (s: string) => void): void {
   }
 }
 
-export async function executeRun(data: RunJobData, rt: Runtime, onEvent: (e: RunEvent) => void, worker: string): Promise<RunJobResult> {
+/**
+ * Runs (or resumes) one sweep run. `enqueuedAt` (ms since the epoch) is when its job was created: a
+ * run found finished at or after that moment was finished by this same job, in an attempt whose lock
+ * expired (a worker stalled past --lock-seconds, e.g. compiling kernels on a loaded machine), so it
+ * counts as 'done', not as 'skipped' (finished before the sweep asked for it).
+ */
+export async function executeRun(data: RunJobData, rt: Runtime, onEvent: (e: RunEvent) => void, worker: string, enqueuedAt = Number.POSITIVE_INFINITY): Promise<RunJobResult> {
   const file = pipelineFileOf(data);
   const pipeline = loadPipeline(file, data.overrides);
   // The record names the file as the user gave it, like a local sweep, so either kind of sweep
   // recognises the other's runs in the same directory.
   const record = { file: data.fileAsGiven, overrides: data.overrides };
   const state = runState(data.dir, record, data.epochs);
-  let status: RunJobResult['status'] = 'skipped';
+  let status: RunJobResult['status'] = finishedSince(data.dir, enqueuedAt) ? 'done' : 'skipped';
   if (state !== 'finished') {
     dropForeignLock(data.dir, (message) => onEvent({ type: 'note', message }));
     writeRunRecord(data.dir, record);
@@ -66,4 +73,10 @@ export async function executeRun(data: RunJobData, rt: Runtime, onEvent: (e: Run
     if (existsSync(path)) files[f] = readFileSync(path, 'utf8');
   }
   return { kind: 'run', status, worker, files };
+}
+
+/** Whether the run in `dir` has a completion record written at or after `since` (ms). */
+function finishedSince(dir: string, since: number): boolean {
+  const done = readCompletion(dir);
+  return done !== null && Date.parse(done.finished) >= since;
 }

@@ -78,7 +78,7 @@ export async function runWorker(o: WorkerOptions, out: (s: string) => void): Pro
             log(`[${data.name}] ${formatEpoch(e.metrics, e.isBest)}`);
             job.updateProgress({ text: `epoch ${e.metrics.epoch}/${data.epochs} done`, fraction: e.metrics.epoch / data.epochs }).catch(() => {});
           } else if (e.type === 'note' || e.type === 'warning') log(`[${data.name}] ${e.type}: ${e.message}`);
-        }, name);
+        }, name, job.timestamp);
       } else {
         result = await executeShard(data, rt, (e) => progress({ text: `${e.attack} ${e.done}/${e.total}`, fraction: e.total ? e.done / e.total : 0 }, `[${data.name}] ${e.attack} [${e.stage}] ${e.done}/${e.total} examples`), name);
       }
