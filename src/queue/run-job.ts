@@ -4,7 +4,7 @@
  * taken over from a killed worker continues exactly), a fresh one starts. The run's small text
  * files go back through Redis with the result, so the sweep's summary needs only Redis.
  */
-import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Runtime } from '../runtime/runtime.js';
@@ -12,6 +12,7 @@ import { runPipeline, type RunEvent } from '../train/run.js';
 import { RUN_FILES } from '../report/run-dir.js';
 import { runState, writeRunRecord } from '../sweep/run-state.js';
 import { readCompletion } from '../train/run-complete.js';
+import { readHolder } from '../train/run-lock.js';
 import { loadPipeline } from '../cli/load-pipeline.js';
 import { UserError } from '../cli/errors.js';
 import type { RunJobData, RunJobResult } from './jobs.js';
@@ -33,15 +34,11 @@ export function pipelineFileOf(data: { file: string; fileAsGiven: string }): str
  */
 function dropForeignLock(dir: string, note: (s: string) => void): void {
   const path = join(dir, RUN_FILES.lock);
-  if (!existsSync(path)) return;
-  try {
-    const holder = JSON.parse(readFileSync(path, 'utf8')) as { host?: string; pid?: number };
-    if (holder.host && holder.host !== hostname()) {
-      unlinkSync(path);
-      note(`took over ${path} from pid ${holder.pid} on ${holder.host}: the queue gave its job to this worker`);
-    }
-  } catch {
-    // unreadable or already gone: acquireRunLock reports it
+  // Unreadable or already gone: acquireRunLock reports it.
+  const holder = existsSync(path) ? readHolder(path) : null;
+  if (holder && holder.host !== hostname()) {
+    rmSync(path, { force: true });
+    note(`took over ${path} from pid ${holder.pid} on ${holder.host}: the queue gave its job to this worker`);
   }
 }
 
@@ -58,7 +55,7 @@ export async function executeRun(data: RunJobData, rt: Runtime, onEvent: (e: Run
   // recognises the other's runs in the same directory.
   const record = { file: data.fileAsGiven, overrides: data.overrides };
   const state = runState(data.dir, record, data.epochs);
-  let status: RunJobResult['status'] = finishedSince(data.dir, enqueuedAt) ? 'done' : 'skipped';
+  let status: RunJobResult['status'] = state === 'finished' && finishedSince(data.dir, enqueuedAt) ? 'done' : 'skipped';
   if (state !== 'finished') {
     dropForeignLock(data.dir, (message) => onEvent({ type: 'note', message }));
     writeRunRecord(data.dir, record);

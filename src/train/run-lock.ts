@@ -35,7 +35,8 @@ function processAlive(pid: number): boolean {
   }
 }
 
-function readHolder(path: string): LockHolder | null {
+/** The holder a lock file names, or null when it is unreadable or half written. */
+export function readHolder(path: string): LockHolder | null {
   try {
     const h = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockHolder>;
     if (typeof h.pid === 'number' && typeof h.host === 'string' && typeof h.started === 'string') return h as LockHolder;
