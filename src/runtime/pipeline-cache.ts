@@ -5,6 +5,7 @@
  * kernel that ignores an input still binds it.
  */
 import { GpuError } from './errors.js';
+import { gpuWait } from './gpu-wait.js';
 
 export class PipelineCache {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
@@ -30,7 +31,7 @@ export class PipelineCache {
     const hit = this.pipelines.get(key);
     if (hit) return hit;
     const module = this.device.createShaderModule({ code, label });
-    const info = await module.getCompilationInfo();
+    const info = await gpuWait(module.getCompilationInfo());
     const errors = info.messages.filter((m) => m.type === 'error');
     if (errors.length) {
       throw new GpuError(`WGSL for ${label} failed to compile:\n${errors.map((m) => `  ${m.lineNum}:${m.linePos} ${m.message}`).join('\n')}\n--- source ---\n${code}`);
@@ -38,7 +39,7 @@ export class PipelineCache {
     const layout = this.device.createPipelineLayout({ bindGroupLayouts: [this.layout(inputs)] });
     let pipeline: GPUComputePipeline;
     try {
-      pipeline = await this.device.createComputePipelineAsync({ layout, compute: { module, entryPoint: 'main' }, label });
+      pipeline = await gpuWait(this.device.createComputePipelineAsync({ layout, compute: { module, entryPoint: 'main' }, label }));
     } catch (e) {
       throw new GpuError(`pipeline for ${label} failed: ${(e as Error).message}\n--- source ---\n${code}`);
     }

@@ -1,6 +1,7 @@
 /** Copy a device buffer to the host. The only place matc waits on the GPU. */
 import type { DType } from '../graph/graph.js';
 import type { TypedArray } from '../ops/registry.js';
+import { gpuWait } from './gpu-wait.js';
 
 export async function readBuffer(device: GPUDevice, src: GPUBuffer, count: number, dtype: DType, offsetBytes = 0): Promise<TypedArray> {
   const bytes = Math.max(4, count * 4);
@@ -8,7 +9,7 @@ export async function readBuffer(device: GPUDevice, src: GPUBuffer, count: numbe
   const enc = device.createCommandEncoder();
   enc.copyBufferToBuffer(src, offsetBytes, staging, 0, Math.ceil(bytes / 4) * 4);
   device.queue.submit([enc.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
+  await gpuWait(staging.mapAsync(GPUMapMode.READ));
   const raw = staging.getMappedRange().slice(0, count * 4);
   staging.unmap();
   staging.destroy();

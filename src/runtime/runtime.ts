@@ -9,6 +9,7 @@ import { PipelineCache } from './pipeline-cache.js';
 import { VariableStore } from './variables.js';
 import { Program, type CompileOptions } from './program.js';
 import '../ops/index.js';
+import { gpuWait } from './gpu-wait.js';
 
 export class Runtime {
   readonly pipelines: PipelineCache;
@@ -41,7 +42,7 @@ export class Runtime {
 
   /** Wait for all submitted work; raise any GPU error or device loss. */
   async sync(): Promise<void> {
-    await this.device.queue.onSubmittedWorkDone();
+    await gpuWait(this.device.queue.onSubmittedWorkDone());
     this.ctx.check();
   }
 
