@@ -8,6 +8,7 @@ import { describe, it, expect } from 'vitest';
 import { checkForward, checkGradients, cpuEval, expectClose, randn, type Builder, type InputSpec } from '../helpers/op-harness.js';
 import { sharedTestRuntime } from '../helpers/gpu.js';
 import { Graph } from '../../src/graph/graph.js';
+import { OPS } from '../../src/ops/registry.js';
 import type { Tensor } from '../../src/graph/tensor.js';
 import { getOp } from '../../src/ops/registry.js';
 import type { ConvGeometry } from '../../codegen/wgsl/conv.js';
@@ -47,7 +48,7 @@ function gradInputs(l: Layer, seed: number): InputSpec[] {
 
 /** The WGSL the op would run for this graph's output node. */
 function chosenKernel(build: Builder, inputs: InputSpec[]): string {
-  const g = new Graph();
+  const g = new Graph(OPS);
   const ts = inputs.map((i) => g.input(i.name, i.shape));
   const out: Tensor = build(g, ts);
   const node = g.node(out.id);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Graph } from '../../src/graph/graph.js';
+import { OPS } from '../../src/ops/registry.js';
 import { ShapeError } from '../../src/graph/shape.js';
 import type { Tensor } from '../../src/graph/tensor.js';
 import type { TypedArray } from '../../src/ops/registry.js';
@@ -17,7 +18,7 @@ interface Run {
 
 /** Draw once on the CPU reference and once on the GPU with the same key. */
 async function draw(make: Draw, shape: number[], opts: { seed?: number; stream?: number; step?: number; rows?: number[] } = {}): Promise<Run> {
-  const g = new Graph();
+  const g = new Graph(OPS);
   const step = g.input('step', [1], 'u32');
   const rows = opts.rows ? g.input('rows', [opts.rows.length], 'i32') : undefined;
   const out = make(g, shape, { seed: opts.seed ?? 1234, stream: opts.stream ?? Streams.dropout, step, rows });
@@ -144,7 +145,7 @@ describe('use in graphs', () => {
     );
   });
   it('rejects bad keys and attrs', () => {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const step = g.input('step', [1], 'u32');
     const rows = g.input('rows', [4], 'i32');
     const key = { seed: 1, stream: 2, step };
