@@ -38,11 +38,12 @@ function checkFamilies(families: readonly Readonly<Record<string, OpDef>>[]): vo
 }
 checkFamilies(FAMILIES);
 
-export const OPS: OpTable = {
+// `satisfies` keeps each entry's own type (OPS.reshape is a KernelOpDef<'reshape'>).
+export const OPS = {
   ...arithmeticOps, ...unaryOps, ...selectionOps, ...layoutOps, ...indexingOps, ...randomOps, ...reduceOps,
   ...softmaxOps, ...lossOps, ...batchNormOps, ...matmulOps, ...convOps, ...poolOps, ...linfProjectionOps,
   ...l2ProjectionOps,
-};
+} satisfies OpTable;
 
 export function isOpName(name: string): name is OpName {
   return Object.hasOwn(OPS, name);
@@ -51,9 +52,10 @@ export function isOpName(name: string): name is OpName {
 /** The definition of an op by name (for tools and tests that hold names as strings). */
 export function getOp(name: string): OpDef {
   if (!isOpName(name)) throw new Error(`unknown op '${name}'`);
-  return OPS[name];
+  const def: OpDef = OPS[name];
+  return def;
 }
 
 export function allOps(): OpDef[] {
-  return Object.values(OPS);
+  return Object.values<OpDef>(OPS);
 }

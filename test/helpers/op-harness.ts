@@ -14,7 +14,7 @@ import type { DType } from '../../src/graph/graph.js';
 import type { Tensor } from '../../src/graph/tensor.js';
 import { grad } from '../../src/graph/autodiff.js';
 import { runCpu } from '../../src/runtime/cpu-executor.js';
-import type { TypedArray } from '../../src/ops/registry.js';
+import type { TypedArray } from '../../src/graph/typed-array.js';
 import { sharedTestRuntime } from './gpu.js';
 
 export interface InputSpec {

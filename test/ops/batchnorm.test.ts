@@ -7,7 +7,7 @@ import { Graph } from '../../src/graph/graph.js';
 import { OPS } from '../../src/ops/registry.js';
 import type { Tensor } from '../../src/graph/tensor.js';
 import { runCpu } from '../../src/runtime/cpu-executor.js';
-import type { TypedArray } from '../../src/ops/registry.js';
+import type { TypedArray } from '../../src/graph/typed-array.js';
 import { batchNorm, batchNorm2d, type BatchNormOptions } from '../../src/ops/batchnorm.js';
 
 const f32 = (name: string, shape: number[], data: ArrayLike<number>): InputSpec => ({ name, shape, data: Float32Array.from(data) });

@@ -3,7 +3,7 @@ import { Graph } from '../../src/graph/graph.js';
 import { OPS } from '../../src/ops/registry.js';
 import { ShapeError } from '../../src/graph/shape.js';
 import type { Tensor } from '../../src/graph/tensor.js';
-import type { TypedArray } from '../../src/ops/registry.js';
+import type { TypedArray } from '../../src/graph/typed-array.js';
 import { bernoulliLike, bitsLike, normalLike, uniformLike, type RandomKey } from '../../src/ops/random.js';
 import { hashKey, mix32, Streams } from '../../src/util/random.js';
 import { runCpu } from '../../src/runtime/cpu-executor.js';

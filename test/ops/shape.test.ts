@@ -3,7 +3,6 @@ import { Graph } from '../../src/graph/graph.js';
 import { OPS } from '../../src/ops/registry.js';
 import { ShapeError } from '../../src/graph/shape.js';
 import { concat } from '../../src/ops/shape.js';
-import { getOp } from '../../src/ops/registry.js';
 import { readBuffer } from '../../src/runtime/readback.js';
 import { checkForward, checkGradients, cpuEval, randn, type InputSpec } from '../helpers/op-harness.js';
 import { sharedTestRuntime } from '../helpers/gpu.js';
@@ -28,7 +27,8 @@ describe('reshape', () => {
     const g = new Graph(OPS);
     const y = g.input('x', [3, 5], 'i32').reshape([15]);
     const node = g.node(y.id);
-    const kernel = getOp('reshape').kernel!({ node, inputs: [g.node(node.inputs[0]!)] });
+    if (node.op !== 'reshape') throw new Error(`built a ${node.op}`);
+    const kernel = OPS.reshape.kernel({ node, inputs: [g.node(node.inputs[0]!)] });
     const { device } = await sharedTestRuntime();
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     const src = device.createBuffer({ size: 60, usage });

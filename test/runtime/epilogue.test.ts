@@ -11,7 +11,7 @@ import { grad } from '../../src/graph/autodiff.js';
 import { runCpu } from '../../src/runtime/cpu-executor.js';
 import { schedule, stepOutput, MAX_BINDINGS, type Schedule } from '../../src/runtime/schedule.js';
 import type { CompileOptions } from '../../src/runtime/program.js';
-import type { TypedArray } from '../../src/ops/registry.js';
+import type { TypedArray } from '../../src/graph/typed-array.js';
 import { sharedTestRuntime } from '../helpers/gpu.js';
 import { expectClose, randn } from '../helpers/op-harness.js';
 
