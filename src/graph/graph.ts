@@ -122,6 +122,7 @@ export class Graph {
       if (t.graph !== this) throw new Error(`op ${op}: input from another graph`);
     }
     const inNodes = inputs.map((t) => this.node(t.id));
+    // AttrsArg lets attrs be left out only where every attr is optional, so {} is valid then.
     const a = (attrs ?? {}) as OpAttrs[K];
     const { shape, dtype } = def.infer(inNodes, a);
     return this.push(op, inputs.map((t) => t.id), a as AttrsOf<K>, shape, dtype);
