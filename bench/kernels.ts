@@ -8,15 +8,14 @@
  *
  *   node dist/bench/kernels.js [--quick]      or   runKernelBench({ rt, quick }) from bench/run.ts
  */
-import { Graph } from '../src/graph/graph.js';
+import { Graph, isLeaf } from '../src/graph/graph.js';
+import { OPS } from '../src/ops/registry.js';
 import type { Tensor } from '../src/graph/tensor.js';
-import { getOp } from '../src/ops/registry.js';
 import { Runtime } from '../src/runtime/runtime.js';
 import { describeAdapter } from './adapter.js';
 import { formatTable } from './table.js';
 import { gradWeightSplits } from '../codegen/wgsl/conv.js';
 import { loadLine } from './machine-load.js';
-import '../src/ops/index.js';
 
 interface KernelCase {
   name: string;
@@ -72,11 +71,12 @@ export interface KernelTiming {
 /** Time one op's kernel on random-free zeroed buffers (timing does not depend on values). */
 async function timeKernel(rt: Runtime, c: KernelCase, minBatchMs: number): Promise<KernelTiming> {
   const device = rt.device;
-  const g = new Graph();
+  const g = new Graph(OPS);
   const out = c.build(g);
   const node = g.node(out.id);
   const inputs = node.inputs.map((i) => g.node(i));
-  const kernel = getOp(node.op).kernel!({ node, inputs });
+  if (isLeaf(node)) throw new Error(`${c.name}: builds a ${node.op}, not an op`);
+  const kernel = g.op(node).kernel!({ node, inputs });
   const bytes = (shape: readonly number[]) => Math.max(16, Math.ceil((shape.reduce((p, d) => p * d, 1) * 4) / 16) * 16);
   const buffers = [...inputs.map((n) => n.shape), node.shape].map((s) => device.createBuffer({ size: bytes(s), usage: GPUBufferUsage.STORAGE }));
   const module = device.createShaderModule({ code: kernel.code, label: c.name });

@@ -17,6 +17,8 @@ export type { RunEvent, RunSummary } from './train/run.js';
 export type { EpochMetrics } from './train/trainer.js';
 export { PipelineSettingsSchema } from './check/index.js';
 export { Graph } from './graph/graph.js';
+/** The op table to build a Graph with: `new Graph(OPS)`. */
+export { OPS } from './ops/registry.js';
 export { Tensor } from './graph/tensor.js';
 export { grad } from './graph/autodiff.js';
 export { Runtime } from './runtime/runtime.js';

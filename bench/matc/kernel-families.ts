@@ -37,7 +37,7 @@ export function kernelFamily(program: Program, step: CompiledStep): string {
   const known = FAMILY_OF_OP[step.op];
   if (known) return known;
   const node = program.graph.node(step.node);
-  if (isElementwiseNode(node)) return step.fusedOps.length > 1 ? 'elementwise (fused chains)' : 'elementwise (single op)';
+  if (isElementwiseNode(program.graph, node)) return step.fusedOps.length > 1 ? 'elementwise (fused chains)' : 'elementwise (single op)';
   if (/^(sum|mean|max|min|prod|reduce|argmax|argmin|norm)/.test(step.op)) return 'reductions';
   return `other: ${step.op}`;
 }

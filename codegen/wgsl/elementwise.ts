@@ -13,8 +13,8 @@
  */
 import type { Graph, Node, DType } from '../../src/graph/graph.js';
 import { broadcastStrides, sizeOf, stridesOf, shapesEqual } from '../../src/graph/shape.js';
-import { getOp, type Kernel } from '../../src/ops/registry.js';
-import { wgslLiteral } from '../../src/ops/elementwise.js';
+import type { Kernel } from '../../src/graph/op.js';
+import { wgslLiteral } from './literal.js';
 import { dispatch1d, flatIndexWGSL, FLAT_BUILTINS } from './dispatch.js';
 
 export const ELEMENTWISE_WORKGROUP = 64;
@@ -31,10 +31,10 @@ export interface ElementwiseGroup {
 }
 
 /** True for nodes the fuser may compute inside an elementwise kernel. */
-export function isElementwiseNode(node: Node): boolean {
-  if (node.op === 'const') return node.attrs['data'] === undefined;
+export function isElementwiseNode(graph: Graph, node: Node): boolean {
+  if (node.op === 'const') return node.attrs.data === undefined;
   if (node.op === 'input' || node.op === 'variable') return false;
-  return getOp(node.op).elementwise !== undefined;
+  return graph.op(node).elementwise !== undefined;
 }
 
 type ReadMode = 'same' | 'splat' | 'contiguous' | 'gather';
@@ -69,7 +69,7 @@ export function elementwiseKernel(graph: Graph, group: ElementwiseGroup): Kernel
   const modes = group.externals.map((id) => vectorReadMode(graph.node(id).shape, outShape));
   const vectorOps = group.members.every((m) => {
     const node = graph.node(m);
-    return node.op === 'const' || getOp(node.op).vectorizable !== false;
+    return node.op === 'const' || (node.op !== 'input' && node.op !== 'variable' && graph.op(node).vectorizable !== false);
   });
   const vector = n % 4 === 0 && inner % 4 === 0 && modes.every((m) => m !== null) && vectorOps;
   return vector ? vectorKernel(graph, group, modes as ReadMode[]) : scalarKernel(graph, group);
@@ -84,15 +84,15 @@ export function groupBody(graph: Graph, group: ElementwiseGroup, read: (k: numbe
   const extIndex = new Map(group.externals.map((id, k) => [id, k]));
   const valueOf = new Map<number, string>();
   const lines: string[] = [];
-  const literal = (node: Node) => {
-    const l = wgslLiteral(node.attrs['value'] as number, node.dtype);
-    return width === 1 ? l : `vec4<${node.dtype}>(${l})`;
+  const literal = (value: number, dtype: DType) => {
+    const l = wgslLiteral(value, dtype);
+    return width === 1 ? l : `vec4<${dtype}>(${l})`;
   };
   const valueOfInput = (id: number): string => {
     const v = valueOf.get(id);
     if (v !== undefined) return v;
     const node = graph.node(id);
-    if (node.op === 'const' && node.attrs['data'] === undefined) return literal(node);
+    if (node.op === 'const' && node.attrs.data === undefined) return literal(node.attrs.value, node.dtype);
     const k = extIndex.get(id);
     if (k === undefined) throw new Error(`elementwise codegen: node ${id} is neither member nor external`);
     lines.push(`${indent}let e${k} = ${read(k)};`);
@@ -102,11 +102,15 @@ export function groupBody(graph: Graph, group: ElementwiseGroup, read: (k: numbe
   for (const id of group.members) {
     const node = graph.node(id);
     if (node.op === 'const') {
-      valueOf.set(id, literal(node));
+      if (node.attrs.data !== undefined) throw new Error(`elementwise codegen: constant ${id} has contents; it must be read from memory`);
+      valueOf.set(id, literal(node.attrs.value, node.dtype));
       continue;
     }
+    if (node.op === 'input' || node.op === 'variable') throw new Error(`elementwise codegen: leaf ${id} cannot be a member`);
+    const def = graph.op(node);
+    if (!def.elementwise) throw new Error(`elementwise codegen: op '${node.op}' has a kernel of its own`);
     const args = node.inputs.map((inp) => (memberSet.has(inp) ? valueOf.get(inp)! : valueOfInput(inp)));
-    const expr = getOp(node.op).elementwise!(args, { node, inputs: node.inputs.map((x) => graph.node(x)), width });
+    const expr = def.elementwise(args, { node, inputs: node.inputs.map((x) => graph.node(x)), width });
     const type = width === 1 ? node.dtype : `vec4<${node.dtype}>`;
     lines.push(`${indent}let v${id}: ${type} = ${expr};`);
     valueOf.set(id, `v${id}`);

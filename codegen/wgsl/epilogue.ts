@@ -11,17 +11,11 @@
  * broadcast indexing, e.g. a per-channel bias [1, C, 1, 1] at coordinate c1 of flat.
  */
 import type { Graph } from '../../src/graph/graph.js';
+import type { Epilogue } from '../../src/graph/op.js';
 import { broadcastStrides, shapesEqual, stridesOf } from '../../src/graph/shape.js';
 import { groupBody, offsetExpr, type ElementwiseGroup } from './elementwise.js';
 
-export interface Epilogue {
-  /** Module-scope WGSL: the epilogue's input bindings and `fn epilogue(flat: u32, acc: f32) -> T`. */
-  code: string;
-  /** How many bindings it declares, numbered right after the producer's inputs; the output binding follows them. */
-  bindings: number;
-  /** WGSL element type of the value stored (the group root's dtype). */
-  outType: string;
-}
+export type { Epilogue };
 
 /** The group's operands other than the producer, in binding order (after the producer's inputs). */
 export function epilogueOperands(group: ElementwiseGroup, producer: number): number[] {

@@ -4,7 +4,7 @@
  * small chunk of them. Shapes are baked in as literals, so index arithmetic is constant
  * division the shader compiler can strength-reduce.
  */
-import type { Kernel } from '../../src/ops/registry.js';
+import type { Kernel } from '../../src/graph/op.js';
 import type { Shape } from '../../src/graph/shape.js';
 import { stridesOf } from '../../src/graph/shape.js';
 import { bindingsWGSL, dispatch1d, flatIndexWGSL, FLAT_BUILTINS } from './dispatch.js';

@@ -9,6 +9,7 @@
  * the `model/*` variables, call `loss()` or `lossAndGradient()`, and restore them.
  */
 import { Graph } from '../graph/graph.js';
+import { OPS } from '../ops/registry.js';
 import type { Tensor } from '../graph/tensor.js';
 import { grad } from '../graph/autodiff.js';
 import type { ResolvedPipeline, TypedExpr } from '../check/resolved.js';
@@ -92,7 +93,7 @@ export class AdversarialProbe {
   }
 
   private probeGraph(b: number): { graph: Graph; loss: Tensor; perExample: Tensor; grads: Tensor[] } {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const p = this.pipeline;
     const shape = [b, ...p.data.inputShape];
     const x = g.variable(batchVar.x(b), shape);

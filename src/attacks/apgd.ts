@@ -15,6 +15,7 @@
  * window, because the oscillation threshold k * rho changes) and a single readback at the end.
  */
 import { Graph } from '../graph/graph.js';
+import { OPS } from '../ops/registry.js';
 import type { Tensor } from '../graph/tensor.js';
 import { grad } from '../graph/autodiff.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -153,7 +154,7 @@ export class Apgd {
   }
 
   private startGraph(b: number, s: ApgdSettings): Graph {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const t = batchTensors(g, b, this.inputShape);
     const v = this.vars(g, b);
     const shape = [b, ...this.inputShape];
@@ -181,7 +182,7 @@ export class Apgd {
   }
 
   private iterateGraph(b: number, s: ApgdSettings): Graph {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const t = batchTensors(g, b, this.inputShape);
     const v = this.vars(g, b);
     const a = g.variable(state(b, this.inputShape).momentum, []);
@@ -218,7 +219,7 @@ export class Apgd {
   }
 
   private checkGraph(b: number): Graph {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const v = this.vars(g, b);
     const threshold = g.variable(state(b, this.inputShape).threshold, []);
     const oscillating = v.increases.le(threshold);

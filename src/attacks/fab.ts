@@ -21,6 +21,7 @@
  * One submission per target class (start + 100 iterations), one readback of the flags after it.
  */
 import { Graph } from '../graph/graph.js';
+import { OPS } from '../ops/registry.js';
 import { grad } from '../graph/autodiff.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Program } from '../runtime/program.js';
@@ -103,14 +104,14 @@ export class Fab {
   }
 
   private startGraph(b: number): Graph {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const t = batchTensors(g, b, this.inputShape);
     g.assign(g.variable(this.names(b).x1, [b, ...this.inputShape]), t.x.add(0));
     return g;
   }
 
   private iterateGraph(b: number, s: Required<FabSettings>): Graph {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const t = batchTensors(g, b, this.inputShape);
     const shape = [b, ...this.inputShape];
     const flat = [b, this.features];

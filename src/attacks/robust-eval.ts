@@ -9,6 +9,7 @@
  * The batch lives in the shared batch variables of batch.ts, so APGD and Square read it too.
  */
 import { Graph } from '../graph/graph.js';
+import { OPS } from '../ops/registry.js';
 import type { Tensor } from '../graph/tensor.js';
 import { grad } from '../graph/autodiff.js';
 import type { ResolvedModel, PerturbationBall, AttackStart } from '../check/resolved.js';
@@ -65,7 +66,7 @@ export class RobustEvaluator {
     let p = this.natural.get(b);
     if (!p) {
       p = (async () => {
-        const g = new Graph();
+        const g = new Graph(OPS);
         const t = batchTensors(g, b, this.inputShape);
         const logits = this.classify(g, t.x);
         const correct = correctMask(logits, t.y);
@@ -105,12 +106,12 @@ export class RobustEvaluator {
     const loss = s.loss === 'ce' ? { kind: 'ce' as const } : { kind: 'cw' as const, kappa: s.kappa ?? 50 };
 
     // start: delta <- random start (robust flags are reset by the caller once per attack)
-    const g0 = new Graph();
+    const g0 = new Graph(OPS);
     const t0 = batchTensors(g0, b, this.inputShape);
     g0.assign(g0.variable(deltaVar(b, this.inputShape), shape), initialDelta(g0, shape, s.ball, s.start, { seed: this.seed, stream: Streams.attackStart + 101, step: t0.key, rows: t0.index }));
 
     // step: flags &= correct(x + delta); delta <- PGD step
-    const g1 = new Graph();
+    const g1 = new Graph(OPS);
     const t1 = batchTensors(g1, b, this.inputShape);
     const delta = g1.variable(deltaVar(b, this.inputShape), shape);
     const logits = this.classify(g1, t1.x.add(delta));
@@ -119,7 +120,7 @@ export class RobustEvaluator {
     g1.assign(t1.robust, t1.robust.mul(correctMask(logits, t1.y)));
 
     // finish: flags &= correct(last iterate)
-    const g2 = new Graph();
+    const g2 = new Graph(OPS);
     const t2 = batchTensors(g2, b, this.inputShape);
     const last = this.classify(g2, t2.x.add(g2.variable(deltaVar(b, this.inputShape), shape)));
     const updated = t2.robust.mul(correctMask(last, t2.y));

@@ -20,6 +20,7 @@
  * reads the margins between chunks to stop early, as the reference stops when all are broken.
  */
 import { Graph } from '../graph/graph.js';
+import { OPS } from '../ops/registry.js';
 import type { Tensor } from '../graph/tensor.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Program } from '../runtime/program.js';
@@ -114,7 +115,7 @@ export class SquareL2 {
   }
 
   private startGraph(b: number, s: SquareSettings, windows: number): Graph {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const t = batchTensors(g, b, this.inputShape);
     const [c, h, w] = this.inputShape as [number, number, number];
     const n = state(b, this.inputShape);
@@ -131,7 +132,7 @@ export class SquareL2 {
   }
 
   private queryGraph(b: number, s: SquareSettings): Graph {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const t = batchTensors(g, b, this.inputShape);
     const [c, h, w] = this.inputShape as [number, number, number];
     const n = state(b, this.inputShape);
@@ -150,7 +151,7 @@ export class SquareL2 {
   }
 
   private finishGraph(b: number): Graph {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const t = batchTensors(g, b, this.inputShape);
     const xBest = g.variable(state(b, this.inputShape).xBest, [b, ...this.inputShape]);
     g.assign(t.robust, t.robust.mul(correctMask(this.classify(g, xBest), t.y)));

@@ -9,6 +9,7 @@
  * An example counts as broken when the final point is misclassified (argmax != y), as AutoAttack checks.
  */
 import { Graph } from '../graph/graph.js';
+import { OPS } from '../ops/registry.js';
 import type { Tensor } from '../graph/tensor.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Program } from '../runtime/program.js';
@@ -101,7 +102,7 @@ export class Square {
   }
 
   private startGraph(b: number, s: SquareSettings): Graph {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const t = batchTensors(g, b, this.inputShape);
     const [c, , w] = this.inputShape as [number, number, number];
     const n = state(b, this.inputShape);
@@ -116,7 +117,7 @@ export class Square {
   }
 
   private queryGraph(b: number, s: SquareSettings): Graph {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const t = batchTensors(g, b, this.inputShape);
     const [c, h, w] = this.inputShape as [number, number, number];
     const n = state(b, this.inputShape);
@@ -141,7 +142,7 @@ export class Square {
   }
 
   private finishGraph(b: number): Graph {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const t = batchTensors(g, b, this.inputShape);
     const xBest = g.variable(state(b, this.inputShape).xBest, [b, ...this.inputShape]);
     const logits = this.classify(g, xBest);

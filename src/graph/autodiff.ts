@@ -7,7 +7,7 @@
  * the same program as the forward pass, and can themselves be differentiated where the
  * rules used are differentiable.
  */
-import { getOp } from '../ops/registry.js';
+import { isLeaf } from './graph.js';
 import { shapesEqual, formatShape, sizeOf } from './shape.js';
 import type { Tensor } from './tensor.js';
 
@@ -40,9 +40,9 @@ export function grad(loss: Tensor, wrt: readonly Tensor[], opts: GradOptions = {
     const g = grads.get(id);
     if (!g) continue;
     const node = graph.node(id);
-    if (node.inputs.length === 0) continue;
+    if (isLeaf(node) || node.inputs.length === 0) continue;
     if (!node.inputs.some((i) => dependsOnWrt.has(i))) continue;
-    const def = getOp(node.op);
+    const def = graph.op(node);
     if (!def.grad) throw new Error(`grad: op '${node.op}' has no gradient rule`);
     const inputs = node.inputs.map((i) => graph.tensor(i));
     const inGrads = def.grad(g, { node, inputs, output: graph.tensor(id), attrs: node.attrs });

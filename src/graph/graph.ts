@@ -1,27 +1,44 @@
 /**
  * The tensor graph IR: a list of nodes in creation (hence topological) order.
  * Node kinds: `input` (fed before each run), `variable` (persistent device buffer shared by
- * programs: parameters, optimizer and BN statistics, per-example state), `const`, and ops from
- * the registry. Side effects are explicit `assign(variable, value)` updates, applied after
- * everything else the program computes, so every read in one run sees the old values.
+ * programs: parameters, optimizer and BN statistics, per-example state), `const`, and ops of
+ * the op table the graph is built with (src/ops/registry.ts's OPS). Side effects are explicit
+ * `assign(variable, value)` updates, applied after everything else the program computes, so
+ * every read in one run sees the old values.
  */
 import { type Shape, ShapeError, formatShape, shapesEqual } from './shape.js';
-import { getOp } from '../ops/registry.js';
 import { Tensor } from './tensor.js';
+import type { DType } from './dtype.js';
+import type { AttrsOf, LeafAttrs, LeafKind, NodeKind, OpAttrs, OpName } from './op-attrs.js';
+import type { OpDef, OpTable } from './op.js';
 
-export type DType = 'f32' | 'i32' | 'u32';
+export type { DType } from './dtype.js';
 
-export type Attrs = Readonly<Record<string, unknown>>;
-
-export interface Node {
+interface NodeFields {
   readonly id: number;
-  readonly op: string;
   readonly inputs: readonly number[];
-  readonly attrs: Attrs;
   readonly shape: Shape;
   readonly dtype: DType;
   /** For inputs and variables: the name programs and stores use to find the buffer. */
   readonly name?: string;
+}
+
+/** A node applying op K, its attrs typed by K. */
+export type OpNodeOf<K extends OpName> = NodeFields & { readonly op: K; readonly attrs: OpAttrs[K] };
+export type LeafNodeOf<K extends LeafKind> = NodeFields & { readonly op: K; readonly attrs: LeafAttrs[K] };
+
+/** A node that applies an op (not a leaf). */
+export type OpNode = { [K in OpName]: OpNodeOf<K> }[OpName];
+export type LeafNode = { [K in LeafKind]: LeafNodeOf<K> }[LeafKind];
+
+/** Any node: a union discriminated by `op`, so `node.op === 'conv2d'` types `node.attrs`. */
+export type Node = OpNode | LeafNode;
+
+/** `graph.apply`'s attrs: optional for ops whose attrs are all optional. */
+export type AttrsArg<K extends OpName> = {} extends OpAttrs[K] ? [attrs?: OpAttrs[K]] : [attrs: OpAttrs[K]];
+
+export function isLeaf(node: Node): node is LeafNode {
+  return node.op === 'input' || node.op === 'variable' || node.op === 'const';
 }
 
 export interface Update {
@@ -34,6 +51,16 @@ export class Graph {
   readonly updates: Update[] = [];
   private readonly named = new Map<string, number>();
 
+  /** `ops` gives every op's rules (src/ops/registry.ts's OPS). */
+  constructor(readonly ops: OpTable) {}
+
+  /** The rules of an op node. */
+  op(node: OpNode): OpDef {
+    const def: OpDef | undefined = this.ops[node.op];
+    if (!def) throw new Error(`unknown op '${node.op}'`);
+    return def;
+  }
+
   node(id: number): Node {
     const n = this.nodes[id];
     if (!n) throw new Error(`no node ${id}`);
@@ -44,10 +71,11 @@ export class Graph {
     return new Tensor(this, id);
   }
 
-  private push(op: string, inputs: number[], attrs: Attrs, shape: Shape, dtype: DType, name?: string): Tensor {
+  private push<K extends NodeKind>(op: K, inputs: number[], attrs: AttrsOf<K>, shape: Shape, dtype: DType, name?: string): Tensor {
     const id = this.nodes.length;
-    const node: Node = name === undefined ? { id, op, inputs, attrs, shape: [...shape], dtype } : { id, op, inputs, attrs, shape: [...shape], dtype, name };
-    this.nodes.push(node);
+    const fields = name === undefined ? { id, op, inputs, attrs, shape: [...shape], dtype } : { id, op, inputs, attrs, shape: [...shape], dtype, name };
+    // TypeScript cannot see that a node of one kind K, with AttrsOf<K>, is a member of the union.
+    this.nodes.push(fields as unknown as Node);
     return new Tensor(this, id);
   }
 
@@ -86,15 +114,18 @@ export class Graph {
     return this.push('const', [], { data }, shape, dtype);
   }
 
-  /** Apply a registered op; its shape rule validates the inputs and gives the output type. */
-  apply(op: string, inputs: readonly Tensor[], attrs: Attrs = {}): Tensor {
-    const def = getOp(op);
+  /** Apply an op of the table; its shape rule validates the inputs and gives the output type. */
+  apply<K extends OpName>(op: K, inputs: readonly Tensor[], ...[attrs]: AttrsArg<K>): Tensor {
+    const def: OpDef<K> | undefined = this.ops[op] as OpDef<K> | undefined;
+    if (!def) throw new Error(`unknown op '${op}'`);
     for (const t of inputs) {
       if (t.graph !== this) throw new Error(`op ${op}: input from another graph`);
     }
     const inNodes = inputs.map((t) => this.node(t.id));
-    const { shape, dtype } = def.infer(inNodes, attrs);
-    return this.push(op, inputs.map((t) => t.id), attrs, shape, dtype);
+    // AttrsArg lets attrs be left out only where every attr is optional, so {} is valid then.
+    const a = (attrs ?? {}) as OpAttrs[K];
+    const { shape, dtype } = def.infer(inNodes, a);
+    return this.push(op, inputs.map((t) => t.id), a as AttrsOf<K>, shape, dtype);
   }
 
   /** Record `variable <- value`, applied at the end of a run. */
@@ -110,7 +141,7 @@ export class Graph {
     // updates never read a buffer another update of the same run overwrites.
     let base = x;
     while (base.op === 'reshape') base = this.node(base.inputs[0]!);
-    const leaf = base.op === 'variable' || base.op === 'input' || (base.op === 'const' && base.attrs['value'] !== undefined);
+    const leaf = base.op === 'variable' || base.op === 'input' || (base.op === 'const' && base.attrs.value !== undefined);
     const src = leaf ? this.apply('copy', [value]) : value;
     this.updates.push({ variable: v.id, value: src.id });
   }

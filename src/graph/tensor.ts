@@ -3,7 +3,8 @@
  * A Tensor is only a (graph, node id) pair; all methods append nodes to the graph.
  * Numbers passed where a tensor is expected become scalar constants of the same dtype.
  */
-import type { Attrs, DType, Graph } from './graph.js';
+import type { AttrsArg, DType, Graph } from './graph.js';
+import type { OpName, Pair } from './op-attrs.js';
 import type { Shape } from './shape.js';
 import { normalizeAxes, sizeOf } from './shape.js';
 
@@ -31,8 +32,8 @@ export class Tensor {
   private lift(v: TensorLike): Tensor {
     return typeof v === 'number' ? this.graph.constant(v, [], this.dtype) : v;
   }
-  private op(name: string, inputs: TensorLike[], attrs: Attrs = {}): Tensor {
-    return this.graph.apply(name, inputs.map((v) => this.lift(v)), attrs);
+  private op<K extends OpName>(name: K, inputs: TensorLike[], ...attrs: AttrsArg<K>): Tensor {
+    return this.graph.apply(name, inputs.map((v) => this.lift(v)), ...attrs);
   }
 
   // Elementwise arithmetic (NumPy broadcasting).
@@ -138,20 +139,20 @@ export class Tensor {
     return this.op('take_along_axis', [this, idx]);
   }
   /** NCHW convolution with [O, C, kh, kw] weights (no bias); stride and pad per dim or one number. */
-  conv2d(w: Tensor, opts: { stride?: number | [number, number]; pad?: number | [number, number] } = {}): Tensor {
+  conv2d(w: Tensor, opts: { stride?: Pair; pad?: Pair } = {}): Tensor {
     return this.op('conv2d', [this, w], { stride: opts.stride ?? 1, pad: opts.pad ?? 0 });
   }
   /**
    * Max pooling (PyTorch semantics); stride defaults to the kernel. Two nodes: each window's
    * argmax, then the gather through it; the backward reuses the argmax (src/ops/pool.ts).
    */
-  maxPool2d(kernel: number | [number, number], stride?: number | [number, number], pad: number | [number, number] = 0): Tensor {
+  maxPool2d(kernel: Pair, stride?: Pair, pad: Pair = 0): Tensor {
     const attrs = { kernel, stride: stride ?? kernel, pad };
     const idx = this.op('maxpool2d_argmax', [this], attrs);
     return this.op('maxpool2d', [this, idx], attrs);
   }
   /** Average pooling counting padding in the divisor (PyTorch default); stride defaults to the kernel. */
-  avgPool2d(kernel: number | [number, number], stride?: number | [number, number], pad: number | [number, number] = 0): Tensor {
+  avgPool2d(kernel: Pair, stride?: Pair, pad: Pair = 0): Tensor {
     return this.op('avgpool2d', [this], { kernel, stride: stride ?? kernel, pad });
   }
 }

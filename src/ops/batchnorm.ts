@@ -28,7 +28,8 @@ import { ShapeError, formatShape, shapesEqual } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
 import { grad } from '../graph/autodiff.js';
 import { batchNormInputGradKernel, batchNormParamGradKernel, batchNormStatsKernel, batchNormTrainKernel } from '../../codegen/wgsl/batchnorm.js';
-import { registerOp, type TypedArray } from './registry.js';
+import type { KernelOpDef } from '../graph/op.js';
+import type { TypedArray } from '../graph/typed-array.js';
 
 export interface BatchNormParams {
   /** Per-channel scale (gamma), [C]; omitted: 1 (affine = False). */
@@ -211,10 +212,6 @@ export function compositeParamGrad(x: Tensor, g: Tensor, eps: number): Tensor {
 // ---------------------------------------------------------------------------------------------
 // Fused primitives
 
-function epsOf(attrs: Readonly<Record<string, unknown>>): number {
-  return attrs['eps'] as number;
-}
-
 function checkPerChannel(op: string, x: Node, vectors: Node[], perElement: Node[]): void {
   if (x.shape.length < 2 || x.dtype !== 'f32') throw new ShapeError(`${op}: x must be f32 [N, C, ...], got ${x.dtype}${formatShape(x.shape)}`);
   for (const v of vectors) {
@@ -269,7 +266,7 @@ function statsOf(stats: TypedArray, c: number, eps: number) {
   return { mean, istd };
 }
 
-registerOp({
+const batchNormStatsDef: KernelOpDef<'batch_norm_stats'> = {
   name: 'batch_norm_stats',
   infer: (inputs) => {
     checkPerChannel('batch_norm_stats', inputs[0]!, [], []);
@@ -281,9 +278,9 @@ registerOp({
   },
   grad: (g, ctx) => vjp(([x]) => compositeStats(x!), ctx.inputs, g, [true]),
   kernel: (ctx) => batchNormStatsKernel(ctx.inputs[0]!.shape),
-});
+};
 
-registerOp({
+const batchNormTrainDef: KernelOpDef<'batch_norm_train'> = {
   name: 'batch_norm_train',
   infer: (inputs) => {
     const [x, w, b, stats] = inputs as [Node, Node, Node, Node];
@@ -294,7 +291,7 @@ registerOp({
   cpu: (inputs, ctx) => {
     const [x, w, b, stats] = inputs as [TypedArray, TypedArray, TypedArray, TypedArray];
     const shape = ctx.inputs[0]!.shape;
-    const { mean, istd } = statsOf(stats, shape[1]!, epsOf(ctx.node.attrs));
+    const { mean, istd } = statsOf(stats, shape[1]!, ctx.node.attrs.eps);
     const channel = channelOf(shape);
     return x.map((v, i) => {
       const k = channel(i);
@@ -303,15 +300,15 @@ registerOp({
   },
   grad: (g, ctx) => {
     const [x, w, , stats] = ctx.inputs as [Tensor, Tensor, Tensor, Tensor];
-    const eps = epsOf(ctx.attrs);
+    const eps = ctx.attrs.eps;
     const params = x.graph.apply('batch_norm_param_grad', [x, g, stats], { eps });
     // The statistics' dependence on x is inside batch_norm_input_grad: no gradient to `stats`.
     return [x.graph.apply('batch_norm_input_grad', [x, w, g, stats, params], { eps }), row(params, 0), row(params, 1), null];
   },
-  kernel: (ctx) => batchNormTrainKernel(ctx.inputs[0]!.shape, epsOf(ctx.node.attrs)),
-});
+  kernel: (ctx) => batchNormTrainKernel(ctx.inputs[0]!.shape, ctx.node.attrs.eps),
+};
 
-registerOp({
+const batchNormParamGradDef: KernelOpDef<'batch_norm_param_grad'> = {
   name: 'batch_norm_param_grad',
   infer: (inputs) => {
     const [x, g, stats] = inputs as [Node, Node, Node];
@@ -323,7 +320,7 @@ registerOp({
     const [x, g, stats] = inputs as [TypedArray, TypedArray, TypedArray];
     const shape = ctx.inputs[0]!.shape;
     const c = shape[1]!;
-    const { mean, istd } = statsOf(stats, c, epsOf(ctx.node.attrs));
+    const { mean, istd } = statsOf(stats, c, ctx.node.attrs.eps);
     const channel = channelOf(shape);
     const dw = new Float64Array(c);
     const db = new Float64Array(c);
@@ -334,11 +331,11 @@ registerOp({
     });
     return Float32Array.from([...Array.from(dw, (s, k) => s * istd[k]!), ...db]);
   },
-  grad: (gg, ctx) => vjp(([x, g]) => compositeParamGrad(x!, g!, epsOf(ctx.attrs)), ctx.inputs, gg, [true, true, false]),
-  kernel: (ctx) => batchNormParamGradKernel(ctx.inputs[0]!.shape, epsOf(ctx.node.attrs)),
-});
+  grad: (gg, ctx) => vjp(([x, g]) => compositeParamGrad(x!, g!, ctx.attrs.eps), ctx.inputs, gg, [true, true, false]),
+  kernel: (ctx) => batchNormParamGradKernel(ctx.inputs[0]!.shape, ctx.node.attrs.eps),
+};
 
-registerOp({
+const batchNormInputGradDef: KernelOpDef<'batch_norm_input_grad'> = {
   name: 'batch_norm_input_grad',
   infer: (inputs) => {
     const [x, w, g, stats, params] = inputs as [Node, Node, Node, Node, Node];
@@ -352,13 +349,20 @@ registerOp({
     const shape = ctx.inputs[0]!.shape;
     const c = shape[1]!;
     const n = x.length / c;
-    const { mean, istd } = statsOf(stats, c, epsOf(ctx.node.attrs));
+    const { mean, istd } = statsOf(stats, c, ctx.node.attrs.eps);
     const channel = channelOf(shape);
     return x.map((v, i) => {
       const k = channel(i);
       return w[k]! * istd[k]! * (g[i]! - params[c + k]! / n - (v - mean[k]!) * istd[k]! * (params[k]! / n));
     });
   },
-  grad: (gg, ctx) => vjp(([x, w, g]) => compositeTrainGrad(x!, w!, g!, epsOf(ctx.attrs)), ctx.inputs, gg, [true, true, true, false, false]),
-  kernel: (ctx) => batchNormInputGradKernel(ctx.inputs[0]!.shape, epsOf(ctx.node.attrs)),
-});
+  grad: (gg, ctx) => vjp(([x, w, g]) => compositeTrainGrad(x!, w!, g!, ctx.attrs.eps), ctx.inputs, gg, [true, true, true, false, false]),
+  kernel: (ctx) => batchNormInputGradKernel(ctx.inputs[0]!.shape, ctx.node.attrs.eps),
+};
+
+export const batchNormOps = {
+  batch_norm_stats: batchNormStatsDef,
+  batch_norm_train: batchNormTrainDef,
+  batch_norm_param_grad: batchNormParamGradDef,
+  batch_norm_input_grad: batchNormInputGradDef,
+};

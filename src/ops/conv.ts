@@ -9,17 +9,19 @@
  * that conv2d's gradient runs as two implicit-GEMM kernels; they are linear in each input,
  * so their own gradients are again convolutions (double backprop works).
  */
-import type { Attrs, Node } from '../graph/graph.js';
+import type { Node } from '../graph/graph.js';
+import type { ConvAttrs, OpAttrs, Pair as PairAttr } from '../graph/op-attrs.js';
+import type { KernelOpDef } from '../graph/op.js';
+import type { TypedArray } from '../graph/typed-array.js';
 import { formatShape, ShapeError, type Shape } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
 import { conv2dForwardKernel, conv2dGradInputKernel, conv2dGradInputThinKernel, conv2dGradWeightKernel, gradWeightSplits, type ConvGeometry } from '../../codegen/wgsl/conv.js';
 import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, directConvApplies } from '../../codegen/wgsl/conv-direct.js';
-import { registerOp, type TypedArray } from './registry.js';
 
 export type Pair = [number, number];
 
 /** Accept `2` or `[2, 3]`. */
-export function toPair(v: number | readonly number[] | undefined, fallback: number, what: string): Pair {
+export function toPair(v: PairAttr | undefined, fallback: number, what: string): Pair {
   if (v === undefined) return [fallback, fallback];
   if (typeof v === 'number') return [v, v];
   if (v.length !== 2) throw new ShapeError(`${what} must be a number or a pair, got [${v.join(', ')}]`);
@@ -38,14 +40,14 @@ function checkWindow(op: string, stride: Pair, pad: Pair, kernel: Pair): void {
 }
 
 /** Full geometry from x's and w's shapes and the attrs; validates everything. */
-export function convGeometry(op: string, x: Shape, w: Shape, attrs: Attrs): ConvGeometry {
+export function convGeometry(op: string, x: Shape, w: Shape, attrs: ConvAttrs): ConvGeometry {
   if (x.length !== 4) throw new ShapeError(`${op}: input must be NCHW (rank 4), got ${formatShape(x)}`);
   if (w.length !== 4) throw new ShapeError(`${op}: weight must be [O, C, kh, kw], got ${formatShape(w)}`);
   const [N, C, H, W] = x as [number, number, number, number];
   const [O, Cw, kh, kw] = w as [number, number, number, number];
   if (C !== Cw) throw new ShapeError(`${op}: input has ${C} channels but the weight ${formatShape(w)} expects ${Cw}`);
-  const [sh, sw] = toPair(attrs['stride'] as number | number[] | undefined, 1, `${op} stride`);
-  const [ph, pw] = toPair(attrs['pad'] as number | number[] | undefined, 0, `${op} pad`);
+  const [sh, sw] = toPair(attrs.stride, 1, `${op} stride`);
+  const [ph, pw] = toPair(attrs.pad, 0, `${op} pad`);
   checkWindow(op, [sh, sw], [ph, pw], [kh, kw]);
   const OH = outputExtent(H, kh, sh, ph);
   const OW = outputExtent(W, kw, sw, pw);
@@ -60,22 +62,22 @@ function expectShape(op: string, what: string, got: Shape, want: Shape): void {
 }
 
 /** Geometry of the forward conv that a gradient op belongs to. */
-function gradInputGeometry(gy: Node, w: Node, attrs: Attrs): ConvGeometry {
-  const inputShape = attrs['inputShape'] as number[] | undefined;
+function gradInputGeometry(gy: Node, w: Node, attrs: OpAttrs['conv2d_grad_input']): ConvGeometry {
+  const inputShape = attrs.inputShape;
   if (!inputShape) throw new ShapeError('conv2d_grad_input: missing inputShape attr');
   const g = convGeometry('conv2d_grad_input', inputShape, w.shape, attrs);
   expectShape('conv2d_grad_input', 'output gradient', gy.shape, [g.N, g.O, g.OH, g.OW]);
   return g;
 }
 
-function splitsOf(attrs: Attrs, N: number): number {
-  const s = (attrs['splits'] as number | undefined) ?? 1;
+function splitsOf(attrs: OpAttrs['conv2d_grad_weight'], N: number): number {
+  const s = attrs.splits ?? 1;
   if (!Number.isInteger(s) || s < 1 || s > Math.max(1, N)) throw new ShapeError(`conv2d_grad_weight: splits must be an integer in [1, ${N}], got ${s}`);
   return s;
 }
 
-function gradWeightGeometry(x: Node, gy: Node, attrs: Attrs): ConvGeometry {
-  const [kh, kw] = toPair(attrs['kernel'] as number | number[] | undefined, 0, 'conv2d_grad_weight kernel');
+function gradWeightGeometry(x: Node, gy: Node, attrs: OpAttrs['conv2d_grad_weight']): ConvGeometry {
+  const [kh, kw] = toPair(attrs.kernel, 0, 'conv2d_grad_weight kernel');
   if (x.shape.length !== 4 || gy.shape.length !== 4) throw new ShapeError(`conv2d_grad_weight: x ${formatShape(x.shape)} and gy ${formatShape(gy.shape)} must be NCHW`);
   const g = convGeometry('conv2d_grad_weight', x.shape, [gy.shape[1]!, x.shape[1]!, kh, kw], attrs);
   expectShape('conv2d_grad_weight', 'output gradient', gy.shape, [g.N, g.O, g.OH, g.OW]);
@@ -107,7 +109,7 @@ function forEachTap(g: ConvGeometry, n: number, c: number, f: (xi: number, oyx: 
  * goes through the unsplit rule on all images and a 0/1 image mask keeps its own; S times the
  * work of the unsplit rule, but only second-order derivatives through dw ever come here.
  */
-function splitGradWeightGrad(gdw: Tensor, x: Tensor, gy: Tensor, attrs: Attrs, splits: number): [Tensor, Tensor] {
+function splitGradWeightGrad(gdw: Tensor, x: Tensor, gy: Tensor, attrs: ConvAttrs, splits: number): [Tensor, Tensor] {
   const N = x.shape[0]!;
   const per = Math.ceil(N / splits);
   const wShape = gdw.shape.slice(1);
@@ -126,7 +128,7 @@ function splitGradWeightGrad(gdw: Tensor, x: Tensor, gy: Tensor, attrs: Attrs, s
 
 const convAttrs = (g: ConvGeometry) => ({ stride: [g.sh, g.sw], pad: [g.ph, g.pw] });
 
-registerOp({
+const conv2dDef: KernelOpDef<'conv2d'> = {
   name: 'conv2d',
   infer(inputs, attrs) {
     const [x, w] = inputs as [Node, Node];
@@ -164,9 +166,9 @@ registerOp({
     return directConvApplies(g) ? conv2dForwardDirectKernel(g, ctx.epilogue) : conv2dForwardKernel(g, undefined, ctx.epilogue);
   },
   fusesEpilogue: true,
-});
+};
 
-registerOp({
+const conv2dGradInputDef: KernelOpDef<'conv2d_grad_input'> = {
   name: 'conv2d_grad_input',
   infer(inputs, attrs) {
     const [gy, w] = inputs as [Node, Node];
@@ -190,7 +192,7 @@ registerOp({
   },
   grad(gdx, ctx) {
     const [gy, w] = ctx.inputs as [Tensor, Tensor];
-    const attrs = { stride: ctx.attrs['stride'], pad: ctx.attrs['pad'] };
+    const attrs = { stride: ctx.attrs.stride, pad: ctx.attrs.pad };
     // dx is linear in gy (a transposed conv) and in w.
     const dgy = gdx.graph.apply('conv2d', [gdx, w], attrs);
     const dw = gdx.graph.apply('conv2d_grad_weight', [gdx, gy], { ...attrs, kernel: [w.shape[2]!, w.shape[3]!] });
@@ -202,9 +204,9 @@ registerOp({
     return conv2dGradInputThinKernel(g, ctx.epilogue) ?? (directConvApplies(g) ? conv2dGradInputDirectKernel(g, ctx.epilogue) : conv2dGradInputKernel(g, undefined, ctx.epilogue));
   },
   fusesEpilogue: true,
-});
+};
 
-registerOp({
+const conv2dGradWeightDef: KernelOpDef<'conv2d_grad_weight'> = {
   name: 'conv2d_grad_weight',
   infer(inputs, attrs) {
     const [x, gy] = inputs as [Node, Node];
@@ -232,7 +234,7 @@ registerOp({
   },
   grad(gdw, ctx) {
     const [x, gy] = ctx.inputs as [Tensor, Tensor];
-    const attrs = { stride: ctx.attrs['stride'], pad: ctx.attrs['pad'] };
+    const attrs = { stride: ctx.attrs.stride, pad: ctx.attrs.pad };
     const splits = splitsOf(ctx.attrs, x.shape[0]!);
     if (splits > 1) return splitGradWeightGrad(gdw, x, gy, attrs, splits);
     // dw is linear in x and in gy.
@@ -245,4 +247,6 @@ registerOp({
     return conv2dGradWeightKernel(g, undefined, splitsOf(ctx.node.attrs, g.N), ctx.epilogue);
   },
   fusesEpilogue: true,
-});
+};
+
+export const convOps = { conv2d: conv2dDef, conv2d_grad_input: conv2dGradInputDef, conv2d_grad_weight: conv2dGradWeightDef };

@@ -4,14 +4,15 @@
  * and a kernel built from the row count and width. Each norm supplies its row solver and kernel.
  */
 import { ShapeError, formatShape } from '../graph/shape.js';
-import type { Kernel } from './registry.js';
-import { registerOp } from './registry.js';
+import type { Kernel, KernelOpDef } from '../graph/op.js';
 
 /** Writes row `base / n`'s step into out[base, base + n), given the row's points t, normals w and offset b. */
 export type ProjectRow = (t: ArrayLike<number>, w: ArrayLike<number>, b: number, base: number, n: number, out: Float32Array) => void;
 
-export function registerHyperplaneProjection(name: string, projectRow: ProjectRow, kernel: (rows: number, n: number) => Kernel): void {
-  registerOp({
+type ProjectionOp = 'linf_hyperplane_projection' | 'l2_hyperplane_projection';
+
+export function hyperplaneProjection<K extends ProjectionOp>(name: K, projectRow: ProjectRow, kernel: (rows: number, n: number) => Kernel): KernelOpDef<K> {
+  return {
     name,
     infer: ([t, w, b]) => {
       if (t!.shape.length !== 2) throw new ShapeError(`${name}: points must be [rows, n], got ${formatShape(t!.shape)}`);
@@ -30,5 +31,5 @@ export function registerHyperplaneProjection(name: string, projectRow: ProjectRo
       const [rows, n] = ctx.inputs[0]!.shape as [number, number];
       return kernel(rows, n);
     },
-  });
+  };
 }

@@ -14,7 +14,9 @@
 import type { Node } from '../graph/graph.js';
 import { type Shape, ShapeError, formatShape, normalizeAxes, shapesEqual, sizeOf } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
-import { registerOp, allocFor, wgslType, type TypedArray } from './registry.js';
+import type { KernelOpDef } from '../graph/op.js';
+import { allocFor, type TypedArray } from '../graph/typed-array.js';
+import { wgslType } from '../../codegen/wgsl/literal.js';
 import { gatherKernel, scatterAddKernel, scatterAlongKernel, scatterRowsKernel, takeAlongKernel } from '../../codegen/wgsl/indexing.js';
 
 function checkIndexVector(op: string, what: string, idx: Node): number {
@@ -50,20 +52,20 @@ function cpuGather(out: Node, x: TypedArray, indices: TypedArray, outer: number,
   return result;
 }
 
-function axisOf(node: { attrs: Node['attrs'] }, rank: number): number {
-  return normalizeAxes(node.attrs['axis'] as number, rank)[0]!;
+function axisOf(node: { attrs: { axis: number } }, rank: number): number {
+  return normalizeAxes(node.attrs.axis, rank)[0]!;
 }
 
 // ---------------------------------------------------------------------------------------
 // gather / scatter_add
 
-registerOp({
+const gatherDef: KernelOpDef<'gather'> = {
   name: 'gather',
   infer: (inputs, attrs) => {
     const [x, idx] = inputs as [Node, Node];
     if (x.shape.length === 0) throw new ShapeError('gather: cannot index a scalar');
     const count = checkIndexVector('gather', 'indices', idx);
-    const axis = normalizeAxes(attrs['axis'] as number, x.shape.length)[0]!;
+    const axis = normalizeAxes(attrs.axis, x.shape.length)[0]!;
     return { shape: withAxis(x.shape, axis, count), dtype: x.dtype };
   },
   cpu: ([x, idx], { node, inputs: [xn] }) => {
@@ -71,23 +73,23 @@ registerOp({
     return cpuGather(node, x!, idx!, outer, dim, inner);
   },
   grad: (g, { inputs: [x, idx], attrs }) => {
-    const axis = normalizeAxes(attrs['axis'] as number, x!.rank)[0]!;
+    const axis = normalizeAxes(attrs.axis, x!.rank)[0]!;
     return [g.graph.apply('scatter_add', [idx!, g], { axis, size: x!.shape[axis]! }), null];
   },
   kernel: ({ node, inputs: [x, idx] }) => {
     const { outer, dim, inner } = around(x!.shape, axisOf(node, x!.shape.length));
     return gatherKernel(wgslType(node.dtype), outer, dim, idx!.shape[0]!, inner);
   },
-});
+};
 
-registerOp({
+const scatterAddDef: KernelOpDef<'scatter_add'> = {
   name: 'scatter_add',
   infer: (inputs, attrs) => {
     const [idx, g] = inputs as [Node, Node];
     const count = checkIndexVector('scatter_add', 'indices', idx);
     if (g.shape.length === 0) throw new ShapeError('scatter_add: values cannot be a scalar');
-    const axis = normalizeAxes(attrs['axis'] as number, g.shape.length)[0]!;
-    const size = attrs['size'] as number;
+    const axis = normalizeAxes(attrs.axis, g.shape.length)[0]!;
+    const size = attrs.size;
     if (g.shape[axis] !== count) throw new ShapeError(`scatter_add: values ${formatShape(g.shape)} need ${count} entries on axis ${axis}`);
     if (!Number.isInteger(size) || size < 1) throw new ShapeError(`scatter_add: size must be a positive integer, got ${size}`);
     return { shape: withAxis(g.shape, axis, size), dtype: g.dtype };
@@ -109,12 +111,12 @@ registerOp({
     }
     return result;
   },
-  grad: (g, { inputs: [idx], attrs }) => [null, g.graph.apply('gather', [g, idx!], { axis: attrs['axis'] })],
+  grad: (g, { inputs: [idx], attrs }) => [null, g.graph.apply('gather', [g, idx!], { axis: attrs.axis })],
   kernel: ({ node, inputs: [idx] }) => {
     const { outer, dim: size, inner } = around(node.shape, axisOf(node, node.shape.length));
     return scatterAddKernel(wgslType(node.dtype), outer, idx!.shape[0]!, size, inner);
   },
-});
+};
 
 // ---------------------------------------------------------------------------------------
 // gather_rows / scatter_rows
@@ -123,7 +125,7 @@ function rowSizeOf(shape: Shape): number {
   return sizeOf(shape.slice(1));
 }
 
-registerOp({
+const gatherRowsDef: KernelOpDef<'gather_rows'> = {
   name: 'gather_rows',
   infer: (inputs) => {
     const [table, rows] = inputs as [Node, Node];
@@ -134,7 +136,7 @@ registerOp({
   cpu: ([table, rows], { node, inputs: [tn] }) => cpuGather(node, table!, rows!, 1, tn!.shape[0]!, rowSizeOf(tn!.shape)),
   grad: (g, { inputs: [table, rows] }) => [g.graph.apply('scatter_add', [rows!, g], { axis: 0, size: table!.shape[0]! }), null],
   kernel: ({ node, inputs: [table, rows] }) => gatherKernel(wgslType(node.dtype), 1, table!.shape[0]!, rows!.shape[0]!, rowSizeOf(table!.shape)),
-});
+};
 
 /**
  * f32 mask [B]: 1 where row b's value survives in scatter_rows (it is the last b naming
@@ -149,7 +151,7 @@ function lastWriterMask(rows: Tensor, tableRows: number): Tensor {
   return g.apply('gather_rows', [winners, rows]).eq(positions);
 }
 
-registerOp({
+const scatterRowsDef: KernelOpDef<'scatter_rows'> = {
   name: 'scatter_rows',
   infer: (inputs) => {
     const [table, rows, values] = inputs as [Node, Node, Node];
@@ -177,12 +179,12 @@ registerOp({
     return [replaced, null, graph.apply('gather_rows', [g, rows!]).mul(mask)];
   },
   kernel: ({ node, inputs: [, rows] }) => scatterRowsKernel(wgslType(node.dtype), node.shape[0]!, rowSizeOf(node.shape), rows!.shape[0]!),
-});
+};
 
 // ---------------------------------------------------------------------------------------
 // take_along_axis / scatter_along_axis (last axis)
 
-registerOp({
+const takeAlongAxisDef: KernelOpDef<'take_along_axis'> = {
   name: 'take_along_axis',
   infer: (inputs) => {
     const [x, idx] = inputs as [Node, Node];
@@ -201,13 +203,13 @@ registerOp({
   },
   grad: (g, { inputs: [x, idx] }) => [g.graph.apply('scatter_along_axis', [idx!, g], { classes: x!.shape[x!.rank - 1]! }), null],
   kernel: ({ node, inputs: [x] }) => takeAlongKernel(wgslType(node.dtype), sizeOf(node.shape), x!.shape[x!.shape.length - 1]!),
-});
+};
 
-registerOp({
+const scatterAlongAxisDef: KernelOpDef<'scatter_along_axis'> = {
   name: 'scatter_along_axis',
   infer: (inputs, attrs) => {
     const [idx, g] = inputs as [Node, Node];
-    const classes = attrs['classes'] as number;
+    const classes = attrs.classes;
     if (idx.dtype !== 'i32' || !shapesEqual(idx.shape, g.shape)) {
       throw new ShapeError(`scatter_along_axis: need i32 idx and values of one shape, got ${idx.dtype}${formatShape(idx.shape)} and ${formatShape(g.shape)}`);
     }
@@ -215,7 +217,7 @@ registerOp({
     return { shape: [...g.shape, classes], dtype: g.dtype };
   },
   cpu: ([idx, g], { node }) => {
-    const classes = node.attrs['classes'] as number;
+    const classes = node.attrs.classes;
     const result = allocFor(node, idx!.length * classes);
     idx!.forEach((c, p) => {
       if (c >= 0 && c < classes) result[p * classes + c] = g![p]!;
@@ -223,8 +225,17 @@ registerOp({
     return result;
   },
   grad: (g, { inputs: [idx] }) => [null, g.graph.apply('take_along_axis', [g, idx!])],
-  kernel: ({ node }) => scatterAlongKernel(wgslType(node.dtype), sizeOf(node.shape.slice(0, -1)), node.attrs['classes'] as number),
-});
+  kernel: ({ node }) => scatterAlongKernel(wgslType(node.dtype), sizeOf(node.shape.slice(0, -1)), node.attrs.classes),
+};
+
+export const indexingOps = {
+  gather: gatherDef,
+  scatter_add: scatterAddDef,
+  gather_rows: gatherRowsDef,
+  scatter_rows: scatterRowsDef,
+  take_along_axis: takeAlongAxisDef,
+  scatter_along_axis: scatterAlongAxisDef,
+};
 
 // ---------------------------------------------------------------------------------------
 // Builder helpers

@@ -17,7 +17,7 @@ import { oneHotKernel } from '../../codegen/wgsl/one-hot.js';
 import { topkKernel, topkRow } from '../../codegen/wgsl/topk.js';
 import { rowLayout, rowBase } from '../../codegen/wgsl/rows.js';
 import { softmaxCrossEntropyKernel } from '../../codegen/wgsl/softmax.js';
-import { registerOp } from './registry.js';
+import type { KernelOpDef } from '../graph/op.js';
 import { rowStats } from './softmax.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -27,18 +27,18 @@ function lastDim(x: Node): number {
   return x.shape[x.shape.length - 1]!;
 }
 
-registerOp({
+const oneHotDef: KernelOpDef<'one_hot'> = {
   name: 'one_hot',
   infer: (inputs, attrs) => {
     const labels = inputs[0]!;
-    const classes = attrs['classes'] as number;
+    const classes = attrs.classes;
     if (labels.dtype !== 'i32') throw new ShapeError(`one_hot: labels must be i32, got ${labels.dtype}`);
     if (!Number.isInteger(classes) || classes < 1) throw new ShapeError(`one_hot: classes must be a positive integer, got ${classes}`);
     return { shape: [...labels.shape, classes], dtype: 'f32' };
   },
   cpu: (inputs, ctx) => {
     const labels = inputs[0]!;
-    const classes = ctx.node.attrs['classes'] as number;
+    const classes = ctx.node.attrs.classes;
     const out = new Float32Array(labels.length * classes);
     labels.forEach((y, i) => {
       // Out-of-range labels give an all-zero row (as jax.nn.one_hot), on the GPU too.
@@ -47,16 +47,16 @@ registerOp({
     return out;
   },
   grad: () => [null],
-  kernel: (ctx) => oneHotKernel(sizeOf(ctx.inputs[0]!.shape), ctx.node.attrs['classes'] as number),
-});
+  kernel: (ctx) => oneHotKernel(sizeOf(ctx.inputs[0]!.shape), ctx.node.attrs.classes),
+};
 
-function topk(name: 'topk_values' | 'topk_indices') {
+function topk<K extends 'topk_values' | 'topk_indices'>(name: K): KernelOpDef<K> {
   const values = name === 'topk_values';
-  registerOp({
+  return {
     name,
     infer: (inputs, attrs) => {
       const x = inputs[0]!;
-      const k = attrs['k'] as number;
+      const k = attrs.k;
       if (x.dtype !== 'f32' || x.shape.length === 0) throw new ShapeError(`${name}: needs an f32 tensor of rank >= 1, got ${x.dtype}${formatShape(x.shape)}`);
       if (!Number.isInteger(k) || k < 1 || k > lastDim(x)) throw new ShapeError(`${name}: k = ${k} for a last axis of ${lastDim(x)}`);
       return { shape: [...x.shape.slice(0, -1), k], dtype: values ? 'f32' : 'i32' };
@@ -64,7 +64,7 @@ function topk(name: 'topk_values' | 'topk_indices') {
     cpu: (inputs, ctx) => {
       const x = inputs[0]!;
       const size = lastDim(ctx.inputs[0]!);
-      const k = ctx.node.attrs['k'] as number;
+      const k = ctx.node.attrs.k;
       const rows = x.length / size;
       const out = values ? new Float32Array(rows * k) : new Int32Array(rows * k);
       for (let r = 0; r < rows; r++) {
@@ -76,21 +76,19 @@ function topk(name: 'topk_values' | 'topk_indices') {
     grad: values
       ? (g, ctx) => {
           const x = ctx.inputs[0]!;
-          const k = ctx.attrs['k'] as number;
+          const k = ctx.attrs.k;
           const picked = oneHot(topkIndices(x, k), x.shape[x.rank - 1]!); // [..., k, C]
           return [g.reshape([...g.shape, 1]).mul(picked).sum(x.rank - 1)];
         }
       : () => [null],
     kernel: (ctx) => {
       const size = lastDim(ctx.inputs[0]!);
-      return topkKernel(sizeOf(ctx.inputs[0]!.shape) / size, size, ctx.node.attrs['k'] as number, values ? 'values' : 'indices');
+      return topkKernel(sizeOf(ctx.inputs[0]!.shape) / size, size, ctx.node.attrs.k, values ? 'values' : 'indices');
     },
-  });
+  };
 }
-topk('topk_values');
-topk('topk_indices');
 
-registerOp({
+const softmaxCrossEntropyDef: KernelOpDef<'softmax_cross_entropy'> = {
   name: 'softmax_cross_entropy',
   infer: (inputs) => {
     const [logits, labels] = inputs as [Node, Node];
@@ -121,7 +119,14 @@ registerOp({
     return [z.softmax(-1).sub(oneHot(labels, classes)).mul(g.reshape([...g.shape, 1])), null];
   },
   kernel: (ctx) => softmaxCrossEntropyKernel(rowLayout(ctx.inputs[0]!.shape, ctx.inputs[0]!.shape.length - 1)),
-});
+};
+
+export const lossOps = {
+  one_hot: oneHotDef,
+  topk_values: topk('topk_values'),
+  topk_indices: topk('topk_indices'),
+  softmax_cross_entropy: softmaxCrossEntropyDef,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks

@@ -8,7 +8,9 @@ import { broadcastShapes, formatShape, ShapeError, sizeOf, type Shape } from '..
 import type { Tensor } from '../graph/tensor.js';
 import { matmulKernel } from '../../codegen/wgsl/matmul.js';
 import { unbroadcast } from './grad-util.js';
-import { registerOp, type TypedArray } from './registry.js';
+import type { OpAttrs } from '../graph/op-attrs.js';
+import type { KernelOpDef } from '../graph/op.js';
+import type { TypedArray } from '../graph/typed-array.js';
 
 interface MatmulDims {
   M: number;
@@ -32,7 +34,7 @@ function matmulDims(a: Shape, b: Shape, transA: boolean, transB: boolean): Matmu
   return { M, K, N, batchShape };
 }
 
-const flags = (attrs: Node['attrs']) => ({ transA: attrs['transA'] === true, transB: attrs['transB'] === true });
+const flags = (attrs: OpAttrs['matmul']) => ({ transA: attrs.transA === true, transB: attrs.transB === true });
 
 /** Flat offsets of each output batch's A and B matrices under broadcasting. */
 function batchOffsets(opBatch: Shape, outBatch: Shape, matrixSize: number): number[] {
@@ -59,7 +61,7 @@ function batchOffsets(opBatch: Shape, outBatch: Shape, matrixSize: number): numb
   return offsets;
 }
 
-registerOp({
+const matmulDef: KernelOpDef<'matmul'> = {
   name: 'matmul',
   infer(inputs, attrs) {
     const [a, b] = inputs as [Node, Node];
@@ -106,4 +108,6 @@ registerOp({
     return matmulKernel({ aShape: a.shape, bShape: b.shape, outShape: ctx.node.shape, ...flags(ctx.node.attrs) }, undefined, ctx.epilogue);
   },
   fusesEpilogue: true,
-});
+};
+
+export const matmulOps = { matmul: matmulDef };

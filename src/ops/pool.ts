@@ -17,21 +17,23 @@
  * nothing new from the scheduler or the buffer plan. idx must come from maxpool2d_argmax with
  * the same window attrs.
  */
-import type { Attrs, Node } from '../graph/graph.js';
+import type { Node } from '../graph/graph.js';
+import type { WindowAttrs } from '../graph/op-attrs.js';
+import type { KernelOpDef } from '../graph/op.js';
+import type { TypedArray } from '../graph/typed-array.js';
 import { formatShape, ShapeError, type Shape } from '../graph/shape.js';
 import { avgPoolGradKernel, avgPoolKernel, type PoolGeometry } from '../../codegen/wgsl/pool.js';
 import { maxPoolArgmaxKernel, maxPoolGatherKernel, maxPoolGradKernel } from '../../codegen/wgsl/maxpool.js';
 import { outputExtent, toPair } from './conv.js';
-import { registerOp, type TypedArray } from './registry.js';
 
-export function poolGeometry(op: string, x: Shape, attrs: Attrs): PoolGeometry {
+export function poolGeometry(op: string, x: Shape, attrs: WindowAttrs): PoolGeometry {
   if (x.length !== 4) throw new ShapeError(`${op}: input must be NCHW (rank 4), got ${formatShape(x)}`);
   const [N, C, H, W] = x as [number, number, number, number];
-  const kernel = attrs['kernel'] as number | number[] | undefined;
+  const kernel = attrs.kernel;
   if (kernel === undefined) throw new ShapeError(`${op}: missing kernel size`);
   const [kh, kw] = toPair(kernel, 0, `${op} kernel`);
-  const [sh, sw] = toPair(attrs['stride'] as number | number[] | undefined ?? [kh, kw], 0, `${op} stride`);
-  const [ph, pw] = toPair(attrs['pad'] as number | number[] | undefined, 0, `${op} pad`);
+  const [sh, sw] = toPair(attrs.stride ?? [kh, kw], 0, `${op} stride`);
+  const [ph, pw] = toPair(attrs.pad, 0, `${op} pad`);
   const ints = [kh, kw, sh, sw].every((v) => Number.isInteger(v) && v >= 1) && [ph, pw].every((v) => Number.isInteger(v) && v >= 0);
   if (!ints) throw new ShapeError(`${op}: kernel and stride must be positive integers and pad non-negative (kernel [${kh}, ${kw}], stride [${sh}, ${sw}], pad [${ph}, ${pw}])`);
   // PyTorch's rule; it also guarantees every window holds at least one real pixel.
@@ -43,7 +45,7 @@ export function poolGeometry(op: string, x: Shape, attrs: Attrs): PoolGeometry {
 }
 
 const outShape = (x: Shape, g: PoolGeometry) => [x[0]!, x[1]!, g.OH, g.OW];
-const windowAttrs = (a: Attrs) => ({ kernel: a['kernel'], stride: a['stride'], pad: a['pad'] });
+const windowAttrs = (a: WindowAttrs): WindowAttrs => ({ kernel: a.kernel, stride: a.stride, pad: a.pad });
 
 /** Flat input indices of window (plane, oy, ox) that hold real pixels, in row-major window order. */
 function windowPixels(g: PoolGeometry, plane: number, oy: number, ox: number, f: (i: number) => void): void {
@@ -80,8 +82,8 @@ function expectPooled(op: string, what: string, t: Node, want: Shape, dtype: str
 }
 
 /** Geometry of maxpool2d_grad(idx, gy): the input shape is an attr, as for avgpool2d_grad. */
-function maxGradGeometry(idx: Node, gy: Node, attrs: Attrs): PoolGeometry {
-  const inputShape = attrs['inputShape'] as number[] | undefined;
+function maxGradGeometry(idx: Node, gy: Node, attrs: WindowAttrs & { inputShape: readonly number[] }): PoolGeometry {
+  const inputShape = attrs.inputShape;
   if (!inputShape) throw new ShapeError('maxpool2d_grad: missing inputShape attr');
   const g = poolGeometry('maxpool2d_grad', inputShape, attrs);
   const want = outShape(inputShape, g);
@@ -90,7 +92,7 @@ function maxGradGeometry(idx: Node, gy: Node, attrs: Attrs): PoolGeometry {
   return g;
 }
 
-registerOp({
+const maxpool2dArgmaxDef: KernelOpDef<'maxpool2d_argmax'> = {
   name: 'maxpool2d_argmax',
   infer: (inputs, attrs) => ({ shape: outShape(inputs[0]!.shape, poolGeometry('maxpool2d_argmax', inputs[0]!.shape, attrs)), dtype: 'i32' }),
   cpu(inputs, ctx) {
@@ -103,9 +105,9 @@ registerOp({
   // Piecewise constant: no gradient flows through an index.
   grad: () => [null],
   kernel: (ctx) => maxPoolArgmaxKernel(poolGeometry('maxpool2d_argmax', ctx.inputs[0]!.shape, ctx.node.attrs)),
-});
+};
 
-registerOp({
+const maxpool2dDef: KernelOpDef<'maxpool2d'> = {
   name: 'maxpool2d',
   infer(inputs, attrs) {
     const [x, idx] = inputs as [Node, Node];
@@ -123,13 +125,13 @@ registerOp({
   },
   grad: (gy, ctx) => [gy.graph.apply('maxpool2d_grad', [ctx.inputs[1]!, gy], { ...windowAttrs(ctx.attrs), inputShape: [...ctx.inputs[0]!.shape] }), null],
   kernel: (ctx) => maxPoolGatherKernel(poolGeometry('maxpool2d', ctx.inputs[0]!.shape, ctx.node.attrs)),
-});
+};
 
-registerOp({
+const maxpool2dGradDef: KernelOpDef<'maxpool2d_grad'> = {
   name: 'maxpool2d_grad',
   infer(inputs, attrs) {
     maxGradGeometry(inputs[0]!, inputs[1]!, attrs);
-    return { shape: [...(attrs['inputShape'] as number[])], dtype: 'f32' };
+    return { shape: [...attrs.inputShape], dtype: 'f32' };
   },
   cpu(inputs, ctx) {
     const [idx, gy] = inputs as [TypedArray, TypedArray];
@@ -141,9 +143,9 @@ registerOp({
   // Linear in gy: its adjoint gathers at the same argmax, which is maxpool2d.
   grad: (gdx, ctx) => [null, gdx.graph.apply('maxpool2d', [gdx, ctx.inputs[0]!], windowAttrs(ctx.attrs))],
   kernel: (ctx) => maxPoolGradKernel(maxGradGeometry(ctx.inputs[0]!, ctx.inputs[1]!, ctx.node.attrs)),
-});
+};
 
-registerOp({
+const avgpool2dDef: KernelOpDef<'avgpool2d'> = {
   name: 'avgpool2d',
   infer: (inputs, attrs) => ({ shape: outShape(inputs[0]!.shape, poolGeometry('avgpool2d', inputs[0]!.shape, attrs)), dtype: 'f32' }),
   cpu(inputs, ctx) {
@@ -159,10 +161,10 @@ registerOp({
   },
   grad: (gy, ctx) => [gy.graph.apply('avgpool2d_grad', [gy], { ...windowAttrs(ctx.attrs), inputShape: [...ctx.inputs[0]!.shape] })],
   kernel: (ctx) => avgPoolKernel(poolGeometry('avgpool2d', ctx.inputs[0]!.shape, ctx.node.attrs)),
-});
+};
 
-function avgGradGeometry(gy: Node, attrs: Attrs): PoolGeometry {
-  const inputShape = attrs['inputShape'] as number[] | undefined;
+function avgGradGeometry(gy: Node, attrs: WindowAttrs & { inputShape: readonly number[] }): PoolGeometry {
+  const inputShape = attrs.inputShape;
   if (!inputShape) throw new ShapeError('avgpool2d_grad: missing inputShape attr');
   const g = poolGeometry('avgpool2d_grad', inputShape, attrs);
   const want = outShape(inputShape, g);
@@ -172,11 +174,11 @@ function avgGradGeometry(gy: Node, attrs: Attrs): PoolGeometry {
   return g;
 }
 
-registerOp({
+const avgpool2dGradDef: KernelOpDef<'avgpool2d_grad'> = {
   name: 'avgpool2d_grad',
   infer(inputs, attrs) {
     avgGradGeometry(inputs[0]!, attrs);
-    return { shape: [...(attrs['inputShape'] as number[])], dtype: 'f32' };
+    return { shape: [...attrs.inputShape], dtype: 'f32' };
   },
   cpu(inputs, ctx) {
     const gy = inputs[0]!;
@@ -189,4 +191,12 @@ registerOp({
   // Linear in gy: its adjoint is the forward average pool.
   grad: (gdx, ctx) => [gdx.graph.apply('avgpool2d', [gdx], windowAttrs(ctx.attrs))],
   kernel: (ctx) => avgPoolGradKernel(avgGradGeometry(ctx.inputs[0]!, ctx.node.attrs)),
-});
+};
+
+export const poolOps = {
+  maxpool2d_argmax: maxpool2dArgmaxDef,
+  maxpool2d: maxpool2dDef,
+  maxpool2d_grad: maxpool2dGradDef,
+  avgpool2d: avgpool2dDef,
+  avgpool2d_grad: avgpool2dGradDef,
+};

@@ -21,12 +21,12 @@
  */
 import { l2HyperplaneProjectionKernel } from '../../codegen/wgsl/projection-l2.js';
 import type { Tensor } from '../graph/tensor.js';
-import { registerHyperplaneProjection } from './hyperplane-projection.js';
+import { hyperplaneProjection } from './hyperplane-projection.js';
 
 /** |w_i| below this: the coordinate is treated as having no gradient (fra31/auto-attack's mask). */
 export const L2_PROJECTION_MIN_WEIGHT = 1e-8;
 
-registerHyperplaneProjection('l2_hyperplane_projection', projectRow, l2HyperplaneProjectionKernel);
+export const l2ProjectionOps = { l2_hyperplane_projection: hyperplaneProjection('l2_hyperplane_projection', projectRow, l2HyperplaneProjectionKernel) };
 
 function projectRow(t: ArrayLike<number>, w: ArrayLike<number>, b: number, base: number, n: number, out: Float32Array): void {
   let dot = 0;

@@ -17,9 +17,9 @@
  */
 import { linfHyperplaneProjectionKernel } from '../../codegen/wgsl/projection.js';
 import type { Tensor } from '../graph/tensor.js';
-import { registerHyperplaneProjection } from './hyperplane-projection.js';
+import { hyperplaneProjection } from './hyperplane-projection.js';
 
-registerHyperplaneProjection('linf_hyperplane_projection', projectRow, linfHyperplaneProjectionKernel);
+export const linfProjectionOps = { linf_hyperplane_projection: hyperplaneProjection('linf_hyperplane_projection', projectRow, linfHyperplaneProjectionKernel) };
 
 function projectRow(t: ArrayLike<number>, w: ArrayLike<number>, b: number, base: number, n: number, out: Float32Array): void {
   let dot = 0;

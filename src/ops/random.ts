@@ -18,23 +18,27 @@
  * uniform(0, 1) samples are identical; scaled uniforms may differ in the last ulp (the GPU
  * may fuse the multiply-add) and normals by ~1e-6 (f32 log/cos on the GPU).
  */
-import type { Attrs, Graph, Node } from '../graph/graph.js';
+import type { Graph, Node } from '../graph/graph.js';
 import { ShapeError, formatShape, sizeOf } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
-import { registerOp, allocFor, type TypedArray } from './registry.js';
-import { wgslLiteral } from './elementwise.js';
+import type { OpAttrs } from '../graph/op-attrs.js';
+import type { KernelOpDef } from '../graph/op.js';
+import { allocFor, type TypedArray } from '../graph/typed-array.js';
+import { wgslLiteral } from '../../codegen/wgsl/literal.js';
 import { hashKey, mix32, normal, uniformFromBits } from '../util/random.js';
 import { randomKernel } from '../../codegen/wgsl/random.js';
 
-interface RandomFamily {
-  name: string;
+type RandomOp = 'random_bits' | 'random_uniform' | 'random_normal' | 'random_bernoulli';
+
+interface RandomFamily<K extends RandomOp> {
+  name: K;
   dtype: 'f32' | 'u32';
   /** The sample for a key on the CPU. */
-  cpu(seed: number, streamKey: number, counter: number, attrs: Attrs): number;
+  cpu(seed: number, streamKey: number, counter: number, attrs: OpAttrs[K]): number;
   /** The same as a WGSL expression (see RandomKernelSpec.sample). */
-  wgsl(attrs: Attrs): string;
+  wgsl(attrs: OpAttrs[K]): string;
   /** Validates the distribution's attrs. */
-  check(attrs: Attrs): void;
+  check(attrs: OpAttrs[K]): void;
 }
 
 /** The stream actually hashed: the caller's stream mixed with the step. */
@@ -42,22 +46,23 @@ export function streamKey(stream: number, step: number): number {
   return ((stream >>> 0) ^ mix32(step)) >>> 0;
 }
 
-function num(attrs: Attrs, key: string, fallback: number): number {
-  const v = attrs[key] ?? fallback;
+/** A distribution parameter or its default; attrs come from callers, so they are checked here. */
+function num(value: number | undefined, key: string, fallback: number): number {
+  const v = value ?? fallback;
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new ShapeError(`random: attr ${key} must be a finite number, got ${String(v)}`);
   return v;
 }
 
-function defineRandom(family: RandomFamily): void {
-  registerOp({
+function defineRandom<K extends RandomOp>(family: RandomFamily<K>): KernelOpDef<K> {
+  return {
     name: family.name,
     infer: (inputs, attrs) => {
-      const shape = attrs['shape'] as number[];
+      const shape = attrs.shape;
       if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 1)) {
         throw new ShapeError(`${family.name}: shape must list positive integers, got ${JSON.stringify(shape)}`);
       }
-      for (const k of ['seed', 'stream']) {
-        if (!Number.isInteger(attrs[k])) throw new ShapeError(`${family.name}: ${k} must be an integer, got ${String(attrs[k])}`);
+      for (const [k, v] of [['seed', attrs.seed], ['stream', attrs.stream]] as const) {
+        if (!Number.isInteger(v)) throw new ShapeError(`${family.name}: ${k} must be an integer, got ${String(v)}`);
       }
       const [step, rows, ...rest] = inputs as [Node, Node | undefined];
       if (!step || step.dtype !== 'u32' || sizeOf(step.shape) !== 1 || rest.length) {
@@ -70,8 +75,8 @@ function defineRandom(family: RandomFamily): void {
       return { shape, dtype: family.dtype };
     },
     cpu: ([step, rows], { node }) => {
-      const seed = (node.attrs['seed'] as number) >>> 0;
-      const key = streamKey(node.attrs['stream'] as number, step![0]!);
+      const seed = node.attrs.seed >>> 0;
+      const key = streamKey(node.attrs.stream, step![0]!);
       const n = sizeOf(node.shape);
       const rowSize = sizeOf(node.shape.slice(1));
       const result: TypedArray = allocFor(node, n);
@@ -84,20 +89,20 @@ function defineRandom(family: RandomFamily): void {
     grad: () => [null, null],
     kernel: ({ node, inputs }) =>
       randomKernel({
-        seed: node.attrs['seed'] as number,
-        stream: node.attrs['stream'] as number,
+        seed: node.attrs.seed,
+        stream: node.attrs.stream,
         size: sizeOf(node.shape),
         rowSize: inputs.length > 1 ? sizeOf(node.shape.slice(1)) : undefined,
         outputType: family.dtype,
         sample: family.wgsl(node.attrs),
       }),
-  });
+  };
 }
 
 const f32 = (v: number): string => wgslLiteral(v, 'f32');
 const UNIFORM_WGSL = 'rng_uniform_bits(rng_hash_key(seed, stream_key, counter))';
 
-defineRandom({
+const randomBitsDef = defineRandom({
   name: 'random_bits',
   dtype: 'u32',
   cpu: (seed, key, counter) => hashKey(seed, key, counter),
@@ -106,41 +111,48 @@ defineRandom({
 });
 
 // low + (high - low) * u with u in [0, 1) on a 2^-24 grid; f32 rounding can reach `high`.
-defineRandom({
+const randomUniformDef = defineRandom({
   name: 'random_uniform',
   dtype: 'f32',
   cpu: (seed, key, counter, at) => {
-    const low = Math.fround(num(at, 'low', 0));
-    const scale = Math.fround(num(at, 'high', 1) - num(at, 'low', 0));
+    const low = Math.fround(num(at.low, 'low', 0));
+    const scale = Math.fround(num(at.high, 'high', 1) - num(at.low, 'low', 0));
     return low + scale * uniformFromBits(hashKey(seed, key, counter));
   },
-  wgsl: (at) => `${f32(num(at, 'low', 0))} + ${f32(num(at, 'high', 1) - num(at, 'low', 0))} * ${UNIFORM_WGSL}`,
+  wgsl: (at) => `${f32(num(at.low, 'low', 0))} + ${f32(num(at.high, 'high', 1) - num(at.low, 'low', 0))} * ${UNIFORM_WGSL}`,
   check: (at) => {
-    if (!(num(at, 'high', 1) > num(at, 'low', 0))) throw new ShapeError('random_uniform: need low < high');
+    if (!(num(at.high, 'high', 1) > num(at.low, 'low', 0))) throw new ShapeError('random_uniform: need low < high');
   },
 });
 
-defineRandom({
+const randomNormalDef = defineRandom({
   name: 'random_normal',
   dtype: 'f32',
-  cpu: (seed, key, counter, at) => Math.fround(num(at, 'mean', 0)) + Math.fround(num(at, 'std', 1)) * Math.fround(normal(seed, key, counter)),
-  wgsl: (at) => `${f32(num(at, 'mean', 0))} + ${f32(num(at, 'std', 1))} * rng_normal(seed, stream_key, counter)`,
+  cpu: (seed, key, counter, at) => Math.fround(num(at.mean, 'mean', 0)) + Math.fround(num(at.std, 'std', 1)) * Math.fround(normal(seed, key, counter)),
+  wgsl: (at) => `${f32(num(at.mean, 'mean', 0))} + ${f32(num(at.std, 'std', 1))} * rng_normal(seed, stream_key, counter)`,
   check: (at) => {
-    if (!(num(at, 'std', 1) >= 0)) throw new ShapeError('random_normal: std must be non-negative');
+    if (!(num(at.std, 'std', 1) >= 0)) throw new ShapeError('random_normal: std must be non-negative');
   },
 });
 
 // 1 with probability p: u < p, compared in f32 on both sides so CPU and GPU agree exactly.
-defineRandom({
+const randomBernoulliDef = defineRandom({
   name: 'random_bernoulli',
   dtype: 'f32',
-  cpu: (seed, key, counter, at) => (uniformFromBits(hashKey(seed, key, counter)) < Math.fround(num(at, 'p', 0.5)) ? 1 : 0),
-  wgsl: (at) => `select(0.0, 1.0, ${UNIFORM_WGSL} < ${f32(num(at, 'p', 0.5))})`,
+  cpu: (seed, key, counter, at) => (uniformFromBits(hashKey(seed, key, counter)) < Math.fround(num(at.p, 'p', 0.5)) ? 1 : 0),
+  wgsl: (at) => `select(0.0, 1.0, ${UNIFORM_WGSL} < ${f32(num(at.p, 'p', 0.5))})`,
   check: (at) => {
-    const p = num(at, 'p', 0.5);
+    const p = num(at.p, 'p', 0.5);
     if (p < 0 || p > 1) throw new ShapeError(`random_bernoulli: p must lie in [0, 1], got ${p}`);
   },
 });
+
+export const randomOps = {
+  random_bits: randomBitsDef,
+  random_uniform: randomUniformDef,
+  random_normal: randomNormalDef,
+  random_bernoulli: randomBernoulliDef,
+};
 
 // ---------------------------------------------------------------------------------------
 // Builder helpers
@@ -154,7 +166,7 @@ export interface RandomKey {
   rows?: Tensor;
 }
 
-function draw(g: Graph, op: string, shape: readonly number[], key: RandomKey, dist: Record<string, number>): Tensor {
+function draw(g: Graph, op: RandomOp, shape: readonly number[], key: RandomKey, dist: Record<string, number>): Tensor {
   const inputs = key.rows ? [key.step, key.rows] : [key.step];
   return g.apply(op, inputs, { shape: [...shape], seed: key.seed, stream: key.stream, ...dist });
 }

@@ -5,19 +5,13 @@
  * run both strategies on the same shapes); by default the shape decides.
  * Kernels come from codegen/wgsl/reduce.ts (thread or workgroup per output, by shape).
  */
-import type { Attrs, Node } from '../graph/graph.js';
+import type { Node } from '../graph/graph.js';
 import { reducedShape, ShapeError, shapesEqual, formatShape } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
 import { planReduction, reductionKernel, type ReduceKind } from '../../codegen/wgsl/reduce.js';
-import { registerOp, allocFor, type TypedArray, type CpuContext, type GradContext } from './registry.js';
-
-function axesOf(attrs: Attrs): number[] {
-  return attrs['axes'] as number[];
-}
-
-function strategyOf(attrs: Attrs): 'thread' | 'workgroup' | undefined {
-  return attrs['strategy'] as 'thread' | 'workgroup' | undefined;
-}
+import type { OpName } from '../graph/op-attrs.js';
+import type { CpuContext, GradContext, KernelOpDef } from '../graph/op.js';
+import { allocFor, type TypedArray } from '../graph/typed-array.js';
 
 function checkAxes(op: string, x: Node, axes: readonly number[]): void {
   for (const a of axes) {
@@ -31,8 +25,8 @@ function checkAxes(op: string, x: Node, axes: readonly number[]): void {
  * CPU reference for every reduction: visit each output, fold its inputs in increasing
  * flat order (so argmax keeps the first maximum, as the kernels do).
  */
-function cpuReduce(kind: ReduceKind, axes: readonly number[]) {
-  return (inputs: TypedArray[], ctx: CpuContext): TypedArray => {
+function cpuReduce<K extends OpName>(kind: ReduceKind, axes: readonly number[]) {
+  return (inputs: TypedArray[], ctx: CpuContext<K>): TypedArray => {
     const x = inputs[0]!;
     const inNode = ctx.inputs[0]!;
     const plan = planReduction(inNode.shape, axes);
@@ -82,51 +76,53 @@ function withKeptDims(t: Tensor, inShape: readonly number[], axes: readonly numb
   return shapesEqual(t.shape, keep) ? t : t.reshape(keep);
 }
 
-function reduction(kind: 'sum' | 'max', grad: (g: Tensor, ctx: GradContext) => (Tensor | null)[]) {
-  registerOp({
+function reduction<K extends 'sum' | 'max'>(kind: K, grad: (g: Tensor, ctx: GradContext<K>) => (Tensor | null)[]): KernelOpDef<K> {
+  return {
     name: kind,
     infer: (inputs, attrs) => {
       const x = inputs[0]!;
-      const axes = axesOf(attrs);
+      const axes = attrs.axes;
       checkAxes(kind, x, axes);
-      return { shape: reducedShape(x.shape, axes, attrs['keepDims'] === true), dtype: x.dtype };
+      return { shape: reducedShape(x.shape, axes, attrs.keepDims === true), dtype: x.dtype };
     },
-    cpu: (inputs, ctx) => cpuReduce(kind, axesOf(ctx.node.attrs))(inputs, ctx),
+    cpu: (inputs, ctx) => cpuReduce<K>(kind, ctx.node.attrs.axes)(inputs, ctx),
     grad,
-    kernel: (ctx) => reductionKernel({ kind, inShape: ctx.inputs[0]!.shape, axes: axesOf(ctx.node.attrs), inDtype: ctx.inputs[0]!.dtype, strategy: strategyOf(ctx.node.attrs) }),
-  });
+    kernel: (ctx) => reductionKernel({ kind, inShape: ctx.inputs[0]!.shape, axes: ctx.node.attrs.axes, inDtype: ctx.inputs[0]!.dtype, strategy: ctx.node.attrs.strategy }),
+  };
 }
 
 // d sum / dx = 1 everywhere: broadcast the output gradient back over the reduced axes.
-reduction('sum', (g, ctx) => {
+const sumDef = reduction('sum', (g, ctx) => {
   const x = ctx.inputs[0]!;
-  return [withKeptDims(g, x.shape, axesOf(ctx.attrs)).broadcastTo(x.shape)];
+  return [withKeptDims(g, x.shape, ctx.attrs.axes).broadcastTo(x.shape)];
 });
 
 // Subgradient of max: the gradient is shared equally among the positions that attain the
 // maximum (mask / tie count). This is what JAX's reduce_max gradient and NumPy-style
 // autodiff (autograd) do; PyTorch's amax also splits evenly. It keeps sum-of-gradient equal
 // to g, and is symmetric in the tied positions.
-reduction('max', (g, ctx) => {
+const maxDef = reduction('max', (g, ctx) => {
   const x = ctx.inputs[0]!;
-  const axes = axesOf(ctx.attrs);
+  const axes = ctx.attrs.axes;
   const mask = x.eq(withKeptDims(ctx.output, x.shape, axes));
-  const ties = mask.sum(axes, true);
+  const ties = mask.sum([...axes], true);
   return [mask.mul(withKeptDims(g, x.shape, axes).div(ties))];
 });
 
-registerOp({
+const argmaxDef: KernelOpDef<'argmax'> = {
   name: 'argmax',
   infer: (inputs, attrs) => {
     const x = inputs[0]!;
-    const axis = attrs['axis'] as number;
+    const axis = attrs.axis;
     checkAxes('argmax', x, [axis]);
     if (x.shape[axis] === 0) throw new ShapeError(`argmax: axis ${axis} of ${formatShape(x.shape)} is empty`);
-    return { shape: reducedShape(x.shape, [axis], attrs['keepDims'] === true), dtype: 'i32' };
+    return { shape: reducedShape(x.shape, [axis], attrs.keepDims === true), dtype: 'i32' };
   },
-  cpu: (inputs, ctx) => cpuReduce('argmax', [ctx.node.attrs['axis'] as number])(inputs, ctx),
+  cpu: (inputs, ctx) => cpuReduce<'argmax'>('argmax', [ctx.node.attrs.axis])(inputs, ctx),
   grad: () => [null],
   kernel: (ctx) =>
-    reductionKernel({ kind: 'argmax', inShape: ctx.inputs[0]!.shape, axes: [ctx.node.attrs['axis'] as number], inDtype: ctx.inputs[0]!.dtype, strategy: strategyOf(ctx.node.attrs) }),
-});
+    reductionKernel({ kind: 'argmax', inShape: ctx.inputs[0]!.shape, axes: [ctx.node.attrs.axis], inDtype: ctx.inputs[0]!.dtype, strategy: ctx.node.attrs.strategy }),
+};
+
+export const reduceOps = { sum: sumDef, max: maxDef, argmax: argmaxDef };
 

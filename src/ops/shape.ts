@@ -3,11 +3,12 @@
  * so they work for every dtype, and their gradients are layout ops again (reshape back,
  * inverse permutation, slice out the padding, pad the slice back, slice the concat apart).
  */
-import type { Attrs, Node } from '../graph/graph.js';
+import type { Node } from '../graph/graph.js';
 import { type Shape, ShapeError, formatShape, normalizeAxes, sizeOf, stridesOf } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
-import { registerOp, allocFor, wgslType, type TypedArray } from './registry.js';
-import { wgslLiteral } from './elementwise.js';
+import type { KernelOpDef } from '../graph/op.js';
+import { allocFor, type TypedArray } from '../graph/typed-array.js';
+import { wgslLiteral, wgslType } from '../../codegen/wgsl/literal.js';
 import { concatKernel, copyKernel, padKernel, sliceKernel, transposeKernel } from '../../codegen/wgsl/layout.js';
 
 /**
@@ -51,11 +52,11 @@ function checkRank(op: string, what: string, list: readonly unknown[] | undefine
 // ---------------------------------------------------------------------------------------
 // reshape
 
-registerOp({
+const reshapeDef: KernelOpDef<'reshape'> = {
   name: 'reshape',
   infer: (inputs, attrs) => {
     const x = inputs[0]!;
-    const shape = attrs['shape'] as number[];
+    const shape = attrs.shape;
     if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0) || sizeOf(shape) !== sizeOf(x.shape)) {
       throw new ShapeError(`reshape: cannot reshape ${formatShape(x.shape)} (${sizeOf(x.shape)} elements) to ${JSON.stringify(shape)}`);
     }
@@ -64,14 +65,10 @@ registerOp({
   cpu: (inputs) => inputs[0]!.slice(),
   grad: (g, ctx) => [g.reshape(ctx.inputs[0]!.shape)],
   kernel: ({ node }) => copyKernel(wgslType(node.dtype), sizeOf(node.shape)),
-});
+};
 
 // ---------------------------------------------------------------------------------------
 // transpose
-
-function permOf(attrs: Attrs): number[] {
-  return attrs['perm'] as number[];
-}
 
 function inversePerm(perm: readonly number[]): number[] {
   const inv = new Array<number>(perm.length);
@@ -79,11 +76,11 @@ function inversePerm(perm: readonly number[]): number[] {
   return inv;
 }
 
-registerOp({
+const transposeDef: KernelOpDef<'transpose'> = {
   name: 'transpose',
   infer: (inputs, attrs) => {
     const x = inputs[0]!;
-    const perm = permOf(attrs);
+    const perm = attrs.perm;
     checkRank('transpose', 'perm', perm, x.shape);
     const seen = new Set(perm);
     if (seen.size !== perm.length || perm.some((p) => !Number.isInteger(p) || p < 0 || p >= perm.length)) {
@@ -92,34 +89,32 @@ registerOp({
     return { shape: perm.map((p) => x.shape[p]!), dtype: x.dtype };
   },
   cpu: (inputs, { node, inputs: [x] }) => {
-    const perm = permOf(node.attrs);
+    const perm = node.attrs.perm;
     const inStrides = stridesOf(x!.shape);
     const strides = perm.map((p) => inStrides[p]!);
     return copyByCoords(node, inputs[0]!, (c) => offsetOf(c, strides));
   },
-  grad: (g, ctx) => [g.transpose(inversePerm(permOf(ctx.attrs)))],
-  kernel: ({ node, inputs: [x] }) => transposeKernel(wgslType(node.dtype), x!.shape, permOf(node.attrs)),
-});
+  grad: (g, ctx) => [g.transpose(inversePerm(ctx.attrs.perm))],
+  kernel: ({ node, inputs: [x] }) => transposeKernel(wgslType(node.dtype), x!.shape, node.attrs.perm),
+};
 
 // ---------------------------------------------------------------------------------------
 // pad (constant)
 
-type Pads = readonly (readonly [number, number])[];
-
-registerOp({
+const padDef: KernelOpDef<'pad'> = {
   name: 'pad',
   infer: (inputs, attrs) => {
     const x = inputs[0]!;
-    const pads = attrs['pads'] as Pads;
+    const pads = attrs.pads;
     checkRank('pad', 'pads', pads, x.shape);
     if (pads.some((p) => !Array.isArray(p) || p.length !== 2 || p.some((v) => !Number.isInteger(v) || v < 0))) {
       throw new ShapeError(`pad: pads must be non-negative integer [before, after] pairs, got ${JSON.stringify(pads)}`);
     }
-    if (typeof (attrs['value'] ?? 0) !== 'number') throw new ShapeError('pad: value must be a number');
+    if (typeof (attrs.value ?? 0) !== 'number') throw new ShapeError('pad: value must be a number');
     return { shape: x.shape.map((d, i) => d + pads[i]![0] + pads[i]![1]), dtype: x.dtype };
   },
   cpu: (inputs, { node, inputs: [x] }) => {
-    const pads = node.attrs['pads'] as Pads;
+    const pads = node.attrs.pads;
     const inShape = x!.shape;
     const strides = stridesOf(inShape);
     return copyByCoords(
@@ -134,26 +129,25 @@ registerOp({
         }
         return off;
       },
-      (node.attrs['value'] as number | undefined) ?? 0,
+      node.attrs.value ?? 0,
     );
   },
   grad: (g, ctx) => {
-    const pads = ctx.attrs['pads'] as Pads;
+    const pads = ctx.attrs.pads;
     return [g.slice(pads.map((p) => p[0]), [...ctx.inputs[0]!.shape])];
   },
   kernel: ({ node, inputs: [x] }) =>
-    padKernel(wgslType(node.dtype), x!.shape, node.attrs['pads'] as Pads, wgslLiteral((node.attrs['value'] as number | undefined) ?? 0, node.dtype)),
-});
+    padKernel(wgslType(node.dtype), x!.shape, node.attrs.pads, wgslLiteral(node.attrs.value ?? 0, node.dtype)),
+};
 
 // ---------------------------------------------------------------------------------------
 // slice
 
-registerOp({
+const sliceDef: KernelOpDef<'slice'> = {
   name: 'slice',
   infer: (inputs, attrs) => {
     const x = inputs[0]!;
-    const begin = attrs['begin'] as number[];
-    const size = attrs['size'] as number[];
+    const { begin, size } = attrs;
     checkRank('slice', 'begin', begin, x.shape);
     checkRank('slice', 'size', size, x.shape);
     // size -1 means "to the end of the axis" (TensorFlow's convention).
@@ -163,28 +157,28 @@ registerOp({
     return { shape: resolved, dtype: x.dtype };
   },
   cpu: (inputs, { node, inputs: [x] }) => {
-    const begin = node.attrs['begin'] as number[];
+    const begin = node.attrs.begin;
     const strides = stridesOf(x!.shape);
     const base = offsetOf(begin, strides);
     return copyByCoords(node, inputs[0]!, (c) => base + offsetOf(c, strides));
   },
   grad: (g, ctx) => {
-    const begin = ctx.attrs['begin'] as number[];
+    const begin = ctx.attrs.begin;
     const inShape = ctx.inputs[0]!.shape;
     const size = ctx.output.shape;
     return [g.pad(inShape.map((d, i) => [begin[i]!, d - begin[i]! - size[i]!] as [number, number]), 0)];
   },
-  kernel: ({ node, inputs: [x] }) => sliceKernel(wgslType(node.dtype), x!.shape, node.attrs['begin'] as number[], node.shape),
-});
+  kernel: ({ node, inputs: [x] }) => sliceKernel(wgslType(node.dtype), x!.shape, node.attrs.begin, node.shape),
+};
 
 // ---------------------------------------------------------------------------------------
 // concat
 
-function concatAxis(attrs: Attrs, rank: number): number {
-  return normalizeAxes(attrs['axis'] as number, rank)[0]!;
+function concatAxis(attrs: { axis: number }, rank: number): number {
+  return normalizeAxes(attrs.axis, rank)[0]!;
 }
 
-registerOp({
+const concatDef: KernelOpDef<'concat'> = {
   name: 'concat',
   infer: (inputs, attrs) => {
     if (inputs.length === 0) throw new ShapeError('concat: no inputs');
@@ -229,7 +223,9 @@ registerOp({
     });
   },
   kernel: ({ node, inputs }) => concatKernel(wgslType(node.dtype), inputs.map((i) => i.shape), concatAxis(node.attrs, node.shape.length)),
-});
+};
+
+export const layoutOps = { reshape: reshapeDef, transpose: transposeDef, pad: padDef, slice: sliceDef, concat: concatDef };
 
 /**
  * Concatenate any number of tensors along `axis` (negative counts from the end). More than

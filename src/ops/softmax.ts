@@ -2,11 +2,12 @@
  * `softmax` and `log_softmax` along one axis (attrs `{ axis }`, normalised), as primitives so
  * their kernels can be numerically stable (row max subtracted) and their gradients cheap.
  */
-import type { Attrs } from '../graph/graph.js';
 import { ShapeError, formatShape } from '../graph/shape.js';
+import type { KernelOpDef } from '../graph/op.js';
+import type { TypedArray } from '../graph/typed-array.js';
 import { rowLayout, rowBase, type RowLayout } from '../../codegen/wgsl/rows.js';
 import { softmaxKernel } from '../../codegen/wgsl/softmax.js';
-import { registerOp, type TypedArray } from './registry.js';
+
 
 export interface RowStats {
   /** Row maximum. */
@@ -24,17 +25,13 @@ export function rowStats(x: TypedArray, l: RowLayout, base: number): RowStats {
   return { max, sumExp };
 }
 
-function axisOf(attrs: Attrs): number {
-  return attrs['axis'] as number;
-}
-
-function softmaxFamily(name: 'softmax' | 'log_softmax') {
+function softmaxFamily<K extends 'softmax' | 'log_softmax'>(name: K): KernelOpDef<K> {
   const log = name === 'log_softmax';
-  registerOp({
+  return {
     name,
     infer: (inputs, attrs) => {
       const x = inputs[0]!;
-      const axis = axisOf(attrs);
+      const axis = attrs.axis;
       if (!Number.isInteger(axis) || axis < 0 || axis >= x.shape.length) {
         throw new ShapeError(`${name}: axis ${axis} is out of range for ${formatShape(x.shape)}`);
       }
@@ -43,7 +40,7 @@ function softmaxFamily(name: 'softmax' | 'log_softmax') {
     },
     cpu: (inputs, ctx) => {
       const x = inputs[0]!;
-      const l = rowLayout(ctx.inputs[0]!.shape, axisOf(ctx.node.attrs));
+      const l = rowLayout(ctx.inputs[0]!.shape, ctx.node.attrs.axis);
       const out = new Float32Array(x.length);
       for (let r = 0; r < l.rows; r++) {
         const base = rowBase(l, r);
@@ -57,7 +54,7 @@ function softmaxFamily(name: 'softmax' | 'log_softmax') {
       return out;
     },
     grad: (g, ctx) => {
-      const axis = axisOf(ctx.attrs);
+      const axis = ctx.attrs.axis;
       const y = ctx.output;
       // softmax: dx = y * (g - sum(g * y)); log_softmax: dx = g - softmax(x) * sum(g).
       if (!log) {
@@ -66,9 +63,8 @@ function softmaxFamily(name: 'softmax' | 'log_softmax') {
       }
       return [g.sub(y.exp().mul(g.sum(axis, true)))];
     },
-    kernel: (ctx) => softmaxKernel(rowLayout(ctx.inputs[0]!.shape, axisOf(ctx.node.attrs)), log),
-  });
+    kernel: (ctx) => softmaxKernel(rowLayout(ctx.inputs[0]!.shape, ctx.node.attrs.axis), log),
+  };
 }
 
-softmaxFamily('softmax');
-softmaxFamily('log_softmax');
+export const softmaxOps = { softmax: softmaxFamily('softmax'), log_softmax: softmaxFamily('log_softmax') };

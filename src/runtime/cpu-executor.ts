@@ -4,7 +4,7 @@
  */
 import type { Graph, Node } from '../graph/graph.js';
 import { sizeOf, formatShape } from '../graph/shape.js';
-import { getOp, allocFor, type TypedArray } from '../ops/registry.js';
+import { allocFor, type TypedArray } from '../graph/typed-array.js';
 import { neededNodes } from './schedule.js';
 
 export interface CpuRunOptions {
@@ -53,14 +53,13 @@ function evalNode(graph: Graph, node: Node, values: Map<number, TypedArray>, fee
       return toTyped(node, v);
     }
     case 'const': {
-      const data = node.attrs['data'] as TypedArray | undefined;
-      if (data) return data;
+      if (node.attrs.data) return node.attrs.data;
       const out = allocFor(node, sizeOf(node.shape));
-      out.fill(node.attrs['value'] as number);
+      out.fill(node.attrs.value);
       return out;
     }
     default: {
-      const def = getOp(node.op);
+      const def = graph.op(node);
       const ins = node.inputs.map((i) => values.get(i)!);
       const out = def.cpu(ins, { node, inputs: node.inputs.map((i) => graph.node(i)) });
       if (out.length !== sizeOf(node.shape)) {

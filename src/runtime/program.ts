@@ -5,10 +5,10 @@
  * back unless asked, and nothing is allocated per run, so programs can be encoded many times
  * into one submission (K attack iterations, then the training update).
  */
-import type { Graph, Node } from '../graph/graph.js';
+import { isLeaf, type Graph, type Node } from '../graph/graph.js';
 import { sizeOf, formatShape } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
-import { getOp, type TypedArray } from '../ops/registry.js';
+import type { TypedArray } from '../graph/typed-array.js';
 import { elementwiseKernel } from '../../codegen/wgsl/elementwise.js';
 import { schedule, stepOutput, stepReads, type Schedule } from './schedule.js';
 import { buildEpilogue } from '../../codegen/wgsl/epilogue.js';
@@ -103,8 +103,8 @@ export class Program {
         inputBytes += bytesOf(graph, id);
       } else if (node.op === 'variable') {
         leafBuffers.set(id, variables.bind(node.name!, node.shape, node.dtype).buffer);
-      } else if (node.op === 'const' && node.attrs['data'] !== undefined) {
-        const data = node.attrs['data'] as TypedArray;
+      } else if (node.op === 'const' && node.attrs.data !== undefined) {
+        const data = node.attrs.data;
         const buffer = device.createBuffer({ size: bytesOf(graph, id), usage, label: `${label}:const${id}` });
         device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
         owned.push(buffer);
@@ -136,7 +136,8 @@ export class Program {
         reads = step.group.externals;
         fusedOps = step.group.members.map((m) => graph.node(m).op);
       } else {
-        const def = getOp(node.op);
+        if (isLeaf(node)) throw new Error(`${label}: leaf ${node.op} #${node.id} scheduled as a kernel`);
+        const def = graph.op(node);
         if (!def.kernel) throw new Error(`op '${node.op}' has no kernel`);
         const epilogue = step.epilogue ? buildEpilogue(graph, node.id, step.epilogue) : undefined;
         const k = def.kernel({ node, inputs: node.inputs.map((i) => graph.node(i)), ...(epilogue ? { epilogue } : {}) });

@@ -8,7 +8,6 @@ import { acquireDevice, type AcquireOptions, type GpuContext } from './device.js
 import { PipelineCache } from './pipeline-cache.js';
 import { VariableStore } from './variables.js';
 import { Program, type CompileOptions } from './program.js';
-import '../ops/index.js';
 import { gpuWait } from './gpu-wait.js';
 
 export class Runtime {

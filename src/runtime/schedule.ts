@@ -12,11 +12,10 @@
  *    whose every reader lies in one elementwise group of its own shape computes that group
  *    as it stores its output, so its own value never reaches memory (see epilogueFusions).
  */
-import type { Graph, Node } from '../graph/graph.js';
+import { isLeaf, type Graph, type Node } from '../graph/graph.js';
 import { shapesEqual } from '../graph/shape.js';
 import { isElementwiseNode, type ElementwiseGroup } from '../../codegen/wgsl/elementwise.js';
 import { epilogueOperands } from '../../codegen/wgsl/epilogue.js';
-import { getOp, hasOp } from '../ops/registry.js';
 
 /** Storage buffers a kernel may bind (WebGPU's default maxStorageBuffersPerShaderStage is 8; Dawn gives 16 on lavapipe). */
 export const MAX_BINDINGS = 8;
@@ -90,12 +89,12 @@ export function schedule(graph: Graph, fetch: number[], opts: ScheduleOptions = 
   }
 
   const inlinable = (n: Node): boolean => {
-    if (!fuse || pinned.has(n.id) || !isElementwiseNode(n)) return false;
+    if (!fuse || pinned.has(n.id) || !isElementwiseNode(graph, n)) return false;
     if (n.op === 'const') return true; // scalar fills are literals wherever they are read elementwise
     const cs = consumers.get(n.id) ?? [];
     if (cs.length !== 1) return false;
     const c = cs[0]!;
-    return isElementwiseNode(c) && c.op !== 'const' && shapesEqual(c.shape, n.shape) && c.inputs.filter((x) => x === n.id).length === 1;
+    return isElementwiseNode(graph, c) && c.op !== 'const' && shapesEqual(c.shape, n.shape) && c.inputs.filter((x) => x === n.id).length === 1;
   };
 
   const materialised = new Set<number>();
@@ -108,7 +107,7 @@ export function schedule(graph: Graph, fetch: number[], opts: ScheduleOptions = 
   for (;;) {
     let changed = false;
     for (const n of graph.nodes) {
-      if (!needed.has(n.id) || fused.has(n.id) || !isElementwiseNode(n) || n.op === 'const') continue;
+      if (!needed.has(n.id) || fused.has(n.id) || !isElementwiseNode(graph, n) || n.op === 'const') continue;
       const group = collectGroup(graph, n.id, (id) => fused.has(id));
       if (group.externals.length + 1 <= MAX_BINDINGS) continue;
       for (const i of n.inputs) if (fused.delete(i)) changed = true;
@@ -124,7 +123,7 @@ export function schedule(graph: Graph, fetch: number[], opts: ScheduleOptions = 
     if (!needed.has(n.id)) continue;
     // A producer with an epilogue runs at its group root's place, when every operand exists.
     if (producers.has(n.id)) continue;
-    if (n.op === 'input' || n.op === 'variable' || (n.op === 'const' && n.attrs['data'] !== undefined)) {
+    if (n.op === 'input' || n.op === 'variable' || (n.op === 'const' && n.attrs.data !== undefined)) {
       materialised.add(n.id);
       continue;
     }
@@ -132,10 +131,10 @@ export function schedule(graph: Graph, fetch: number[], opts: ScheduleOptions = 
     if (n.op === 'const') {
       // A fill constant needs memory only if something other than an elementwise kernel reads it.
       const cs = consumers.get(n.id) ?? [];
-      const needsBuffer = pinned.has(n.id) || cs.some((c) => !isElementwiseNode(c) || c.op === 'const');
+      const needsBuffer = pinned.has(n.id) || cs.some((c) => !isElementwiseNode(graph, c) || c.op === 'const');
       if (!needsBuffer) continue;
     }
-    if (isElementwiseNode(n)) {
+    if (isElementwiseNode(graph, n)) {
       const group = collectGroup(graph, n.id, (id) => fused.has(id));
       const producer = epilogues.get(n.id);
       steps.push(producer === undefined ? { kind: 'elementwise', node: n.id, group } : { kind: 'kernel', node: producer, epilogue: group });
@@ -166,9 +165,9 @@ function epilogueFusions(graph: Graph, needed: Set<number>, pinned: Set<number>,
   };
   const result = new Map<number, number>();
   for (const p of graph.nodes) {
-    if (!needed.has(p.id) || pinned.has(p.id) || !hasOp(p.op) || !getOp(p.op).fusesEpilogue || p.dtype !== 'f32') continue;
+    if (!needed.has(p.id) || pinned.has(p.id) || isLeaf(p) || !graph.op(p).fusesEpilogue || p.dtype !== 'f32') continue;
     const readers = consumers.get(p.id) ?? [];
-    if (readers.length === 0 || !readers.every((c) => isElementwiseNode(c) && c.op !== 'const')) continue;
+    if (readers.length === 0 || !readers.every((c) => isElementwiseNode(graph, c) && c.op !== 'const')) continue;
     const root = rootOf(readers[0]!.id);
     if (result.has(root) || !readers.every((c) => rootOf(c.id) === root)) continue;
     if (!shapesEqual(graph.node(root).shape, p.shape)) continue;
@@ -193,7 +192,7 @@ function collectGroup(graph: Graph, root: number, isFused: (id: number) => boole
       members.push(id);
       return;
     }
-    if (node.op === 'const' && node.attrs['data'] === undefined) return; // inlined literal
+    if (node.op === 'const' && node.attrs.data === undefined) return; // inlined literal
     externals.push(id);
   };
   visit(root);

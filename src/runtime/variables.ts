@@ -11,7 +11,7 @@
  */
 import type { DType } from '../graph/graph.js';
 import { sizeOf, formatShape, shapesEqual } from '../graph/shape.js';
-import type { TypedArray } from '../ops/registry.js';
+import type { TypedArray } from '../graph/typed-array.js';
 import { readBuffer } from './readback.js';
 
 export interface Variable {

@@ -14,6 +14,7 @@
  * per-example states) and cached.
  */
 import { Graph } from '../graph/graph.js';
+import { OPS } from '../ops/registry.js';
 import type { Tensor } from '../graph/tensor.js';
 import { grad } from '../graph/autodiff.js';
 import type { ResolvedPipeline, ResolvedAttack, TypedExpr, ResolvedState } from '../check/resolved.js';
@@ -134,7 +135,7 @@ export class StepCompiler {
   }
 
   private attackGraph(attack: ResolvedAttack, b: number, active: ReadonlySet<string>, hoists: Map<string, Hoist[]>): Graph {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const t = this.batchTensors(g, b);
     const model = new ModelLowering(this.pipeline.model, g);
     const delta = g.variable(deltaVar(attack.name, b), [b, ...this.pipeline.data.inputShape]);
@@ -167,7 +168,7 @@ export class StepCompiler {
   }
 
   private prologueGraph(b: number, active: ReadonlySet<string>, hoists: Map<string, Hoist[]>): Graph {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const t = this.batchTensors(g, b);
     const model = new ModelLowering(this.pipeline.model, g);
     const apply = this.applier(model, 'eval');
@@ -201,7 +202,7 @@ export class StepCompiler {
   }
 
   private outerGraph(b: number, active: ReadonlySet<string>): Graph {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const t = this.batchTensors(g, b);
     const model = new ModelLowering(this.pipeline.model, g);
     let adversarialLogits: Tensor | null = null;

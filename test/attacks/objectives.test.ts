@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Graph } from '../../src/graph/graph.js';
+import { OPS } from '../../src/ops/registry.js';
 import { gpuRun, expectClose } from '../helpers/op-harness.js';
 import { attackObjective, logitMargin } from '../../src/attacks/objectives.js';
 import { rankedClasses } from '../../src/eval/stages.js';
@@ -17,7 +18,7 @@ const Y = Int32Array.of(1, 0);
 const T = Int32Array.of(3, 4);
 
 async function objective(kind: 'ce' | 'cw' | 'dlr' | 'dlr-targeted' | 'margin'): Promise<number[]> {
-  const g = new Graph();
+  const g = new Graph(OPS);
   const z = g.input('z', [2, 5]);
   const y = g.input('y', [2], 'i32');
   const t = g.input('t', [2], 'i32');

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Graph } from '../../src/graph/graph.js';
+import { OPS } from '../../src/ops/registry.js';
 import { sharedTestRuntime } from '../helpers/gpu.js';
 import { gpuRun, expectClose, randu } from '../helpers/op-harness.js';
 import { RobustEvaluator } from '../../src/attacks/robust-eval.js';
@@ -83,7 +84,7 @@ describe('L2 Square query', () => {
       [4, 1, 4, 1, 3, 0],
     ]) {
       const table = squareL2ChunkTable(Float32Array.from(win), 0, 1, 1, H, W);
-      const g = new Graph();
+      const g = new Graph(OPS);
       const tx = g.input('x', [B, C, H, W]);
       const tb = g.input('xb', [B, C, H, W]);
       const row = g.input('row', [1, SQUARE_L2_CHUNK_HEADER + H * W]);

@@ -9,13 +9,13 @@
  */
 import { expect } from 'vitest';
 import { Graph } from '../../src/graph/graph.js';
+import { OPS } from '../../src/ops/registry.js';
 import type { DType } from '../../src/graph/graph.js';
 import type { Tensor } from '../../src/graph/tensor.js';
 import { grad } from '../../src/graph/autodiff.js';
 import { runCpu } from '../../src/runtime/cpu-executor.js';
-import type { TypedArray } from '../../src/ops/registry.js';
+import type { TypedArray } from '../../src/graph/typed-array.js';
 import { sharedTestRuntime } from './gpu.js';
-import '../../src/ops/index.js';
 
 export interface InputSpec {
   name: string;
@@ -50,7 +50,7 @@ export function randu(shape: number[], seed: number, lo = 0, hi = 1): Float32Arr
 }
 
 function buildGraph(build: Builder, inputs: InputSpec[]) {
-  const g = new Graph();
+  const g = new Graph(OPS);
   const ts = inputs.map((i) => g.input(i.name, i.shape, i.dtype ?? 'f32'));
   const out = build(g, ts);
   const feeds: Record<string, TypedArray | number[]> = {};

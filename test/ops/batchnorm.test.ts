@@ -4,9 +4,10 @@ import { grad } from '../../src/graph/autodiff.js';
 import { formatShape } from '../../src/graph/shape.js';
 import { sharedTestRuntime } from '../helpers/gpu.js';
 import { Graph } from '../../src/graph/graph.js';
+import { OPS } from '../../src/ops/registry.js';
 import type { Tensor } from '../../src/graph/tensor.js';
 import { runCpu } from '../../src/runtime/cpu-executor.js';
-import type { TypedArray } from '../../src/ops/registry.js';
+import type { TypedArray } from '../../src/graph/typed-array.js';
 import { batchNorm, batchNorm2d, type BatchNormOptions } from '../../src/ops/batchnorm.js';
 
 const f32 = (name: string, shape: number[], data: ArrayLike<number>): InputSpec => ({ name, shape, data: Float32Array.from(data) });
@@ -43,7 +44,7 @@ interface StepResult {
 /** Build a graph with BN variables, run one step on the CPU and on the GPU. */
 async function runStep(prefix: string, x: Float32Array, shape: number[], init: Record<string, TypedArray>, opts: BatchNormOptions): Promise<{ cpu: StepResult; gpu: StepResult; graph: Graph }> {
   const c = shape[1]!;
-  const g = new Graph();
+  const g = new Graph(OPS);
   const xt = g.input('x', shape);
   const v = (name: string, dtype: 'f32' | 'i32' = 'f32', s = [c]) => g.variable(`${prefix}.${name}`, s, dtype);
   const nbt = init['numBatchesTracked'];
@@ -134,14 +135,14 @@ describe('batchNorm2d in training mode', () => {
   });
 
   it('rejects a batch with one value per channel and mismatched parameters', () => {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const p = { runningMean: g.variable('m', [3]), runningVar: g.variable('v', [3]) };
     expect(() => batchNorm(g.input('x', [1, 3]), p, { training: true })).toThrow(/more than 1 value/);
     expect(() => batchNorm(g.input('x2', [2, 4]), p, { training: false })).toThrow(/runningMean must be f32\[4\]/);
   });
 
   it('chains two training calls in one graph like two sequential PyTorch steps', () => {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const rm = g.variable('rm', [3]);
     const rv = g.variable('rv', [3]);
     const xa = g.input('xa', shape);
@@ -246,7 +247,7 @@ describe('fused batch-norm kernels', () => {
   });
 
   it('refuse statistics not computed from their own x', () => {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const x = g.input('x', [4, 3]);
     const other = g.input('o', [4, 3]);
     const w = g.input('w', [3]);

@@ -7,9 +7,9 @@
 import { describe, it, expect } from 'vitest';
 import { checkForward, checkGradients, cpuEval, expectClose, randn, type Builder, type InputSpec } from '../helpers/op-harness.js';
 import { sharedTestRuntime } from '../helpers/gpu.js';
-import { Graph } from '../../src/graph/graph.js';
+import { Graph, isLeaf } from '../../src/graph/graph.js';
+import { OPS } from '../../src/ops/registry.js';
 import type { Tensor } from '../../src/graph/tensor.js';
-import { getOp } from '../../src/ops/registry.js';
 import type { ConvGeometry } from '../../codegen/wgsl/conv.js';
 import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, directConvApplies, stripWidth, type DirectTiling } from '../../codegen/wgsl/conv-direct.js';
 import type { GemmKernel } from '../../codegen/wgsl/gemm.js';
@@ -47,11 +47,12 @@ function gradInputs(l: Layer, seed: number): InputSpec[] {
 
 /** The WGSL the op would run for this graph's output node. */
 function chosenKernel(build: Builder, inputs: InputSpec[]): string {
-  const g = new Graph();
+  const g = new Graph(OPS);
   const ts = inputs.map((i) => g.input(i.name, i.shape));
   const out: Tensor = build(g, ts);
   const node = g.node(out.id);
-  return getOp(node.op).kernel!({ node, inputs: node.inputs.map((i) => g.node(i)) }).code;
+  if (isLeaf(node)) throw new Error(`built a ${node.op}, not an op`);
+  return g.op(node).kernel!({ node, inputs: node.inputs.map((i) => g.node(i)) }).code;
 }
 
 /** Run a kernel on the shared device with the given input arrays; returns its output. */

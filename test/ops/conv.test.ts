@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { checkForward, checkGradients, cpuEval, expectClose, randn } from '../helpers/op-harness.js';
 import { Graph } from '../../src/graph/graph.js';
+import { OPS } from '../../src/ops/registry.js';
 import { grad } from '../../src/graph/autodiff.js';
 import type { Tensor } from '../../src/graph/tensor.js';
 import { conv2dForwardKernel, conv2dGradInputThinKernel, gradWeightSplits } from '../../codegen/wgsl/conv.js';
@@ -75,7 +76,7 @@ describe('conv2d forward', () => {
   });
 
   it('shape rule: PyTorch floor rule, numbers accepted for stride and pad, errors', () => {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const x = g.input('x', [2, 3, 28, 28]);
     expect(x.conv2d(g.input('w', [16, 3, 3, 3]), { pad: 1 }).shape).toEqual([2, 16, 28, 28]);
     expect(x.conv2d(g.input('w2', [8, 3, 3, 3]), { stride: 2 }).shape).toEqual([2, 8, 13, 13]);
@@ -150,7 +151,7 @@ describe('conv2d gradients', () => {
     const layer1 = { N: 128, C: 1, H: 28, W: 28, O: 16, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, OH: 28, OW: 28 };
     expect(gradWeightSplits(layer1)).toBeGreaterThan(1);
     expect(gradWeightSplits({ ...layer1, N: 1, H: 4, W: 4, OH: 4, OW: 4 })).toBe(1);
-    const g = new Graph();
+    const g = new Graph(OPS);
     const x = g.input('x', [128, 1, 28, 28]);
     const y = x.conv2d(g.input('w', [16, 1, 3, 3]), { pad: 1 });
     const before = g.nodes.length;

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { checkForward, checkGradients, randn, randu, cpuEval, gpuRun } from '../helpers/op-harness.js';
 import { Graph } from '../../src/graph/graph.js';
+import { OPS } from '../../src/ops/registry.js';
 import { grad } from '../../src/graph/autodiff.js';
 
 const binaryOps = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'] as const;
@@ -60,7 +61,7 @@ describe('elementwise ops: GPU forward vs CPU reference', () => {
   });
 
   it('infinite constants compile (as the largest finite f32) and order correctly', async () => {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const x = g.input('x', [4]);
     const y = x.gt(0).select(x, -Infinity).maximum(x.mul(0).add(-Infinity));
     const [out] = await gpuRun(g, { x: [1, -1, 2, -3] }, [y]);
@@ -121,7 +122,7 @@ describe('elementwise ops: gradients', () => {
   });
 
   it('stop_gradient blocks the gradient: d/dx [stop(x) * x] = x, not 2x', async () => {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const x = g.input('x', [4]);
     const loss = x.stopGradient().mul(x).sum();
     const [dx] = grad(loss, [x]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Graph } from '../../src/graph/graph.js';
+import { OPS } from '../../src/ops/registry.js';
 import { ShapeError } from '../../src/graph/shape.js';
 import { gather, gatherRows, scatterRows, takeAlongAxis } from '../../src/ops/indexing.js';
 import { checkForward, checkGradients, cpuEval, randn, type InputSpec } from '../helpers/op-harness.js';
@@ -10,7 +11,7 @@ const exact = { rtol: 0, atol: 0 };
 
 describe('Tensor methods', () => {
   it('build the same nodes as the helpers', () => {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const table = g.input('t', [5, 3]);
     const rows = g.input('r', [2], 'i32');
     const values = g.input('v', [2, 3]);
@@ -108,7 +109,7 @@ describe('scatter_rows', () => {
     await checkGradients((_g, [t, r, v]) => scatterRows(t!, r!, v!).square(), [f32('t', [5, 2], 12), idx('rows', [3, 1, 3, 9]), f32('v', [4, 2], 13)]);
   });
   it('rejects values that do not fit', () => {
-    const g = new Graph();
+    const g = new Graph(OPS);
     expect(() => scatterRows(g.input('t', [5, 2]), g.input('r', [3], 'i32'), g.input('v', [3, 3]))).toThrow(ShapeError);
     expect(() => scatterRows(g.input('t', [5, 2]), g.input('r2', [3]), g.input('v2', [3, 2]))).toThrow(ShapeError);
   });
@@ -133,7 +134,7 @@ describe('take_along_axis', () => {
     await checkGradients((g, [y, v]) => g.apply('scatter_along_axis', [y!, v!], { classes: 4 }).square(), [idx('y', [2, 0, 3]), f32('v', [3], 16)]);
   });
   it('rejects mismatched index shapes', () => {
-    const g = new Graph();
+    const g = new Graph(OPS);
     expect(() => takeAlongAxis(g.input('z', [4, 10]), g.input('y', [5], 'i32'))).toThrow(ShapeError);
     expect(() => takeAlongAxis(g.input('z', [4, 10]), g.input('y2', [4]))).toThrow(ShapeError);
   });

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { checkForward, checkGradients, randn, expectClose, type InputSpec } from '../helpers/op-harness.js';
 import { Graph } from '../../src/graph/graph.js';
+import { OPS } from '../../src/ops/registry.js';
 import {
   oneHot,
   topkValues,
@@ -165,7 +166,7 @@ describe('margin and DLR losses', () => {
   });
 
   it('need enough classes', () => {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const x = g.input('z', [1, 3]);
     const y = g.input('y', [1], 'i32');
     expect(() => dlrTargetedLoss(x, y, y)).toThrow(/at least 4 classes/);

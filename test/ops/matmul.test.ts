@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { checkForward, checkGradients, expectClose, gpuRun, randn } from '../helpers/op-harness.js';
 import { Graph } from '../../src/graph/graph.js';
+import { OPS } from '../../src/ops/registry.js';
 import { matmulKernel } from '../../codegen/wgsl/matmul.js';
 
 /** The textbook triple loop, independent of the op's CPU reference; batch broadcast by index arithmetic. */
@@ -28,7 +29,7 @@ const TRANSPOSES = [
 async function gpuMatmul(M: number, N: number, K: number, transA: boolean, transB: boolean, seed: number) {
   const a = randn(shapeA(M, K, transA), seed);
   const b = randn(shapeB(K, N, transB), seed + 1);
-  const g = new Graph();
+  const g = new Graph(OPS);
   const c = g.input('a', shapeA(M, K, transA)).matmul(g.input('b', shapeB(K, N, transB)), { transA, transB });
   const [out] = await gpuRun(g, { a, b }, [c]);
   return { out: out!, want: naiveMatmul(a, b, M, N, K, transA, transB) };
@@ -78,7 +79,7 @@ describe('matmul batching and broadcasting (GPU vs CPU reference)', () => {
   }
 
   it('infers broadcast shapes and rejects mismatched inner dims', () => {
-    const g = new Graph();
+    const g = new Graph(OPS);
     expect(g.input('a', [2, 1, 3, 5]).matmul(g.input('b', [4, 5, 7])).shape).toEqual([2, 4, 3, 7]);
     expect(g.input('c', [6, 3]).matmul(g.input('d', [6, 2]), { transA: true }).shape).toEqual([3, 2]);
     expect(() => g.input('e', [3, 4]).matmul(g.input('f', [5, 2]))).toThrow(/inner dimensions/);

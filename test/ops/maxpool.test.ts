@@ -6,6 +6,7 @@
 import { describe, it, expect } from 'vitest';
 import { checkForward, checkGradients, expectClose, gpuRun, randn } from '../helpers/op-harness.js';
 import { Graph } from '../../src/graph/graph.js';
+import { OPS } from '../../src/ops/registry.js';
 import type { Tensor } from '../../src/graph/tensor.js';
 import { grad } from '../../src/graph/autodiff.js';
 import { maxPoolGradKernel } from '../../codegen/wgsl/maxpool.js';
@@ -94,7 +95,7 @@ describe('maxpool2d', () => {
     // Fresh GPU buffers are zeroed, which would hide a pixel the kernel never writes; here
     // dx takes over the slot of u = x + 7, dead after its sum.
     for (const c of [CASES[0]!, CASES[4]!, CASES[6]!]) {
-      const g = new Graph();
+      const g = new Graph(OPS);
       const x = g.input('x', [...c.x]);
       const s = x.add(7).sum();
       const data = randn([...c.x], 8);
@@ -155,7 +156,7 @@ describe('maxpool2d', () => {
   });
 
   it('shape rules: stride defaults to the kernel, pad <= kernel/2, idx must be the i32 argmax', () => {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const x = g.input('x', [2, 3, 28, 28]);
     expect(x.maxPool2d(2).shape).toEqual([2, 3, 14, 14]);
     expect(x.maxPool2d(3, 2, 1).shape).toEqual([2, 3, 14, 14]);

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Graph } from '../../src/graph/graph.js';
+import { OPS } from '../../src/ops/registry.js';
 import { ShapeError } from '../../src/graph/shape.js';
 import type { Tensor } from '../../src/graph/tensor.js';
-import type { TypedArray } from '../../src/ops/registry.js';
+import type { TypedArray } from '../../src/graph/typed-array.js';
 import { bernoulliLike, bitsLike, normalLike, uniformLike, type RandomKey } from '../../src/ops/random.js';
 import { hashKey, mix32, Streams } from '../../src/util/random.js';
 import { runCpu } from '../../src/runtime/cpu-executor.js';
@@ -17,7 +18,7 @@ interface Run {
 
 /** Draw once on the CPU reference and once on the GPU with the same key. */
 async function draw(make: Draw, shape: number[], opts: { seed?: number; stream?: number; step?: number; rows?: number[] } = {}): Promise<Run> {
-  const g = new Graph();
+  const g = new Graph(OPS);
   const step = g.input('step', [1], 'u32');
   const rows = opts.rows ? g.input('rows', [opts.rows.length], 'i32') : undefined;
   const out = make(g, shape, { seed: opts.seed ?? 1234, stream: opts.stream ?? Streams.dropout, step, rows });
@@ -144,7 +145,7 @@ describe('use in graphs', () => {
     );
   });
   it('rejects bad keys and attrs', () => {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const step = g.input('step', [1], 'u32');
     const rows = g.input('rows', [4], 'i32');
     const key = { seed: 1, stream: 2, step };

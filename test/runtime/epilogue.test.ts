@@ -5,15 +5,15 @@
  */
 import { describe, it, expect } from 'vitest';
 import { Graph } from '../../src/graph/graph.js';
+import { OPS } from '../../src/ops/registry.js';
 import type { Tensor } from '../../src/graph/tensor.js';
 import { grad } from '../../src/graph/autodiff.js';
 import { runCpu } from '../../src/runtime/cpu-executor.js';
 import { schedule, stepOutput, MAX_BINDINGS, type Schedule } from '../../src/runtime/schedule.js';
 import type { CompileOptions } from '../../src/runtime/program.js';
-import type { TypedArray } from '../../src/ops/registry.js';
+import type { TypedArray } from '../../src/graph/typed-array.js';
 import { sharedTestRuntime } from '../helpers/gpu.js';
 import { expectClose, randn } from '../helpers/op-harness.js';
-import '../../src/ops/index.js';
 
 /** "producer+member+..." for each kernel step with an epilogue. */
 function epilogueKernels(g: Graph, s: Schedule): string[] {
@@ -40,7 +40,7 @@ function convLayer(g: Graph, stride = 1) {
 
 describe('epilogue fusion: schedule', () => {
   it('fuses matmul -> add(bias) -> relu and conv2d -> add -> relu into one kernel each', () => {
-    const g1 = new Graph();
+    const g1 = new Graph(OPS);
     const l = linear(g1);
     const s1 = schedule(g1, [l.y.id]);
     expect(s1.steps).toHaveLength(1);
@@ -48,7 +48,7 @@ describe('epilogue fusion: schedule', () => {
     expect(stepOutput(s1.steps[0]!)).toBe(l.y.id);
     expect(s1.materialised.has(l.h.id)).toBe(false);
 
-    const g2 = new Graph();
+    const g2 = new Graph(OPS);
     const c = convLayer(g2);
     const s2 = schedule(g2, [c.y.id]);
     expect(epilogueKernels(g2, s2)).toEqual(['conv2d+add+relu']);
@@ -56,7 +56,7 @@ describe('epilogue fusion: schedule', () => {
   });
 
   it('is switched off with fuse: false, or with epilogues: false alone', () => {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const { y } = linear(g);
     expect(schedule(g, [y.id], { fuse: false }).steps).toHaveLength(3);
     const noEpilogue = schedule(g, [y.id], { epilogues: false });
@@ -64,7 +64,7 @@ describe('epilogue fusion: schedule', () => {
   });
 
   it('does not fuse when the GEMM output has a reader outside the group', () => {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const { h, y } = linear(g);
     const other = h.mul(2).sum(); // a second reader of h, in another kernel
     const s = schedule(g, [y.id, other.id]);
@@ -73,16 +73,16 @@ describe('epilogue fusion: schedule', () => {
   });
 
   it('does not fuse a fetched GEMM output, a broadcasting reader, or a reshaped one', () => {
-    const g1 = new Graph();
+    const g1 = new Graph(OPS);
     const l = linear(g1);
     expect(epilogueKernels(g1, schedule(g1, [l.y.id, l.h.id]))).toEqual([]);
 
-    const g2 = new Graph();
+    const g2 = new Graph(OPS);
     const a = g2.input('a', [6, 4]).matmul(g2.input('b', [4, 1]));
     const wide = a.add(g2.input('c', [6, 5])); // a [6,1] read at every column: its kernel is not per element of the result
     expect(epilogueKernels(g2, schedule(g2, [wide.id]))).toEqual([]);
 
-    const g3 = new Graph();
+    const g3 = new Graph(OPS);
     const m = g3.input('a', [6, 4]).matmul(g3.input('b', [4, 8]));
     const r = m.reshape([48]).relu();
     expect(epilogueKernels(g3, schedule(g3, [r.id]))).toEqual([]);
@@ -90,7 +90,7 @@ describe('epilogue fusion: schedule', () => {
 
   it('keeps the binding limit: producer inputs + other operands + output <= MAX_BINDINGS', () => {
     const build = (extra: number) => {
-      const g = new Graph();
+      const g = new Graph(OPS);
       let y = g.input('a', [4, 8]).matmul(g.input('b', [8, 8]));
       for (let i = 0; i < extra; i++) y = y.add(g.input(`e${i}`, [4, 8]));
       return { g, s: schedule(g, [y.id]) };
@@ -103,14 +103,14 @@ describe('epilogue fusion: schedule', () => {
 
   it('fuses through the backward: the input gradient of a layer whose pre-activation is dead, not one whose gradient reads it', () => {
     // relu's gradient reads relu's output, so conv -> add -> relu stays one kernel with its gradient built.
-    const g1 = new Graph();
+    const g1 = new Graph(OPS);
     const c = convLayer(g1);
     const loss1 = c.y.square().sum();
     const [dw1] = grad(loss1, [c.w]);
     expect(epilogueKernels(g1, schedule(g1, [loss1.id, dw1!.id]))).toContain('conv2d+add+relu');
 
     // square's gradient reads its input (the matmul output): two readers in two kernels, no fusion of h.
-    const g2 = new Graph();
+    const g2 = new Graph(OPS);
     const l = linear(g2);
     const loss2 = l.h.square().sum();
     const [dw2] = grad(loss2, [l.w]);
@@ -153,7 +153,7 @@ async function expectSameEverywhere(g: Graph, feeds: Record<string, TypedArray>,
 // Each variant compiles fresh pipelines; on a loaded software adapter that can take minutes.
 describe('epilogue fusion: GPU results', { timeout: 300_000 }, () => {
   it('matmul + bias + relu (uneven tiles, transposed and batched operands)', async () => {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const { y } = linear(g);
     // Batched, broadcast batch, a per-row operand of the full shape and a scalar.
     const a = g.input('a', [3, 7, 5]);
@@ -166,7 +166,7 @@ describe('epilogue fusion: GPU results', { timeout: 300_000 }, () => {
 
   it('conv2d + per-channel bias + relu, stride 1 and 2', async () => {
     for (const stride of [1, 2]) {
-      const g = new Graph();
+      const g = new Graph(OPS);
       const { y } = convLayer(g, stride);
       const feeds = { x: randn([2, 3, 9, 9], 7), w: randn([5, 3, 3, 3], 8), b: randn([5], 9) };
       await expectSameEverywhere(g, feeds, [y], ['conv2d+add+relu']);
@@ -174,7 +174,7 @@ describe('epilogue fusion: GPU results', { timeout: 300_000 }, () => {
   });
 
   it('conv2d + batch-norm-style affine + residual + relu (a residual block\'s tail)', async () => {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const { x, w } = convLayer(g);
     const scale = g.input('s', [1, 5, 1, 1]);
     const shift = g.input('t', [1, 5, 1, 1]);
@@ -185,7 +185,7 @@ describe('epilogue fusion: GPU results', { timeout: 300_000 }, () => {
   });
 
   it('convolution gradients with epilogues (thin and GEMM input gradients, weight gradient)', async () => {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const gy = g.input('gy', [2, 6, 8, 8]);
     const wThin = g.input('wt', [6, 2, 3, 3]);
     const wWide = g.input('ww', [6, 7, 3, 3]);
@@ -207,7 +207,7 @@ describe('epilogue fusion: GPU results', { timeout: 300_000 }, () => {
   });
 
   it('gives the same results where fusion must not happen (the GEMM output read elsewhere)', async () => {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const { h, y } = linear(g);
     const other = h.mul(2).sum();
     const feeds = { x: randn([33, 20], 15), w: randn([12, 20], 16), b: randn([12], 17) };
@@ -215,7 +215,7 @@ describe('epilogue fusion: GPU results', { timeout: 300_000 }, () => {
   });
 
   it('a small CNN: forward and backward with fused epilogues match the CPU reference', async () => {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const x = g.input('x', [4, 1, 12, 12]);
     const onehot = g.input('t', [4, 10]);
     const w1 = g.input('w1', [6, 1, 3, 3]);

@@ -1,12 +1,12 @@
 import { describe, it, expect } from 'vitest';
 import { Graph } from '../../src/graph/graph.js';
+import { OPS } from '../../src/ops/registry.js';
 import { grad } from '../../src/graph/autodiff.js';
 import { runCpu } from '../../src/runtime/cpu-executor.js';
 import { schedule } from '../../src/runtime/schedule.js';
 import { planBuffers } from '../../src/runtime/buffer-plan.js';
 import { sharedTestRuntime } from '../helpers/gpu.js';
 import { expectClose, randn } from '../helpers/op-harness.js';
-import '../../src/ops/index.js';
 
 /** A graph with a long chain of reductions and elementwise ops, so buffers can be recycled. */
 function chain(g: Graph) {
@@ -18,7 +18,7 @@ function chain(g: Graph) {
 
 describe('schedule and buffer plan', () => {
   it('fuses elementwise chains into one kernel per materialised value', () => {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const x = g.input('x', [10]);
     const y = x.mul(2).add(1).relu().exp();
     const s = schedule(g, [y.id]);
@@ -29,7 +29,7 @@ describe('schedule and buffer plan', () => {
   });
 
   it('does not fuse a value read by two consumers, and treats reshape as an alias', () => {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const x = g.input('x', [4, 5]);
     const a = x.exp();
     const b = a.add(1).reshape([20]);
@@ -42,7 +42,7 @@ describe('schedule and buffer plan', () => {
   });
 
   it('reuses dead buffers: the plan is smaller than one buffer per value', () => {
-    const g = new Graph();
+    const g = new Graph(OPS);
     const { y } = chain(g);
     const s = schedule(g, [y.id]);
     const reuse = planBuffers(g, s, [y.id]);
@@ -61,7 +61,7 @@ describe('schedule and buffer plan', () => {
 describe('GPU executor', () => {
   it('gives the same results with and without fusion and buffer reuse, matching the CPU', async () => {
     const rt = await sharedTestRuntime();
-    const g = new Graph();
+    const g = new Graph(OPS);
     const { x, y } = chain(g);
     const [dx] = grad(y, [x]);
     const feeds = { x: randn([64, 33], 3) };
@@ -77,7 +77,7 @@ describe('GPU executor', () => {
 
   it('is bit-for-bit deterministic across runs and programs', async () => {
     const rt = await sharedTestRuntime();
-    const g = new Graph();
+    const g = new Graph(OPS);
     const { x, y } = chain(g);
     const [dx] = grad(y, [x]);
     const feeds = { x: randn([64, 33], 4) };
@@ -95,7 +95,7 @@ describe('GPU executor', () => {
   it('applies variable updates after the run and shares variables between programs', async () => {
     const rt = await sharedTestRuntime();
     rt.variables.write('t/v', [1, 2, 3], [3]);
-    const g1 = new Graph();
+    const g1 = new Graph(OPS);
     const v = g1.variable('t/v', [3]);
     const before = v.mul(10);
     g1.assign(v, v.add(1));
@@ -103,7 +103,7 @@ describe('GPU executor', () => {
     p1.run();
     expect(Array.from(await p1.read(before))).toEqual([10, 20, 30]); // reads saw the old value
     expect(Array.from(await rt.variables.read('t/v'))).toEqual([2, 3, 4]);
-    const g2 = new Graph();
+    const g2 = new Graph(OPS);
     const w = g2.variable('t/v', [3]);
     const doubled = w.mul(2);
     const p2 = await rt.compile(g2, { fetch: [doubled] });

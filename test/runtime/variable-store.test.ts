@@ -5,14 +5,14 @@
  */
 import { describe, it, expect } from 'vitest';
 import { Graph } from '../../src/graph/graph.js';
+import { OPS } from '../../src/ops/registry.js';
 import { StaleProgramError } from '../../src/runtime/errors.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { sharedTestRuntime } from '../helpers/gpu.js';
-import '../../src/ops/index.js';
 
 /** out <- 2 * w, for a variable w of `size` values. */
 async function doubler(rt: Runtime, size: number, label: string) {
-  const g = new Graph();
+  const g = new Graph(OPS);
   const w = g.variable('t/w', [size]);
   g.assign(g.variable('t/out', [size]), w.mul(2));
   return rt.compile(g, { label });

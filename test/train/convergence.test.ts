@@ -5,6 +5,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { Graph } from '../../src/graph/graph.js';
+import { OPS } from '../../src/ops/registry.js';
 import type { Tensor } from '../../src/graph/tensor.js';
 import { grad } from '../../src/graph/autodiff.js';
 import { crossEntropy } from '../../src/ops/losses.js';
@@ -35,7 +36,7 @@ function dataset(n: number, dims: number, classes: number, seed: number) {
 
 async function train(build: (g: Graph, x: Tensor) => { logits: Tensor; params: { name: string; tensor: Tensor; init: Float32Array }[] }, xShape: number[], data: { x: Float32Array; y: Int32Array }, steps: number, lr: number) {
   const rt = await sharedTestRuntime();
-  const g = new Graph();
+  const g = new Graph(OPS);
   const x = g.input('x', xShape);
   const y = g.input('y', [xShape[0]!], 'i32');
   const { logits, params } = build(g, x);

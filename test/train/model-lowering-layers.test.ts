@@ -3,12 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { instantiateModel, type ResolvedModel } from '../../src/check/index.js';
 import { ModelLowering } from '../../src/compile/model.js';
 import { Graph } from '../../src/graph/graph.js';
+import { OPS } from '../../src/ops/registry.js';
 import { runCpu } from '../../src/runtime/cpu-executor.js';
 
 function run(source: string, input: number[], shape: number[], mode: 'train' | 'eval' = 'eval'): number[] {
   const { model, diagnostics } = instantiateModel('m.mat', 'm', {}, shape, { files: { 'm.mat': source } });
   expect(diagnostics).toEqual([]);
-  const g = new Graph();
+  const g = new Graph(OPS);
   const x = g.input('x', [1, ...shape]);
   const y = new ModelLowering(model as ResolvedModel, g).apply(x, mode);
   return Array.from(runCpu(g, { feeds: { x: input }, outputs: [y.id] }).values.get(y.id)!);

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { Graph } from '../../src/graph/graph.js';
+import { OPS } from '../../src/ops/registry.js';
 import { applyOptimizer, LR_VARIABLE, ADAM_BIAS1_VARIABLE, ADAM_BIAS2_VARIABLE, optimizerStateName } from '../../src/train/optimizer.js';
 import { sharedTestRuntime } from '../helpers/gpu.js';
 import { expectClose } from '../helpers/op-harness.js';
@@ -44,7 +45,7 @@ const steps = [
 
 async function runSteps(settings: Record<string, unknown>, prefix: string): Promise<Float32Array> {
   const rt = await sharedTestRuntime();
-  const g = new Graph();
+  const g = new Graph(OPS);
   const p = g.variable(`${prefix}/p`, [3]);
   const grad = g.input('g', [3]);
   applyOptimizer(g, settings as never, [{ name: `${prefix}/p`, tensor: p }], [grad]);

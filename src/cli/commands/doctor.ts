@@ -4,6 +4,7 @@
  */
 import { Runtime } from '../../runtime/runtime.js';
 import { Graph } from '../../graph/graph.js';
+import { OPS } from '../../ops/registry.js';
 import { grad } from '../../graph/autodiff.js';
 import { runCpu } from '../../runtime/cpu-executor.js';
 import { UserError } from '../errors.js';
@@ -22,7 +23,7 @@ export async function doctor(out: (s: string) => void): Promise<void> {
     for (const k of SHOWN_LIMITS) out(`  ${k.padEnd(36)} ${rt.ctx.limits[k]}`);
 
     // A tiny MLP forward and backward: logits = relu(x W1 + b1) W2, loss = mean softmax CE.
-    const g = new Graph();
+    const g = new Graph(OPS);
     const x = g.input('x', [4, 3]);
     const w1 = g.input('w1', [3, 5]);
     const w2 = g.input('w2', [5, 2]);
