@@ -21,7 +21,8 @@ import type { Attrs, Node } from '../graph/graph.js';
 import { formatShape, ShapeError, type Shape } from '../graph/shape.js';
 import { avgPoolGradKernel, avgPoolKernel, type PoolGeometry } from '../../codegen/wgsl/pool.js';
 import { maxPoolArgmaxKernel, maxPoolGatherKernel, maxPoolGradKernel } from '../../codegen/wgsl/maxpool.js';
-import { outputExtent, toPair } from './conv.js';
+import { toPair } from './conv.js';
+import { outputExtent } from '../util/window.js';
 import { registerOp, type TypedArray } from './registry.js';
 
 export function poolGeometry(op: string, x: Shape, attrs: Attrs): PoolGeometry {
