@@ -4,7 +4,7 @@
  * here; anything that depends on data is an error in these positions.
  */
 import type * as A from '../syntax/ast.js';
-import { error, type Diagnostic } from '../syntax/diagnostic.js';
+import { diagnostic, type Diagnostic } from '../syntax/diagnostic.js';
 import { didYouMean } from './suggest.js';
 import type { LayerArgValue } from '../layers/index.js';
 
@@ -62,13 +62,13 @@ export function evaluateConstant(e: A.Expr, scope: ConstScope, diagnostics: Diag
     }
     case 'EpochExpr':
       if (e.at !== undefined) return e.at;
-      diagnostics.push(error('not-constant', '`epoch` varies during training and cannot be used here', e.span, 'use it in a `schedule`'));
+      diagnostics.push(diagnostic('epochNotConstant', e.span, {}, 'use it in a `schedule`'));
       return undefined;
     case 'Identifier': {
       const value = scope.get(e.name);
       if (value !== undefined) return value;
       if (options.symbols) return e.name;
-      diagnostics.push(error('unknown-name', `unknown name \`${e.name}\``, e.span, didYouMean(e.name, [...scope.names(), ...(options.candidates ?? [])])));
+      diagnostics.push(diagnostic('unknownName', e.span, { name: e.name }, didYouMean(e.name, [...scope.names(), ...(options.candidates ?? [])])));
       return undefined;
     }
     case 'UnaryExpr': {
@@ -90,7 +90,7 @@ export function evaluateConstant(e: A.Expr, scope: ConstScope, diagnostics: Diag
       return recurse(c ? e.then : e.otherwise);
     }
     default:
-      diagnostics.push(error('not-constant', 'expected a constant (a number, string, boolean or arithmetic on them)', e.span));
+      diagnostics.push(diagnostic('notConstant', e.span, {}));
       return undefined;
   }
 }
@@ -118,7 +118,7 @@ function binary(e: A.BinaryExpr, l: ConstValue, r: ConstValue, diagnostics: Diag
         case '*': return a * b;
         case '/':
           if (b === 0) {
-            diagnostics.push(error('division-by-zero', 'division by zero', e.right.span));
+            diagnostics.push(diagnostic('divisionByZero', e.right.span, {}));
             return undefined;
           }
           return a / b;
@@ -140,13 +140,13 @@ function sameConstant(l: ConstValue, r: ConstValue): boolean {
 
 export function expectNumber(v: ConstValue, at: A.Expr, diagnostics: Diagnostic[]): number | undefined {
   if (typeof v === 'number') return v;
-  diagnostics.push(error('type-mismatch', `expected a number but found ${describeConstant(v)}`, at.span));
+  diagnostics.push(diagnostic('expectedNumber', at.span, { found: describeConstant(v) }));
   return undefined;
 }
 
 export function expectBoolean(v: ConstValue, at: A.Expr, diagnostics: Diagnostic[]): boolean | undefined {
   if (typeof v === 'boolean') return v;
-  diagnostics.push(error('type-mismatch', `expected a condition (true or false) but found ${describeConstant(v)}`, at.span));
+  diagnostics.push(diagnostic('expectedCondition', at.span, { found: describeConstant(v) }));
   return undefined;
 }
 
