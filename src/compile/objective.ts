@@ -13,6 +13,7 @@ import type { TypedExpr } from '../check/resolved.js';
 import { someNode } from '../check/resolved.js';
 import { crossEntropy, tradesKl, klDiv, mse } from '../ops/losses.js';
 import type { ModelMode } from './model.js';
+import { InternalError } from '../util/internal-error.js';
 
 export interface ExprEnv {
   /** Clean batch [B, ...]. */
@@ -46,7 +47,7 @@ export function lowerObjective(e: TypedExpr, env: ExprEnv): Tensor {
 
 export function lowerValue(e: TypedExpr, env: ExprEnv): Lowered {
   const v = lower(e, env);
-  if (v === DROPPED) throw new Error('lowerValue: expression reads an inactive state');
+  if (v === DROPPED) throw new InternalError('lowerValue: expression reads an inactive state');
   return v;
 }
 
@@ -63,11 +64,11 @@ function lower(e: TypedExpr, env: ExprEnv): Value {
     case 'labels':
       return env.y;
     case 'delta':
-      if (!env.delta || env.delta.attack !== e.attack) throw new Error(`delta of attack '${e.attack}' used outside its objective`);
+      if (!env.delta || env.delta.attack !== e.attack) throw new InternalError(`delta of attack '${e.attack}' used outside its objective`);
       return env.delta.tensor;
     case 'adversarial': {
       const adv = env.adversarial.get(e.attack);
-      if (!adv) throw new Error(`adversarial batch of '${e.attack}' not available here`);
+      if (!adv) throw new InternalError(`adversarial batch of '${e.attack}' not available here`);
       return adv;
     }
     case 'state': {
@@ -76,15 +77,15 @@ function lower(e: TypedExpr, env: ExprEnv): Value {
     }
     case 'schedule': {
       const s = env.schedules.get(e.name);
-      if (!s) throw new Error(`schedule '${e.name}' not available`);
+      if (!s) throw new InternalError(`schedule '${e.name}' not available`);
       return s;
     }
     case 'epoch':
     case 'step':
-      throw new Error(`'${e.kind}' is only available in schedules`);
+      throw new InternalError(`'${e.kind}' is only available in schedules`);
     case 'apply_model': {
       const input = lower(e.input, env);
-      if (input === DROPPED || typeof input === 'number') throw new Error('model applied to a non-tensor');
+      if (input === DROPPED || typeof input === 'number') throw new InternalError('model applied to a non-tensor');
       return env.applyModel(e.model, input, e.input);
     }
     case 'negate': {
@@ -101,7 +102,7 @@ function lower(e: TypedExpr, env: ExprEnv): Value {
     case 'logical':
     case 'not':
     case 'conditional':
-      throw new Error(`'${e.kind}' expressions belong to schedules and are evaluated on the host`);
+      throw new InternalError(`'${e.kind}' expressions belong to schedules and are evaluated on the host`);
   }
 }
 
@@ -176,7 +177,7 @@ function call(e: Extract<TypedExpr, { kind: 'call' }>, env: ExprEnv): Value {
       return typeof args[0] === 'number' ? Math.sqrt(n(0)) : t(0).sqrt();
     case 'cos':
       if (typeof args[0] === 'number') return Math.cos(n(0));
-      throw new Error('cos of a tensor is not supported');
+      throw new InternalError('cos of a tensor is not supported');
     case 'max':
     case 'min':
       if (args.length === 2) {
@@ -201,7 +202,7 @@ function call(e: Extract<TypedExpr, { kind: 'call' }>, env: ExprEnv): Value {
     }
     case 'ramp':
     case 'sigmoid_ramp':
-      throw new Error(`'${e.fn}' belongs to schedules and is evaluated on the host`);
+      throw new InternalError(`'${e.fn}' belongs to schedules and is evaluated on the host`);
   }
 }
 
@@ -219,7 +220,7 @@ function reduceCall(fn: 'sum' | 'mean' | 'max' | 'min', x: Tensor, options: Reco
 
 function lowerTensor(e: TypedExpr, env: ExprEnv): Tensor {
   const v = lower(e, env);
-  if (v === DROPPED || typeof v === 'number') throw new Error('expected a tensor');
+  if (v === DROPPED || typeof v === 'number') throw new InternalError('expected a tensor');
   return v;
 }
 

@@ -8,6 +8,7 @@
 import { type Shape, ShapeError, formatShape, shapesEqual } from './shape.js';
 import { getOp } from '../ops/registry.js';
 import { Tensor } from './tensor.js';
+import { InternalError } from '../util/internal-error.js';
 
 export type DType = 'f32' | 'i32' | 'u32';
 
@@ -36,7 +37,7 @@ export class Graph {
 
   node(id: number): Node {
     const n = this.nodes[id];
-    if (!n) throw new Error(`no node ${id}`);
+    if (!n) throw new InternalError(`no node ${id}`);
     return n;
   }
 

@@ -10,6 +10,7 @@ import type { Attrs, DType, Node } from '../graph/graph.js';
 import type { Tensor } from '../graph/tensor.js';
 import type { Shape } from '../graph/shape.js';
 import type { Epilogue } from '../../codegen/wgsl/epilogue.js';
+import { InternalError } from '../util/internal-error.js';
 
 export type TypedArray = Float32Array | Int32Array | Uint32Array;
 
@@ -73,15 +74,15 @@ export interface OpDef {
 const registry = new Map<string, OpDef>();
 
 export function registerOp(def: OpDef): OpDef {
-  if (registry.has(def.name)) throw new Error(`op '${def.name}' registered twice`);
-  if (!def.elementwise && !def.kernel) throw new Error(`op '${def.name}' has neither a WGSL expression nor a kernel`);
+  if (registry.has(def.name)) throw new InternalError(`op '${def.name}' registered twice`);
+  if (!def.elementwise && !def.kernel) throw new InternalError(`op '${def.name}' has neither a WGSL expression nor a kernel`);
   registry.set(def.name, def);
   return def;
 }
 
 export function getOp(name: string): OpDef {
   const def = registry.get(name);
-  if (!def) throw new Error(`unknown op '${name}'`);
+  if (!def) throw new InternalError(`unknown op '${name}'`);
   return def;
 }
 

@@ -5,6 +5,7 @@
  */
 import type { TypedExpr, ResolvedSchedule } from '../check/resolved.js';
 import type { PipelineSettings } from '../check/settings.js';
+import { InternalError } from '../util/internal-error.js';
 
 export interface ScheduleTime {
   /** 1-based epoch. */
@@ -39,7 +40,7 @@ export function evaluateScalar(e: TypedExpr, t: ScheduleTime, schedules: Readonl
       return t.step;
     case 'schedule': {
       const v = schedules.get(e.name);
-      if (v === undefined) throw new Error(`schedule '${e.name}' evaluated before it is defined`);
+      if (v === undefined) throw new InternalError(`schedule '${e.name}' evaluated before it is defined`);
       return v;
     }
     case 'negate':
@@ -88,13 +89,13 @@ export function evaluateScalar(e: TypedExpr, t: ScheduleTime, schedules: Readonl
         case 'min': return Math.min(...a);
         case 'ramp': return linearRamp(a[0]!, a[1]!, a[2]!);
         case 'sigmoid_ramp': return sigmoidRamp(a[0]!, a[1]!, a[2]!);
-        default: throw new Error(`'${e.fn}' cannot appear in a schedule`);
+        default: throw new InternalError(`'${e.fn}' cannot appear in a schedule`);
       }
     }
     default:
-      throw new Error(`'${e.kind}' cannot appear in a schedule`);
+      throw new InternalError(`'${e.kind}' cannot appear in a schedule`);
   }
-  throw new Error('unreachable');
+  throw new InternalError('unreachable');
 }
 
 /** All schedules at a time, in declaration order (later ones may read earlier ones). */
@@ -112,7 +113,7 @@ export function learningRate(settings: PipelineSettings['train'], t: ScheduleTim
   if (typeof lr === 'number') return lr;
   if (typeof lr === 'string') {
     const v = schedules.get(lr);
-    if (v === undefined) throw new Error(`lr schedule '${lr}' is not defined`);
+    if (v === undefined) throw new InternalError(`lr schedule '${lr}' is not defined`);
     return v;
   }
   if ('milestones' in lr) {
