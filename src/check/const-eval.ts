@@ -1,11 +1,15 @@
 /**
  * Compile-time evaluation of constant expressions: `let` values, module parameters, layer
  * hyperparameters and settings. Arithmetic, comparisons, `and`/`or`/`not` and `if then else` fold
- * here; anything that depends on data is an error in these positions.
+ * here, with the operator meanings every evaluator shares (src/expr/operators.ts); anything that
+ * depends on data is an error in these positions. This evaluator works on the syntax tree, before
+ * typing, on numbers, booleans, words and lists, and reports problems as diagnostics: that is what
+ * differs from the walk over typed expressions (src/expr/evaluate.ts).
  */
 import type * as A from '../syntax/ast.js';
 import { diagnostic, type Diagnostic } from '../syntax/diagnostic.js';
 import { didYouMean } from './suggest.js';
+import { arithmetic, arithmeticOpOf, compare, logical } from '../expr/operators.js';
 import type { LayerArgValue } from '../layers/index.js';
 
 /** Lists hold numbers only: they exist for layer arguments such as `normalize(mean: [0.5, 0.5, 0.5])`. */
@@ -102,7 +106,7 @@ function binary(e: A.BinaryExpr, l: ConstValue, r: ConstValue, diagnostics: Diag
       const a = expectBoolean(l, e.left, diagnostics);
       const b = expectBoolean(r, e.right, diagnostics);
       if (a === undefined || b === undefined) return undefined;
-      return e.operator === 'and' ? a && b : a || b;
+      return logical(e.operator, a, b);
     }
     case '==':
       return sameConstant(l, r);
@@ -112,22 +116,14 @@ function binary(e: A.BinaryExpr, l: ConstValue, r: ConstValue, diagnostics: Diag
       const a = expectNumber(l, e.left, diagnostics);
       const b = expectNumber(r, e.right, diagnostics);
       if (a === undefined || b === undefined) return undefined;
-      switch (e.operator) {
-        case '+': return a + b;
-        case '-': return a - b;
-        case '*': return a * b;
-        case '/':
-          if (b === 0) {
-            diagnostics.push(diagnostic('divisionByZero', e.right.span, {}));
-            return undefined;
-          }
-          return a / b;
-        case '^': return a ** b;
-        case '<': return a < b;
-        case '>': return a > b;
-        case '<=': return a <= b;
-        case '>=': return a >= b;
+      if (e.operator === '/' && b === 0) {
+        // Unlike schedules and objectives (IEEE on numbers at run time), a constant may not divide by zero.
+        diagnostics.push(diagnostic('divisionByZero', e.right.span, {}));
+        return undefined;
       }
+      const op = e.operator;
+      if (op === '<' || op === '>' || op === '<=' || op === '>=') return compare(op, a, b);
+      return arithmetic(arithmeticOpOf[op], a, b);
     }
   }
 }

@@ -7,7 +7,8 @@ import type * as A from '../syntax/ast.js';
 import { diagnostic, type Diagnostic, type MessageId } from '../syntax/diagnostic.js';
 import type { MessageArgs } from '../syntax/diagnostic-messages.js';
 import { evaluateConstant, type ConstScope } from './const-eval.js';
-import { broadcast, elementwiseBinaryResult, functionRules, isFunctionName, scheduleFunctions } from './functions.js';
+import { arithmetic, arithmeticOpOf } from '../expr/operators.js';
+import { broadcast, builtinFunctions, elementwiseBinaryResult, isFunctionName, scheduleFunctions } from './functions.js';
 import type { ResolvedModel, Shape, TypedExpr } from './resolved.js';
 import { didYouMean } from './suggest.js';
 import { boolType, describeType, isScalarLike, numberType, scalarType, tensorType } from './types.js';
@@ -53,7 +54,7 @@ export class ExpressionChecker {
     const s = this.scope;
     return [
       ...builtinPlaceNames[s.place], ...s.constants.names(), ...s.models.keys(), ...s.attacks, ...s.states.keys(), ...s.schedules,
-      ...Object.keys(functionRules).filter((f) => s.place === 'schedule' || !functionRules[f as keyof typeof functionRules].scheduleOnly),
+      ...(Object.keys(builtinFunctions) as (keyof typeof builtinFunctions)[]).filter((f) => s.place === 'schedule' || !builtinFunctions[f].scheduleOnly),
       ...(s.place === 'schedule' ? ['piecewise'] : []),
     ];
   }
@@ -149,10 +150,9 @@ export class ExpressionChecker {
         if (e.operator === '^' && !isScalarLike(right.type)) return this.fail('exponentNotNumber', e.right, { found: describeType(right.type) });
         const type = broadcast(left.type, right.type);
         if (typeof type === 'string') return this.fail('operatorShapes', { span: e.operatorSpan }, { operator: e.operator, problem: type });
-        const op = ({ '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '^': 'pow' } as const)[e.operator];
+        const op = arithmeticOpOf[e.operator];
         if (left.kind === 'constant' && right.kind === 'constant' && type.kind === 'number') {
-          const value = op === 'add' ? left.value + right.value : op === 'sub' ? left.value - right.value : op === 'mul' ? left.value * right.value : op === 'div' ? left.value / right.value : left.value ** right.value;
-          return { kind: 'constant', value, type, span };
+          return { kind: 'constant', value: arithmetic(op, left.value, right.value), type, span };
         }
         return { kind: 'binary', op, left, right, type, span };
       }
@@ -180,7 +180,7 @@ export class ExpressionChecker {
     if (!isFunctionName(name)) {
       return this.fail('unknownFunction', e.callee, { name }, didYouMean(name, this.visibleNames()));
     }
-    const rule = functionRules[name];
+    const rule = builtinFunctions[name];
     if (rule.scheduleOnly && this.scope.place !== 'schedule') return this.fail('onlyInSchedule', e.callee, { name });
     if (this.scope.place === 'schedule' && !scheduleFunctions.has(name)) {
       return this.fail('notInSchedule', e.callee, { name }, `schedules are numbers of the epoch and step; they may use ${[...scheduleFunctions, 'piecewise'].map((f) => `\`${f}\``).join(', ')}`);
