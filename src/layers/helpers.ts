@@ -1,6 +1,7 @@
 /** What several layer kinds share: tensor specs, init schemes, shape text and window arithmetic. */
 import type { InitScheme, LayerArgValue, Shape, TensorSpec } from './types.js';
 import { outputExtent } from '../util/window.js';
+import { shapeText } from '../util/shape-text.js';
 
 export const initSchemeNames = ['kaiming_uniform', 'uniform_fan_in', 'kaiming_normal_fan_out', 'zeros', 'ones'] as const;
 
@@ -18,7 +19,7 @@ export function tensor(prefix: string, role: TensorSpec['role'], shape: Shape, i
   return { name: `${prefix}${role}`, role, shape, trainable, dtype: role === 'num_batches_tracked' ? 'int64' : 'float32', init };
 }
 
-export const shapeText = (s: Shape): string => `[${s.join(', ')}]`;
+export { shapeText };
 
 /** Hyperparameters of a convolution or pooling window. */
 export interface WindowHyper { kernel: number; stride: number; padding: number }
