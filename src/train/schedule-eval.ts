@@ -57,11 +57,20 @@ function hostSemantics(t: ScheduleTime, schedules: ReadonlyMap<string, number>):
     logical: (op, a, b) => flag(logical(op, a !== 0, b !== 0)),
     truthy: (v) => v !== 0,
     piecewise: (e, value) => {
-      let v = value(e.initial);
-      for (const m of [...e.milestones].sort((a, b) => a.epoch - b.epoch)) if (t.epoch > m.epoch) v = value(m.value);
-      return v;
+      const inForce = milestoneInForce(e.milestones, t.epoch);
+      return value(inForce ? inForce.value : e.initial);
     },
   };
+}
+
+/**
+ * `piecewise(v0, {k1: v1, k2: v2})`, in `lr:` settings and in schedules alike: v0 for epochs
+ * 1..k1, then the value of the last milestone k < epoch. Undefined while v0 is in force.
+ */
+function milestoneInForce<M extends { epoch: number }>(milestones: readonly M[], epoch: number): M | undefined {
+  let inForce: M | undefined;
+  for (const m of [...milestones].sort((a, b) => a.epoch - b.epoch)) if (epoch > m.epoch) inForce = m;
+  return inForce;
 }
 
 /** All schedules at a time, in declaration order (later ones may read earlier ones). */
@@ -83,10 +92,8 @@ export function learningRate(settings: PipelineSettings['train'], t: ScheduleTim
     return v;
   }
   if ('milestones' in lr) {
-    let v = lr.initial;
-    const ms = Object.entries(lr.milestones as Record<string, number>).map(([k, val]) => [Number(k), val] as const).sort((a, b) => a[0] - b[0]);
-    for (const [epoch, value] of ms) if (t.epoch > epoch) v = value;
-    return v;
+    const milestones = Object.entries(lr.milestones as Record<string, number>).map(([k, value]) => ({ epoch: Number(k), value }));
+    return milestoneInForce(milestones, t.epoch)?.value ?? lr.initial;
   }
   // cosine over the run, stepped per epoch (CosineAnnealingLR with T_max = epochs)
   const e = t.epoch - 1;
