@@ -15,6 +15,7 @@ import { ConstScope, describeConstant, evaluateConstant, type ConstValue } from 
 import { functionalKinds, initSchemeNames, isLeafKind, layerKinds, type ArgumentSpec, type LeafKind } from '../layers/index.js';
 import type { ForwardGraph, ForwardStep, ResolvedLayer, TensorSpec } from './resolved.js';
 import { didYouMean } from './suggest.js';
+import { arithmeticOpOf } from '../expr/operators.js';
 
 /** A definition and the constants of the file that defines it. */
 export interface DefinitionEntry {
@@ -302,7 +303,7 @@ export class ModelBuilder {
           const left = this.forwardValue(expr.left, c);
           const right = this.forwardValue(expr.right, c);
           if (left === undefined || right === undefined) return undefined;
-          const op = expr.operator === '+' ? 'add' : expr.operator === '-' ? 'sub' : 'mul';
+          const op = arithmeticOpOf[expr.operator];
           return add({ op, inputs: [left, right], span: expr.span });
         }
         break;

@@ -9,7 +9,7 @@
  */
 import type { Span } from '../syntax/span.js';
 import type { PipelineSettings, EvaluateSettings, EvaluationAttackSettings } from './settings.js';
-import type { LayerHyper, LeafKind, Shape, TensorSpec } from '../layers/index.js';
+import type { ForwardArithmeticOp, LayerHyper, LeafKind, Shape, TensorSpec } from '../layers/index.js';
 import type { FunctionName } from '../builtins/index.js';
 
 // The types a layer kind's table entry speaks in live with the table (src/layers/types.ts).
@@ -56,7 +56,8 @@ export type ForwardStep = { id: number; shape?: Shape; span: Span } & (
   | { op: 'child'; child: string; input: number }
   /** A tensor-free layer kind called as a function (`relu(x)`, `maxpool(x, 2)`), with its hyperparameters. */
   | { op: LeafKind; input: number; hyper: LayerHyper }
-  | { op: 'add' | 'sub' | 'mul'; inputs: [number, number] }
+  /** Tensor arithmetic of two steps of one shape (src/layers/forward-ops.ts). */
+  | { op: ForwardArithmeticOp; inputs: [number, number] }
   | { op: 'scale'; input: number; factor: number }
 );
 

@@ -4,7 +4,7 @@
  * layer is written, with a hint naming the layer and the model instance.
  */
 import { diagnostic, type Diagnostic } from '../syntax/diagnostic.js';
-import { layerKinds } from '../layers/index.js';
+import { forwardArithmetic, layerKinds } from '../layers/index.js';
 import type { ResolvedLayer, Shape } from './resolved.js';
 import { shapeText } from './types.js';
 
@@ -50,7 +50,7 @@ function inferGraph(layer: ResolvedLayer, input: Shape, where: string, diagnosti
       case 'sub':
       case 'mul': {
         const [a, b] = step.inputs.map((i) => shapes[i]!) as [Shape, Shape];
-        const verb = step.op === 'add' ? 'add' : step.op === 'sub' ? 'subtract' : 'multiply';
+        const verb = forwardArithmetic[step.op].verb;
         if (shapeText(a) === shapeText(b)) shape = a;
         else diagnostics.push(diagnostic('forwardShapes', step.span, { verb, left: shapeText(a), right: shapeText(b) }, `in \`${layer.definition ?? layer.path}\` of ${where}`));
         break;

@@ -11,7 +11,7 @@ import type { Graph } from '../graph/graph.js';
 import type { Tensor } from '../graph/tensor.js';
 import { batchNorm } from '../ops/batchnorm.js';
 import type { ResolvedLayer, ResolvedModel, ForwardStep, TensorSpec } from '../check/resolved.js';
-import { layerKinds, type LayerLowering, type ModelMode } from '../layers/index.js';
+import { forwardArithmetic, layerKinds, type LayerLowering, type ModelMode } from '../layers/index.js';
 import { InternalError } from '../util/internal-error.js';
 
 export type { ModelMode } from '../layers/index.js';
@@ -113,11 +113,9 @@ export class ModelLowering {
         return this.layer(child, get(step.input), mode);
       }
       case 'add':
-        return get(step.inputs[0]).add(get(step.inputs[1]));
       case 'sub':
-        return get(step.inputs[0]).sub(get(step.inputs[1]));
       case 'mul':
-        return get(step.inputs[0]).mul(get(step.inputs[1]));
+        return forwardArithmetic[step.op].lower(get(step.inputs[0]), get(step.inputs[1]));
       case 'scale':
         return get(step.input).mul(step.factor);
       default:
