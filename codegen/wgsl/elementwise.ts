@@ -16,6 +16,7 @@ import { broadcastStrides, sizeOf, stridesOf, shapesEqual } from '../../src/grap
 import type { Kernel } from '../../src/graph/op.js';
 import { wgslLiteral } from './literal.js';
 import { dispatch1d, flatIndexWGSL, FLAT_BUILTINS } from './dispatch.js';
+import { InternalError } from '../../src/util/internal-error.js';
 
 export const ELEMENTWISE_WORKGROUP = 64;
 /** Elements per invocation (four vec4 in vector mode). */
@@ -94,7 +95,7 @@ export function groupBody(graph: Graph, group: ElementwiseGroup, read: (k: numbe
     const node = graph.node(id);
     if (node.op === 'const' && node.attrs.data === undefined) return literal(node.attrs.value, node.dtype);
     const k = extIndex.get(id);
-    if (k === undefined) throw new Error(`elementwise codegen: node ${id} is neither member nor external`);
+    if (k === undefined) throw new InternalError(`elementwise codegen: node ${id} is neither member nor external`);
     lines.push(`${indent}let e${k} = ${read(k)};`);
     valueOf.set(id, `e${k}`);
     return `e${k}`;

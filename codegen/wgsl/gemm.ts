@@ -16,6 +16,7 @@
  */
 import { MAX_WORKGROUPS_PER_DIM } from './dispatch.js';
 import type { Epilogue } from './epilogue.js';
+import { InternalError } from '../../src/util/internal-error.js';
 
 /**
  * Element (mn, k) of an operand, mn being m for A and n for B. `offset` is a WGSL expression
@@ -238,10 +239,10 @@ function operandOffset(name: 'A' | 'B', op: Operand): string {
 export function gemmKernel(spec: GemmSpec): GemmKernel {
   const { M, N, K, batch } = spec;
   const t = spec.tiling ?? chooseTiling(M, N, K, batch);
-  if (t.regN % 4 !== 0 || t.tileK % 4 !== 0) throw new Error('gemm: regN and tileK must be multiples of 4');
+  if (t.regN % 4 !== 0 || t.tileK % 4 !== 0) throw new InternalError('gemm: regN and tileK must be multiples of 4');
   const tileM = t.threadsM * t.regM;
   const tileN = t.threadsN * t.regN;
-  if (tileM % 4 !== 0) throw new Error('gemm: tileM must be a multiple of 4');
+  if (tileM % 4 !== 0) throw new InternalError('gemm: tileM must be a multiple of 4');
   if ((tileM + tileN) * t.tileK * 4 > WORKGROUP_BYTES) throw new Error(`gemm: ${tileM}x${tileN}x${t.tileK} tiles exceed ${WORKGROUP_BYTES} bytes of workgroup memory`);
   const threads = t.threadsM * t.threadsN;
   const groupsM = Math.ceil(M / tileM);
@@ -274,7 +275,7 @@ export function gemmKernel(spec: GemmSpec): GemmKernel {
   const fma: string[] = [];
   for (let i = 0; i < t.regM; i++) for (let j = 0; j < rn4; j++) accDecl.push(`  var acc_${i}_${j} = vec4<f32>(0.0);`);
   // Inner loop over one k: the thread's regM rows of A (as vec4 chunks) and regN columns of B.
-  if (t.regM % 4 !== 0) throw new Error('gemm: regM must be a multiple of 4');
+  if (t.regM % 4 !== 0) throw new InternalError('gemm: regM must be a multiple of 4');
   const rm4 = t.regM / 4;
   for (let c = 0; c < rm4; c++) fma.push(`      let a${c} = shA[kk * ${u(tileM / 4)} + ty * ${u(t.regM / 4)} + ${u(c)}];`);
   for (let j = 0; j < rn4; j++) fma.push(`      let b${j} = shB[kk * ${u(tileN / 4)} + tx * ${u(rn4)} + ${u(j)}];`);

@@ -5,7 +5,7 @@
  */
 import type * as A from '../syntax/ast.js';
 import type { Span } from '../syntax/span.js';
-import { error, type Diagnostic } from '../syntax/diagnostic.js';
+import { diagnostic, type Diagnostic } from '../syntax/diagnostic.js';
 import { didYouMean } from './suggest.js';
 
 export interface ParameterSlot {
@@ -28,7 +28,7 @@ export function bindArguments(
     if (!arg.name) {
       const slot = slots[positional++];
       if (!slot) {
-        diagnostics.push(error('argument-count', `\`${callee}\` takes at most ${slots.length} argument${slots.length === 1 ? '' : 's'} but receives ${args.filter((a) => !a.name).length}`, arg.span));
+        diagnostics.push(diagnostic('tooManyArguments', arg.span, { callee, max: slots.length, arguments: slots.length === 1 ? 'argument' : 'arguments', count: args.filter((a) => !a.name).length }));
         ok = false;
         continue;
       }
@@ -37,12 +37,12 @@ export function bindArguments(
     }
     const name = arg.name.text;
     if (!slots.some((s) => s.name === name)) {
-      diagnostics.push(error('unknown-argument', `\`${callee}\` has no argument \`${name}\``, arg.name.span, didYouMean(name, slots.map((s) => s.name)) ?? `its arguments are ${slots.map((s) => `\`${s.name}\``).join(', ') || 'none'}`));
+      diagnostics.push(diagnostic('noSuchArgument', arg.name.span, { callee, name }, didYouMean(name, slots.map((s) => s.name)) ?? `its arguments are ${slots.map((s) => `\`${s.name}\``).join(', ') || 'none'}`));
       ok = false;
       continue;
     }
     if (bound.has(name)) {
-      diagnostics.push(error('duplicate-argument', `argument \`${name}\` of \`${callee}\` is given twice`, arg.span));
+      diagnostics.push(diagnostic('argumentTwice', arg.span, { name, callee }));
       ok = false;
       continue;
     }
@@ -50,7 +50,7 @@ export function bindArguments(
   }
   for (const slot of slots) {
     if (slot.required && !bound.has(slot.name)) {
-      diagnostics.push(error('missing-argument', `\`${callee}\` needs the argument \`${slot.name}\``, callSpan));
+      diagnostics.push(diagnostic('missingArgument', callSpan, { callee, name: slot.name }));
       ok = false;
     }
   }

@@ -1,6 +1,6 @@
 /** `attack NAME = pgd(ball:, step:, steps:, start:, step_rule:) { maximize objective }`. */
 import type * as A from '../syntax/ast.js';
-import { error, type Diagnostic } from '../syntax/diagnostic.js';
+import { diagnostic, type Diagnostic } from '../syntax/diagnostic.js';
 import { describeConstant, evaluateConstant, type ConstScope } from './const-eval.js';
 import { ExpressionChecker, requireScalar, type ExpressionScope } from './expressions.js';
 import { someNode, type AttackStart, type PerturbationBall, type ResolvedAttack } from './resolved.js';
@@ -10,7 +10,7 @@ export function checkAttack(member: A.AttackDeclaration, scope: ExpressionScope,
   const method = member.method;
   const callee = method.kind === 'CallExpr' && method.callee.kind === 'Identifier' ? method.callee : method.kind === 'Identifier' ? method : undefined;
   if (!callee || callee.name !== 'pgd') {
-    diagnostics.push(error('unknown-function', callee ? `unknown attack method \`${callee.name}\`` : 'expected an attack method such as `pgd(...)`', callee?.span ?? method.span, callee ? didYouMean(callee.name, ['pgd']) ?? 'the attack method is `pgd(ball:, step:, steps:, start:)`' : undefined));
+    diagnostics.push(callee ? diagnostic('unknownAttackMethod', callee.span, { name: callee.name }, didYouMean(callee.name, ['pgd']) ?? 'the attack method is `pgd(ball:, step:, steps:, start:)`') : diagnostic('expectedAttackMethod', method.span, {}));
     return undefined;
   }
   const args = method.kind === 'CallExpr' ? method.args : [];
@@ -18,30 +18,30 @@ export function checkAttack(member: A.AttackDeclaration, scope: ExpressionScope,
   const values = new Map<string, A.Expr>();
   for (const arg of args) {
     if (!arg.name) {
-      diagnostics.push(error('argument-count', '`pgd` takes named arguments only: ball:, step:, steps:, start:, step_rule:', arg.span));
+      diagnostics.push(diagnostic('pgdNamedOnly', arg.span, {}));
       return undefined;
     }
     if (!known.includes(arg.name.text)) {
-      diagnostics.push(error('unknown-argument', `\`pgd\` has no argument \`${arg.name.text}\``, arg.name.span, didYouMean(arg.name.text, known)));
+      diagnostics.push(diagnostic('pgdNoArgument', arg.name.span, { name: arg.name.text }, didYouMean(arg.name.text, known)));
       return undefined;
     }
     values.set(arg.name.text, arg.value);
   }
   const ballExpr = values.get('ball');
   if (!ballExpr) {
-    diagnostics.push(error('missing-argument', '`pgd` needs `ball:`, e.g. `ball: linf(8/255)`', method.span));
+    diagnostics.push(diagnostic('pgdNeedsBall', method.span, {}));
     return undefined;
   }
   const ball = parseBall(ballExpr, scope.constants, diagnostics);
   const positive = (name: string, integer: boolean, fallback?: number): number | undefined => {
     const expr = values.get(name);
     if (!expr) {
-      if (fallback === undefined) diagnostics.push(error('missing-argument', `\`pgd\` needs \`${name}:\``, method.span));
+      if (fallback === undefined) diagnostics.push(diagnostic('pgdNeeds', method.span, { name }));
       return fallback;
     }
     const v = evaluateConstant(expr, scope.constants, diagnostics);
     if (typeof v === 'number' && v > 0 && (!integer || Number.isInteger(v))) return v;
-    if (v !== undefined) diagnostics.push(error('type-mismatch', `\`${name}\` of \`pgd\` must be a positive ${integer ? 'whole number' : 'number'} but is ${describeConstant(v)}`, expr.span));
+    if (v !== undefined) diagnostics.push(diagnostic('pgdPositive', expr.span, { name, kind: integer ? 'whole number' : 'number', found: describeConstant(v) }));
     return undefined;
   };
   const step = positive('step', false);
@@ -53,7 +53,7 @@ export function checkAttack(member: A.AttackDeclaration, scope: ExpressionScope,
     const rule = evaluateConstant(ruleExpr, scope.constants, diagnostics, { symbols: true });
     if (rule === 'sign' || rule === 'normalized') stepRule = rule;
     else {
-      diagnostics.push(error('type-mismatch', '`step_rule` must be `sign` or `normalized`', ruleExpr.span, didYouMean(String(rule), ['sign', 'normalized'])));
+      diagnostics.push(diagnostic('stepRule', ruleExpr.span, {}, didYouMean(String(rule), ['sign', 'normalized'])));
       stepRule = undefined;
     }
   }
@@ -62,7 +62,7 @@ export function checkAttack(member: A.AttackDeclaration, scope: ExpressionScope,
   const what = `the objective of attack \`${member.name.text}\``;
   if (!requireScalar(objective, what, diagnostics)) return undefined;
   if (!someNode(objective, (n) => n.kind === 'delta')) {
-    diagnostics.push(error('objective-ignores-delta', `${what} does not depend on \`delta\``, member.objective.span, 'apply the model to the perturbed input, e.g. `ce(f(x + delta), y)`'));
+    diagnostics.push(diagnostic('ignoresDelta', member.objective.span, { what }, 'apply the model to the perturbed input, e.g. `ce(f(x + delta), y)`'));
     return undefined;
   }
   if (!ball || step === undefined || steps === undefined || !start || !stepRule) return undefined;
@@ -73,16 +73,16 @@ function parseBall(expr: A.Expr, constants: ConstScope, diagnostics: Diagnostic[
   if (expr.kind === 'CallExpr' && expr.callee.kind === 'Identifier' && (expr.callee.name === 'linf' || expr.callee.name === 'l2')) {
     const arg = expr.args[0];
     if (expr.args.length !== 1 || !arg || (arg.name && arg.name.text !== 'eps')) {
-      diagnostics.push(error('argument-count', `\`${expr.callee.name}\` takes the radius, e.g. \`${expr.callee.name}(${expr.callee.name === 'linf' ? '8/255' : '0.5'})\``, expr.span));
+      diagnostics.push(diagnostic('ballRadiusCount', expr.span, { ball: expr.callee.name, example: expr.callee.name === 'linf' ? '8/255' : '0.5' }));
       return undefined;
     }
     const eps = evaluateConstant(arg.value, constants, diagnostics);
     if (typeof eps === 'number' && eps > 0) return { norm: expr.callee.name, eps };
-    if (eps !== undefined) diagnostics.push(error('type-mismatch', `the radius must be a positive number but is ${describeConstant(eps)}`, arg.value.span));
+    if (eps !== undefined) diagnostics.push(diagnostic('ballRadius', arg.value.span, { found: describeConstant(eps) }));
     return undefined;
   }
   const name = expr.kind === 'CallExpr' && expr.callee.kind === 'Identifier' ? expr.callee : expr.kind === 'Identifier' ? expr : undefined;
-  diagnostics.push(error('type-mismatch', '`ball` must be `linf(eps)` or `l2(eps)`', name?.span ?? expr.span, name ? didYouMean(name.name, ['linf', 'l2']) : undefined));
+  diagnostics.push(diagnostic('ballKind', name?.span ?? expr.span, {}, name ? didYouMean(name.name, ['linf', 'l2']) : undefined));
   return undefined;
 }
 
@@ -95,6 +95,6 @@ function parseStart(expr: A.Expr | undefined, constants: ConstScope, diagnostics
     if (typeof std === 'number' && std > 0) return { kind: 'normal', std };
   }
   const name = expr.kind === 'Identifier' ? expr.name : expr.kind === 'CallExpr' && expr.callee.kind === 'Identifier' ? expr.callee.name : '';
-  diagnostics.push(error('type-mismatch', '`start` must be `uniform`, `none` or `normal(std)`', expr.span, didYouMean(name, ['uniform', 'none', 'normal'])));
+  diagnostics.push(diagnostic('attackStart', expr.span, {}, didYouMean(name, ['uniform', 'none', 'normal'])));
   return undefined;
 }

@@ -1,11 +1,15 @@
 /**
  * Compile-time evaluation of constant expressions: `let` values, module parameters, layer
  * hyperparameters and settings. Arithmetic, comparisons, `and`/`or`/`not` and `if then else` fold
- * here; anything that depends on data is an error in these positions.
+ * here, with the operator meanings every evaluator shares (src/expr/operators.ts); anything that
+ * depends on data is an error in these positions. This evaluator works on the syntax tree, before
+ * typing, on numbers, booleans, words and lists, and reports problems as diagnostics: that is what
+ * differs from the walk over typed expressions (src/expr/evaluate.ts).
  */
 import type * as A from '../syntax/ast.js';
-import { error, type Diagnostic } from '../syntax/diagnostic.js';
+import { diagnostic, type Diagnostic } from '../syntax/diagnostic.js';
 import { didYouMean } from './suggest.js';
+import { arithmetic, arithmeticOpOf, compare, logical } from '../expr/operators.js';
 import type { LayerArgValue } from '../layers/index.js';
 
 /** Lists hold numbers only: they exist for layer arguments such as `normalize(mean: [0.5, 0.5, 0.5])`. */
@@ -62,13 +66,13 @@ export function evaluateConstant(e: A.Expr, scope: ConstScope, diagnostics: Diag
     }
     case 'EpochExpr':
       if (e.at !== undefined) return e.at;
-      diagnostics.push(error('not-constant', '`epoch` varies during training and cannot be used here', e.span, 'use it in a `schedule`'));
+      diagnostics.push(diagnostic('epochNotConstant', e.span, {}, 'use it in a `schedule`'));
       return undefined;
     case 'Identifier': {
       const value = scope.get(e.name);
       if (value !== undefined) return value;
       if (options.symbols) return e.name;
-      diagnostics.push(error('unknown-name', `unknown name \`${e.name}\``, e.span, didYouMean(e.name, [...scope.names(), ...(options.candidates ?? [])])));
+      diagnostics.push(diagnostic('unknownName', e.span, { name: e.name }, didYouMean(e.name, [...scope.names(), ...(options.candidates ?? [])])));
       return undefined;
     }
     case 'UnaryExpr': {
@@ -90,7 +94,7 @@ export function evaluateConstant(e: A.Expr, scope: ConstScope, diagnostics: Diag
       return recurse(c ? e.then : e.otherwise);
     }
     default:
-      diagnostics.push(error('not-constant', 'expected a constant (a number, string, boolean or arithmetic on them)', e.span));
+      diagnostics.push(diagnostic('notConstant', e.span, {}));
       return undefined;
   }
 }
@@ -102,7 +106,7 @@ function binary(e: A.BinaryExpr, l: ConstValue, r: ConstValue, diagnostics: Diag
       const a = expectBoolean(l, e.left, diagnostics);
       const b = expectBoolean(r, e.right, diagnostics);
       if (a === undefined || b === undefined) return undefined;
-      return e.operator === 'and' ? a && b : a || b;
+      return logical(e.operator, a, b);
     }
     case '==':
       return sameConstant(l, r);
@@ -112,22 +116,14 @@ function binary(e: A.BinaryExpr, l: ConstValue, r: ConstValue, diagnostics: Diag
       const a = expectNumber(l, e.left, diagnostics);
       const b = expectNumber(r, e.right, diagnostics);
       if (a === undefined || b === undefined) return undefined;
-      switch (e.operator) {
-        case '+': return a + b;
-        case '-': return a - b;
-        case '*': return a * b;
-        case '/':
-          if (b === 0) {
-            diagnostics.push(error('division-by-zero', 'division by zero', e.right.span));
-            return undefined;
-          }
-          return a / b;
-        case '^': return a ** b;
-        case '<': return a < b;
-        case '>': return a > b;
-        case '<=': return a <= b;
-        case '>=': return a >= b;
+      if (e.operator === '/' && b === 0) {
+        // Unlike schedules and objectives (IEEE on numbers at run time), a constant may not divide by zero.
+        diagnostics.push(diagnostic('divisionByZero', e.right.span, {}));
+        return undefined;
       }
+      const op = e.operator;
+      if (op === '<' || op === '>' || op === '<=' || op === '>=') return compare(op, a, b);
+      return arithmetic(arithmeticOpOf[op], a, b);
     }
   }
 }
@@ -140,13 +136,13 @@ function sameConstant(l: ConstValue, r: ConstValue): boolean {
 
 export function expectNumber(v: ConstValue, at: A.Expr, diagnostics: Diagnostic[]): number | undefined {
   if (typeof v === 'number') return v;
-  diagnostics.push(error('type-mismatch', `expected a number but found ${describeConstant(v)}`, at.span));
+  diagnostics.push(diagnostic('expectedNumber', at.span, { found: describeConstant(v) }));
   return undefined;
 }
 
 export function expectBoolean(v: ConstValue, at: A.Expr, diagnostics: Diagnostic[]): boolean | undefined {
   if (typeof v === 'boolean') return v;
-  diagnostics.push(error('type-mismatch', `expected a condition (true or false) but found ${describeConstant(v)}`, at.span));
+  diagnostics.push(diagnostic('expectedCondition', at.span, { found: describeConstant(v) }));
   return undefined;
 }
 

@@ -7,7 +7,7 @@
  */
 import type * as A from '../syntax/ast.js';
 import type { Span } from '../syntax/span.js';
-import { error, type Diagnostic } from '../syntax/diagnostic.js';
+import { diagnostic, type Diagnostic } from '../syntax/diagnostic.js';
 import type { DatasetInfo } from './datasets.js';
 import type { PipelineSettings, Subset } from './settings.js';
 
@@ -58,8 +58,7 @@ export function subsetProblem(s: Subset, size: number, what: string): SubsetProb
 function subsetDiagnostic(s: Subset, size: number, what: string, span: Span): Diagnostic | undefined {
   const problem = subsetProblem(s, size, what);
   if (!problem) return undefined;
-  const d = error(problem.severity === 'error' ? 'subset-out-of-range' : 'subset-too-large', problem.message, span, problem.hint);
-  return problem.severity === 'error' ? d : { ...d, severity: 'warning' };
+  return diagnostic(problem.severity === 'error' ? 'subsetOutOfRange' : 'subsetTooLarge', span, { message: problem.message }, problem.hint);
 }
 
 /** How many examples a valid subset selects from `size`. */
@@ -91,7 +90,6 @@ export function checkDataSizes(settings: PipelineSettings, info: DatasetInfo, so
   const batch = settings.train.batch;
   if (batch > examples) {
     const span = settingSpan(source.train?.settings, 'batch', source.train?.span ?? settingSpan(dataBlock, 'subset', source.data.span));
-    const message = `batch ${batch} is larger than the ${examples} training examples; every step uses all ${examples} (one step per epoch)`;
-    diagnostics.push({ ...error('batch-too-large', message, span, `use \`batch: ${examples}\` or fewer`), severity: 'warning' });
+    diagnostics.push(diagnostic('batchTooLarge', span, { batch, examples }, `use \`batch: ${examples}\` or fewer`));
   }
 }

@@ -4,7 +4,7 @@
  */
 import type * as A from '../syntax/ast.js';
 import type { Span } from '../syntax/span.js';
-import { error, type Diagnostic } from '../syntax/diagnostic.js';
+import { diagnostic, type Diagnostic } from '../syntax/diagnostic.js';
 import { ConstScope, evaluateConstant } from './const-eval.js';
 import type { Program } from './imports.js';
 import type { DefinitionEntry } from './models.js';
@@ -48,5 +48,5 @@ export function collectDefinitions(program: Program, diagnostics: Diagnostic[]):
 
 export function duplicate(name: A.Name, previous: Span): Diagnostic {
   const where = previous.file === name.span.file ? `line ${previous.line}` : `${previous.file}:${previous.line}`;
-  return error('duplicate-definition', `\`${name.text}\` is already defined`, name.span, `the first definition is at ${where}`);
+  return diagnostic('alreadyDefined', name.span, { name: name.text }, `the first definition is at ${where}`);
 }

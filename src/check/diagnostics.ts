@@ -15,7 +15,7 @@ import { MAX_PRINTED_DIAGNOSTICS } from '../syntax/limits.js';
 import { excerpt, printable, SourceLines } from './source-excerpt.js';
 
 export type { Diagnostic, Severity } from '../syntax/diagnostic.js';
-export { error, hasErrors } from '../syntax/diagnostic.js';
+export { diagnostic, hasErrors } from '../syntax/diagnostic.js';
 
 /**
  * `source` is the text of `d.span.file` (or its line index, when formatting many diagnostics).

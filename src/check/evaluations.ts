@@ -4,7 +4,7 @@
  */
 import type * as A from '../syntax/ast.js';
 import type { Span } from '../syntax/span.js';
-import { error, type Diagnostic } from '../syntax/diagnostic.js';
+import { diagnostic, type Diagnostic } from '../syntax/diagnostic.js';
 import type { ResolvedAttack, ResolvedEvaluation } from './resolved.js';
 import { evaluateName } from './settings-source.js';
 import type { PipelineSettings } from './settings.js';
@@ -25,15 +25,15 @@ export function resolveEvaluations(settings: PipelineSettings, attacks: readonly
       const label = seen === 1 ? attack.kind : `${attack.kind}_${seen}`;
       if (attack.kind === 'natural') return { label, settings: attack };
       const ball = attack.ball ? { norm: attack.ball.kind, eps: attack.ball.eps } : inherited?.ball;
-      if (!ball && !attackFailed) diagnostics.push(error('missing-argument', `evaluation attack \`${attack.kind}\` needs \`ball:\` because the pipeline has no attack to take it from`, settingSpan('attacks'), 'e.g. `pgd(steps: 10, ball: linf(8/255), step: 2/255)`'));
+      if (!ball && !attackFailed) diagnostics.push(diagnostic('evaluationNeedsBall', settingSpan('attacks'), { attack: attack.kind }, 'e.g. `pgd(steps: 10, ball: linf(8/255), step: 2/255)`'));
       if ((attack.kind === 'pgd' || attack.kind === 'cw') && attack.step === undefined && !inherited && !attackFailed) {
-        diagnostics.push(error('missing-argument', `evaluation attack \`${attack.kind}\` needs \`step:\` because the pipeline has no attack to take it from`, settingSpan('attacks')));
+        diagnostics.push(diagnostic('evaluationNeedsStep', settingSpan('attacks'), { attack: attack.kind }));
       }
       const settingsWithStep = (attack.kind === 'pgd' || attack.kind === 'cw') && attack.step === undefined && inherited ? { ...attack, step: inherited.step } : attack;
       return ball ? { label, settings: settingsWithStep, ball } : { label, settings: settingsWithStep };
     });
     if (evaluation.select !== undefined && !resolved.some((a) => a.label === evaluation.select)) {
-      diagnostics.push(error('unknown-name', `\`select\` names \`${evaluation.select}\`, which is not an attack of this evaluation`, settingSpan('select'), didYouMean(evaluation.select, resolved.map((a) => a.label)) ?? `its attacks are ${resolved.map((a) => `\`${a.label}\``).join(', ')}`));
+      diagnostics.push(diagnostic('selectNotAttack', settingSpan('select'), { name: evaluation.select }, didYouMean(evaluation.select, resolved.map((a) => a.label)) ?? `its attacks are ${resolved.map((a) => `\`${a.label}\``).join(', ')}`));
     }
     out.push({ name, settings: evaluation, attacks: resolved });
   }

@@ -4,9 +4,11 @@
  * the model (its output shape comes from models.ts). Produces TypedExpr trees (resolved.ts).
  */
 import type * as A from '../syntax/ast.js';
-import { error, type Diagnostic } from '../syntax/diagnostic.js';
+import { diagnostic, type Diagnostic, type MessageId } from '../syntax/diagnostic.js';
+import type { MessageArgs } from '../syntax/diagnostic-messages.js';
 import { evaluateConstant, type ConstScope } from './const-eval.js';
-import { broadcast, elementwiseBinaryResult, functionRules, isFunctionName, scheduleFunctions } from './functions.js';
+import { arithmetic, arithmeticOpOf } from '../expr/operators.js';
+import { broadcast, builtinFunctions, elementwiseBinaryResult, isFunctionName, scheduleFunctions } from './functions.js';
 import type { ResolvedModel, Shape, TypedExpr } from './resolved.js';
 import { didYouMean } from './suggest.js';
 import { boolType, describeType, isScalarLike, numberType, scalarType, tensorType } from './types.js';
@@ -42,8 +44,8 @@ const builtinPlaceNames: Record<ExpressionPlace, string[]> = {
 export class ExpressionChecker {
   constructor(private readonly scope: ExpressionScope, private readonly diagnostics: Diagnostic[]) {}
 
-  private fail(code: string, message: string, node: { span: A.Node['span'] }, hint?: string): undefined {
-    this.diagnostics.push(error(code, message, node.span, hint));
+  private fail<K extends MessageId>(id: K, node: { span: A.Node['span'] }, args: MessageArgs<K>, hint?: string): undefined {
+    this.diagnostics.push(diagnostic(id, node.span, args, hint));
     return undefined;
   }
 
@@ -52,7 +54,7 @@ export class ExpressionChecker {
     const s = this.scope;
     return [
       ...builtinPlaceNames[s.place], ...s.constants.names(), ...s.models.keys(), ...s.attacks, ...s.states.keys(), ...s.schedules,
-      ...Object.keys(functionRules).filter((f) => s.place === 'schedule' || !functionRules[f as keyof typeof functionRules].scheduleOnly),
+      ...(Object.keys(builtinFunctions) as (keyof typeof builtinFunctions)[]).filter((f) => s.place === 'schedule' || !builtinFunctions[f].scheduleOnly),
       ...(s.place === 'schedule' ? ['piecewise'] : []),
     ];
   }
@@ -63,10 +65,10 @@ export class ExpressionChecker {
       case 'NumberLiteral':
         return { kind: 'constant', value: e.value, type: numberType, span };
       case 'BooleanLiteral':
-        return this.scope.place === 'schedule' ? { kind: 'constant', value: e.value ? 1 : 0, type: boolType, span } : this.fail('type-mismatch', 'conditions are only allowed in schedules', e);
+        return this.scope.place === 'schedule' ? { kind: 'constant', value: e.value ? 1 : 0, type: boolType, span } : this.fail('conditionsInSchedules', e, {});
       case 'EpochExpr':
         if (e.at !== undefined) return { kind: 'constant', value: e.at, type: numberType, span };
-        if (this.scope.place !== 'schedule') return this.fail('wrong-place', '`epoch` can only be used in a `schedule`', e, 'declare `schedule s = ...epoch...` and use `s` here');
+        if (this.scope.place !== 'schedule') return this.fail('epochOnlyInSchedule', e, {}, 'declare `schedule s = ...epoch...` and use `s` here');
         return { kind: 'epoch', type: scalarType, span };
       case 'Identifier':
         return this.identifier(e);
@@ -74,9 +76,9 @@ export class ExpressionChecker {
         const operand = this.check(e.operand);
         if (!operand) return undefined;
         if (e.operator === 'not') {
-          return operand.type.kind === 'bool' ? { kind: 'not', operand, type: boolType, span } : this.fail('type-mismatch', `\`not\` needs a condition but receives ${describeType(operand.type)}`, e.operand);
+          return operand.type.kind === 'bool' ? { kind: 'not', operand, type: boolType, span } : this.fail('notNeedsCondition', e.operand, { found: describeType(operand.type) });
         }
-        if (operand.type.kind === 'labels' || operand.type.kind === 'bool') return this.fail('type-mismatch', `cannot negate ${describeType(operand.type)}`, e.operand);
+        if (operand.type.kind === 'labels' || operand.type.kind === 'bool') return this.fail('cannotNegate', e.operand, { found: describeType(operand.type) });
         if (e.operator === '+') return operand;
         if (operand.kind === 'constant' && operand.type.kind === 'number') return { ...operand, value: -operand.value, span };
         return { kind: 'negate', operand, type: operand.type, span };
@@ -84,18 +86,18 @@ export class ExpressionChecker {
       case 'BinaryExpr':
         return this.binary(e);
       case 'ConditionalExpr': {
-        if (this.scope.place !== 'schedule') return this.fail('wrong-place', '`if then else` is only allowed in schedules (and in models)', e);
+        if (this.scope.place !== 'schedule') return this.fail('conditionalOnlyInSchedules', e, {});
         const condition = this.check(e.condition);
         const then = this.check(e.then);
         const otherwise = this.check(e.otherwise);
         if (!condition || !then || !otherwise) return undefined;
-        if (condition.type.kind !== 'bool') return this.fail('type-mismatch', `the condition must be a comparison but is ${describeType(condition.type)}`, e.condition);
+        if (condition.type.kind !== 'bool') return this.fail('conditionNotComparison', e.condition, { found: describeType(condition.type) });
         return { kind: 'conditional', condition, then, otherwise, type: isScalarLike(then.type) && isScalarLike(otherwise.type) ? scalarType : then.type, span };
       }
       case 'CallExpr':
         return this.call(e);
       default:
-        return this.fail('unsupported-expression', 'not an expression of numbers and tensors', e);
+        return this.fail('notAnExpression', e, {});
     }
   }
 
@@ -112,22 +114,22 @@ export class ExpressionChecker {
         if (name === 'delta') return { kind: 'delta', attack: s.attack!, type: tensorType(s.inputShape), span };
         return { kind: 'step', type: scalarType, span };
       }
-      if (name === 'delta') return this.fail('wrong-place', '`delta` only exists inside an `attack` objective', e, 'outside the attack, use the attack\'s name for the adversarial input, e.g. `f(adv)`');
-      if (name === 'step' && !s.constants.has('step')) return this.fail('wrong-place', '`step` can only be used in a `schedule`', e);
-      if (name === 'x' || name === 'y') return this.fail('wrong-place', `schedules depend only on \`epoch\` and \`step\`, not on \`${name}\``, e);
+      if (name === 'delta') return this.fail('deltaOutsideAttack', e, {}, 'outside the attack, use the attack\'s name for the adversarial input, e.g. `f(adv)`');
+      if (name === 'step' && !s.constants.has('step')) return this.fail('stepOnlyInSchedule', e, {});
+      if (name === 'x' || name === 'y') return this.fail('dataInSchedule', e, { name });
     }
     const constant = s.constants.get(name);
     if (constant !== undefined) {
-      if (typeof constant !== 'number') return this.fail('type-mismatch', `\`${name}\` is not a number`, e);
+      if (typeof constant !== 'number') return this.fail('constantNotNumber', e, { name });
       return { kind: 'constant', value: constant, type: numberType, span };
     }
     const stateShape = s.states.get(name);
     if (stateShape) return { kind: 'state', name, type: tensorType(stateShape), span };
     if (s.schedules.has(name)) return { kind: 'schedule', name, type: scalarType, span };
     if (s.attacks.has(name)) return { kind: 'adversarial', attack: name, type: tensorType(s.inputShape), span };
-    if (s.models.has(name)) return this.fail('type-mismatch', `\`${name}\` is a model; apply it to an input, e.g. \`${name}(x)\``, e);
-    if (isFunctionName(name)) return this.fail('type-mismatch', `\`${name}\` is a function; call it, e.g. \`${name}(...)\``, e);
-    return this.fail('unknown-name', `unknown name \`${name}\``, e, didYouMean(name, this.visibleNames()));
+    if (s.models.has(name)) return this.fail('modelNotValue', e, { name });
+    if (isFunctionName(name)) return this.fail('functionNotValue', e, { name });
+    return this.fail('unknownName', e, { name }, didYouMean(name, this.visibleNames()));
   }
 
   private binary(e: A.BinaryExpr): TypedExpr | undefined {
@@ -138,20 +140,19 @@ export class ExpressionChecker {
     switch (e.operator) {
       case 'and':
       case 'or':
-        if (left.type.kind !== 'bool' || right.type.kind !== 'bool') return this.fail('type-mismatch', `\`${e.operator}\` needs conditions on both sides`, e);
+        if (left.type.kind !== 'bool' || right.type.kind !== 'bool') return this.fail('logicalNeedsConditions', e, { operator: e.operator });
         return { kind: 'logical', op: e.operator, left, right, type: boolType, span };
       case '==': case '!=': case '<': case '>': case '<=': case '>=':
-        if (this.scope.place !== 'schedule') return this.fail('wrong-place', 'comparisons are only allowed in schedules', { span: e.operatorSpan });
-        if (!isScalarLike(left.type) || !isScalarLike(right.type)) return this.fail('type-mismatch', 'comparisons need numbers on both sides', e);
+        if (this.scope.place !== 'schedule') return this.fail('comparisonsOnlyInSchedules', { span: e.operatorSpan }, {});
+        if (!isScalarLike(left.type) || !isScalarLike(right.type)) return this.fail('comparisonNeedsNumbers', e, {});
         return { kind: 'compare', op: e.operator, left, right, type: boolType, span };
       default: {
-        if (e.operator === '^' && !isScalarLike(right.type)) return this.fail('type-mismatch', `the exponent must be a number but is ${describeType(right.type)}`, e.right);
+        if (e.operator === '^' && !isScalarLike(right.type)) return this.fail('exponentNotNumber', e.right, { found: describeType(right.type) });
         const type = broadcast(left.type, right.type);
-        if (typeof type === 'string') return this.fail('shape-mismatch', `cannot apply \`${e.operator}\`: ${type}`, { span: e.operatorSpan });
-        const op = ({ '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '^': 'pow' } as const)[e.operator];
+        if (typeof type === 'string') return this.fail('operatorShapes', { span: e.operatorSpan }, { operator: e.operator, problem: type });
+        const op = arithmeticOpOf[e.operator];
         if (left.kind === 'constant' && right.kind === 'constant' && type.kind === 'number') {
-          const value = op === 'add' ? left.value + right.value : op === 'sub' ? left.value - right.value : op === 'mul' ? left.value * right.value : op === 'div' ? left.value / right.value : left.value ** right.value;
-          return { kind: 'constant', value, type, span };
+          return { kind: 'constant', value: arithmetic(op, left.value, right.value), type, span };
         }
         return { kind: 'binary', op, left, right, type, span };
       }
@@ -159,46 +160,46 @@ export class ExpressionChecker {
   }
 
   private call(e: A.CallExpr): TypedExpr | undefined {
-    if (e.callee.kind !== 'Identifier') return this.fail('unsupported-expression', 'only named functions and models can be called', e.callee);
+    if (e.callee.kind !== 'Identifier') return this.fail('calleeNotName', e.callee, {});
     const name = e.callee.name;
     const span = e.span;
     if (this.scope.failed.has(name)) return undefined;
     const model = this.scope.models.get(name);
     if (model) {
       const [arg, ...rest] = e.args;
-      if (!arg || arg.name || rest.length > 0) return this.fail('argument-count', `model \`${name}\` takes exactly one input, e.g. \`${name}(x)\``, e);
+      if (!arg || arg.name || rest.length > 0) return this.fail('modelTakesOneInput', e, { name });
       const input = this.check(arg.value);
       if (!input) return undefined;
       if (input.type.kind !== 'tensor' || input.type.shape.join(',') !== model.inputShape.join(',')) {
-        return this.fail('type-mismatch', `model \`${name}\` expects inputs of shape ${describeType(tensorType(model.inputShape)).replace('a per-example tensor of shape ', '')} but receives ${describeType(input.type)}`, arg.value);
+        return this.fail('modelInputShape', arg.value, { name, expected: describeType(tensorType(model.inputShape)).replace('a per-example tensor of shape ', ''), found: describeType(input.type) });
       }
       return { kind: 'apply_model', model: name, input, type: tensorType(model.outputShape), span };
     }
     if (name === 'piecewise') return this.piecewise(e);
-    if (name === 'ema') return this.fail('wrong-place', '`ema` defines a state: write `state p = ema(...)`', e.callee);
+    if (name === 'ema') return this.fail('emaOutsideState', e.callee, {});
     if (!isFunctionName(name)) {
-      return this.fail('unknown-function', `unknown function \`${name}\``, e.callee, didYouMean(name, this.visibleNames()));
+      return this.fail('unknownFunction', e.callee, { name }, didYouMean(name, this.visibleNames()));
     }
-    const rule = functionRules[name];
-    if (rule.scheduleOnly && this.scope.place !== 'schedule') return this.fail('wrong-place', `\`${name}\` can only be used in a \`schedule\``, e.callee);
+    const rule = builtinFunctions[name];
+    if (rule.scheduleOnly && this.scope.place !== 'schedule') return this.fail('onlyInSchedule', e.callee, { name });
     if (this.scope.place === 'schedule' && !scheduleFunctions.has(name)) {
-      return this.fail('wrong-place', `\`${name}\` cannot be used in a schedule`, e.callee, `schedules are numbers of the epoch and step; they may use ${[...scheduleFunctions, 'piecewise'].map((f) => `\`${f}\``).join(', ')}`);
+      return this.fail('notInSchedule', e.callee, { name }, `schedules are numbers of the epoch and step; they may use ${[...scheduleFunctions, 'piecewise'].map((f) => `\`${f}\``).join(', ')}`);
     }
     const positional = e.args.filter((a) => !a.name);
     const binaryMinMax = (name === 'max' || name === 'min') && positional.length === 2;
     const expected = binaryMinMax ? 2 : name === 'max' || name === 'min' ? 1 : rule.parameters.length;
     if (positional.length !== expected) {
-      return this.fail('argument-count', `\`${name}\` takes ${expected} argument${expected === 1 ? '' : 's'} (${rule.parameters.slice(0, expected).join(', ')}) but receives ${positional.length}`, e);
+      return this.fail('functionArgumentCount', e, { name, expected, arguments: expected === 1 ? 'argument' : 'arguments', parameters: rule.parameters.slice(0, expected).join(', '), count: positional.length });
     }
     const options: Record<string, number | string> = {};
     for (const arg of e.args.filter((a) => a.name)) {
       const optionName = arg.name!.text;
       const kind = rule.options?.[optionName];
-      if (!kind) return this.fail('unknown-argument', `\`${name}\` has no option \`${optionName}\``, arg.name!, didYouMean(optionName, Object.keys(rule.options ?? {})));
+      if (!kind) return this.fail('noSuchOption', arg.name!, { name, option: optionName }, didYouMean(optionName, Object.keys(rule.options ?? {})));
       const value = evaluateConstant(arg.value, this.scope.constants, this.diagnostics, { symbols: true });
       if (value === undefined) return undefined;
       const accepted = kind === 'int' ? typeof value === 'number' && Number.isInteger(value) : kind === 'number' ? typeof value === 'number' : kind.includes(String(value));
-      if (!accepted || typeof value === 'object') return this.fail('type-mismatch', `option \`${optionName}\` of \`${name}\` must be ${typeof kind === 'string' ? `a ${kind === 'int' ? 'whole number' : 'number'}` : kind.map((k) => `\`${k}\``).join(' or ')}`, arg.value);
+      if (!accepted || typeof value === 'object') return this.fail('optionType', arg.value, { option: optionName, name, expected: typeof kind === 'string' ? `a ${kind === 'int' ? 'whole number' : 'number'}` : kind.map((k) => `\`${k}\``).join(' or ') });
       // Word options that name numbers are stored as numbers: `p: inf` is Infinity, `p: 2` is 2.
       options[optionName] = value === 'inf' ? Infinity : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : typeof value === 'boolean' ? String(value) : value;
     }
@@ -209,22 +210,22 @@ export class ExpressionChecker {
       args.push(typed);
     }
     const result = binaryMinMax ? elementwiseBinaryResult(name, args[0]!.type, args[1]!.type) : rule.result(args.map((a) => a.type), options);
-    if (typeof result === 'string') return this.fail('type-mismatch', result, e);
+    if (typeof result === 'string') return this.fail('functionType', e, { message: result });
     return { kind: 'call', fn: name, args, options, type: result, span };
   }
 
   /** `piecewise(v0, {k1: v1, k2: v2})`: v0 up to epoch k1, v1 after epoch k1, v2 after epoch k2. */
   private piecewise(e: A.CallExpr): TypedExpr | undefined {
-    if (this.scope.place !== 'schedule') return this.fail('wrong-place', '`piecewise` can only be used in a `schedule` (or as `lr:`)', e.callee);
+    if (this.scope.place !== 'schedule') return this.fail('piecewiseOnlyInSchedule', e.callee, {});
     const [initialArg, mapArg] = e.args;
     if (e.args.length !== 2 || !initialArg || !mapArg || initialArg.name || mapArg.name || mapArg.value.kind !== 'MapExpr') {
-      return this.fail('argument-count', '`piecewise` takes an initial value and a map of milestones, e.g. `piecewise(0.1, {100: 0.01, 150: 0.001})`', e);
+      return this.fail('piecewiseArguments', e, {});
     }
     const initial = this.check(initialArg.value);
     if (!initial) return undefined;
     const milestones: { epoch: number; value: TypedExpr }[] = [];
     for (const entry of mapArg.value.entries) {
-      if (typeof entry.key !== 'number' || !Number.isInteger(entry.key) || entry.key < 1) return this.fail('type-mismatch', 'milestones must be epoch numbers (1-based)', { span: entry.keySpan });
+      if (typeof entry.key !== 'number' || !Number.isInteger(entry.key) || entry.key < 1) return this.fail('milestoneEpoch', { span: entry.keySpan }, {});
       const value = this.check(entry.value);
       if (!value) return undefined;
       milestones.push({ epoch: entry.key, value });
@@ -237,7 +238,7 @@ export class ExpressionChecker {
 /** A type for objectives: the scalar requirement, with the message used for non-scalar objectives. */
 export function requireScalar(expr: TypedExpr, what: string, diagnostics: Diagnostic[]): boolean {
   if (isScalarLike(expr.type)) return true;
-  diagnostics.push(error('non-scalar-objective', `${what} must be a scalar, but this expression is ${describeType(expr.type)}`, expr.span, 'reduce it to one number, e.g. with a loss such as `ce(...)` or with `mean(...)`'));
+  diagnostics.push(diagnostic('notScalar', expr.span, { what, found: describeType(expr.type) }, 'reduce it to one number, e.g. with a loss such as `ce(...)` or with `mean(...)`'));
   return false;
 }
 

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SourceFile } from '../syntax/ast.js';
-import { error, type Diagnostic } from '../syntax/diagnostic.js';
+import { diagnostic, type Diagnostic } from '../syntax/diagnostic.js';
 import { parseSource } from '../syntax/parse.js';
 import type { Span } from '../syntax/span.js';
 import { checkSourceName, checkSourceSize, readSourceFile, SourceRefused } from './source-files.js';
@@ -60,7 +60,7 @@ function refusalOf(path: string, text: string): SourceRefused | undefined {
 
 function refused(path: string, why: SourceRefused, span: Span): Diagnostic {
   // The reason only: never any of the content, which may be any file on the machine.
-  return error('file-refused', `cannot read \`${path}\`: ${why.reason}`, span);
+  return diagnostic('fileRefused', span, { path, reason: why.reason });
 }
 
 function displayNameOf(path: string): string {
@@ -76,7 +76,7 @@ export function loadProgram(entryPath: string, host: FileHost, entryText?: strin
   const absoluteEntry = resolve(entryPath);
   const entrySpan: Span = { file: entryPath, line: 1, col: 1, endLine: 1, endCol: 1, offset: 0, endOffset: 0 };
   const read = entryText ?? host.read(absoluteEntry);
-  if (read === undefined) return { diagnostics: [error('file-not-found', `cannot read \`${entryPath}\``, entrySpan)] };
+  if (read === undefined) return { diagnostics: [diagnostic('fileNotFound', entrySpan, { path: entryPath })] };
   // Text handed in by the caller (checkSource) may have any name; it only has to fit the size limit.
   const entryRefusal = read instanceof SourceRefused ? read : entryText === undefined ? refusalOf(absoluteEntry, read) : checkSourceSize(Buffer.byteLength(read, 'utf8'));
   if (entryRefusal) return { diagnostics: [refused(entryPath, entryRefusal, entrySpan)] };
@@ -120,13 +120,13 @@ export function loadProgram(entryPath: string, host: FileHost, entryText?: strin
       }
       const targetText = found;
       if (target === undefined || targetText === undefined) {
-        diagnostics.push(error('import-not-found', `cannot find \`${item.path}\``, item.pathSpan, `looked in ${candidates.map(displayNameOf).join(' and ')}`));
+        diagnostics.push(diagnostic('importNotFound', item.pathSpan, { path: item.path }, `looked in ${candidates.map(displayNameOf).join(' and ')}`));
         continue;
       }
       const onChain = [...chain, file].findIndex((f) => f.path === target);
       if (onChain >= 0) {
         const cycle = [...chain, file].slice(onChain).map((f) => f.displayName);
-        diagnostics.push(error('import-cycle', `import cycle: ${[...cycle, cycle[0]].join(' -> ')}`, item.pathSpan, 'move the shared definitions into a file that both can import'));
+        diagnostics.push(diagnostic('importCycle', item.pathSpan, { cycle: [...cycle, cycle[0]].join(' -> ') }, 'move the shared definitions into a file that both can import'));
         continue;
       }
       if (byPath.has(target)) continue;

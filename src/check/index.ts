@@ -13,7 +13,7 @@ import { inferShapes } from './shapes.js';
 import { checkPipeline, collectDefinitions } from './pipeline.js';
 import type { ResolvedModel, ResolvedPipeline, Shape } from './resolved.js';
 import { ConstScope, type ConstValue } from './const-eval.js';
-import { error } from '../syntax/diagnostic.js';
+import { diagnostic } from '../syntax/diagnostic.js';
 import { fileStartSpan } from '../syntax/span.js';
 
 export * from './resolved.js';
@@ -70,7 +70,7 @@ function checkLoaded(loaded: Program | { diagnostics: Diagnostic[] }, options: C
   if (hasErrors(diagnostics)) return result;
   if (program.entry.ast.items.length === 0) {
     // Almost always the wrong file (or an unsaved one): say so rather than "ok".
-    diagnostics.push(error('empty-file', `${program.entry.displayName} defines nothing: no pipeline, model, block or constant`, fileStartSpan(program.entry.displayName)));
+    diagnostics.push(diagnostic('emptyFile', fileStartSpan(program.entry.displayName), { file: program.entry.displayName }));
     return result;
   }
   const definitions = collectDefinitions(program, diagnostics);
@@ -87,11 +87,11 @@ function checkLoaded(loaded: Program | { diagnostics: Diagnostic[] }, options: C
   }
   const chosen = options.pipeline ? pipelines.find((p) => p.name.text === options.pipeline) : pipelines[0];
   if (!chosen) {
-    diagnostics.push(error('unknown-name', `no pipeline \`${options.pipeline}\` in ${program.entry.displayName}`, pipelines[0]!.name.span));
+    diagnostics.push(diagnostic('noSuchPipeline', pipelines[0]!.name.span, { name: options.pipeline!, file: program.entry.displayName }));
     return result;
   }
   if (!options.pipeline && pipelines.length > 1) {
-    diagnostics.push(error('ambiguous-pipeline', `${program.entry.displayName} defines ${pipelines.length} pipelines; choose one`, pipelines[1]!.name.span, `pass the pipeline name, e.g. \`${chosen.name.text}\``));
+    diagnostics.push(diagnostic('ambiguousPipeline', pipelines[1]!.name.span, { file: program.entry.displayName, count: pipelines.length }, `pass the pipeline name, e.g. \`${chosen.name.text}\``));
     return result;
   }
   const pipeline = checkPipeline(chosen, fileScope, definitions, diagnostics, options.overrides ? { overrides: options.overrides } : {});
@@ -111,7 +111,7 @@ export function instantiateModel(path: string, model: string, args: Readonly<Rec
   const definitions = collectDefinitions(loaded, diagnostics);
   const entry = definitions.registry.get(model);
   if (!entry) {
-    diagnostics.push(error('unknown-name', `no model \`${model}\` in ${path}`, loaded.entry.ast.span));
+    diagnostics.push(diagnostic('noSuchModel', loaded.entry.ast.span, { name: model, file: path }));
     return { diagnostics };
   }
   const callerScope = new ConstScope();

@@ -9,12 +9,13 @@
  */
 import type * as A from '../syntax/ast.js';
 import type { Span } from '../syntax/span.js';
-import { error, type Diagnostic } from '../syntax/diagnostic.js';
+import { diagnostic, type Diagnostic } from '../syntax/diagnostic.js';
 import { bindArguments } from './arguments.js';
 import { ConstScope, describeConstant, evaluateConstant, type ConstValue } from './const-eval.js';
 import { functionalKinds, initSchemeNames, isLeafKind, layerKinds, type ArgumentSpec, type LeafKind } from '../layers/index.js';
 import type { ForwardGraph, ForwardStep, ResolvedLayer, TensorSpec } from './resolved.js';
 import { didYouMean } from './suggest.js';
+import { arithmeticOpOf } from '../expr/operators.js';
 
 /** A definition and the constants of the file that defines it. */
 export interface DefinitionEntry {
@@ -55,7 +56,7 @@ export class ModelBuilder {
         const condition = evaluateConstant(expr.condition, scope, this.diagnostics);
         if (condition === undefined) return undefined;
         if (typeof condition !== 'boolean') {
-          this.diagnostics.push(error('type-mismatch', `expected a condition (true or false) but found ${describeConstant(condition)}`, expr.condition.span));
+          this.diagnostics.push(diagnostic('expectedCondition', expr.condition.span, { found: describeConstant(condition) }));
           return undefined;
         }
         return this.buildLayer(condition ? expr.then : expr.otherwise, scope, path, name);
@@ -70,7 +71,7 @@ export class ModelBuilder {
       default:
         break;
     }
-    this.diagnostics.push(error('expected-layer', 'expected a layer (a built-in layer, a block or model call, `sequential { }` or `none`)', expr.span));
+    this.diagnostics.push(diagnostic('expectedLayer', expr.span, {}));
     return undefined;
   }
 
@@ -78,7 +79,7 @@ export class ModelBuilder {
     if (isLeafKind(callee)) return this.buildLeaf(callee, args, span, scope, path, name);
     const entry = this.registry.get(callee);
     if (entry) return this.instantiate(entry, args, span, scope, path, name);
-    this.diagnostics.push(error('unknown-layer', `unknown layer \`${callee}\``, calleeSpan, didYouMean(callee, this.layerNames())));
+    this.diagnostics.push(diagnostic('unknownLayer', calleeSpan, { name: callee }, didYouMean(callee, this.layerNames())));
     return undefined;
   }
 
@@ -103,7 +104,7 @@ export class ModelBuilder {
       if (value === undefined) { ok = false; continue; }
       const problem = typeProblem(spec, value);
       if (problem) {
-        this.diagnostics.push(error('type-mismatch', `argument \`${spec.name}\` of \`${callee}\` ${problem}`, arg.value.span, spec.type === 'init' ? didYouMean(String(value), initSchemeNames) : undefined));
+        this.diagnostics.push(diagnostic('layerArgumentType', arg.value.span, { name: spec.name, callee, problem }, spec.type === 'init' ? didYouMean(String(value), initSchemeNames) : undefined));
         ok = false;
         continue;
       }
@@ -123,7 +124,7 @@ export class ModelBuilder {
     const def = entry.definition;
     const defName = def.name.text;
     if (this.active.includes(defName)) {
-      this.diagnostics.push(error('recursive-module', `\`${defName}\` contains itself (${[...this.active.slice(this.active.indexOf(defName)), defName].join(' -> ')})`, span));
+      this.diagnostics.push(diagnostic('recursiveModule', span, { name: defName, chain: [...this.active.slice(this.active.indexOf(defName)), defName].join(' -> ') }));
       return undefined;
     }
     const values = this.bindDefinitionArguments(entry, args, span, callerScope);
@@ -168,14 +169,14 @@ export class ModelBuilder {
     let ok = true;
     for (const member of def.members ?? []) {
       if (member.kind === 'ForwardDefinition') {
-        if (forward) this.diagnostics.push(error('duplicate-definition', `\`${def.name.text}\` defines \`forward\` twice`, member.span));
+        if (forward) this.diagnostics.push(diagnostic('forwardTwice', member.span, { definition: def.name.text }));
         forward = member;
         continue;
       }
       const memberName = member.name.text;
       const previous = declared.get(memberName);
       if (previous) {
-        this.diagnostics.push(error('duplicate-definition', `\`${memberName}\` is already defined in \`${def.name.text}\``, member.name.span, `the first definition is at line ${previous.line}`));
+        this.diagnostics.push(diagnostic('alreadyDefinedIn', member.name.span, { name: memberName, definition: def.name.text }, `the first definition is at line ${previous.line}`));
         ok = false;
         continue;
       }
@@ -206,7 +207,7 @@ export class ModelBuilder {
           const count = evaluateConstant(entry.count, scope, this.diagnostics);
           if (count === undefined) { ok = false; continue; }
           if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
-            this.diagnostics.push(error('type-mismatch', `\`repeat\` needs a whole number of times but receives ${describeConstant(count)}`, entry.count.span));
+            this.diagnostics.push(diagnostic('repeatCount', entry.count.span, { found: describeConstant(count) }));
             ok = false;
             continue;
           }
@@ -217,7 +218,7 @@ export class ModelBuilder {
         const child = this.buildLayer(entry, scope, joinPath(path, index), index);
         if (child === undefined) ok = false;
         else if (child === 'none') {
-          this.diagnostics.push(error('expected-layer', '`none` cannot be an entry of `sequential`; leave it out', entry.span));
+          this.diagnostics.push(diagnostic('noneInSequential', entry.span, {}));
           ok = false;
         } else children.push(child);
       }
@@ -235,7 +236,7 @@ export class ModelBuilder {
     const context: ForwardContext = { steps, variables, children, scope };
     for (const let_ of def.lets) {
       if (variables.has(let_.name.text) || children.has(let_.name.text)) {
-        this.diagnostics.push(error('duplicate-definition', `\`${let_.name.text}\` is already defined`, let_.name.span));
+        this.diagnostics.push(diagnostic('alreadyDefined', let_.name.span, { name: let_.name.text }));
         return undefined;
       }
       const id = this.forwardValue(let_.value, context);
@@ -257,10 +258,10 @@ export class ModelBuilder {
         const id = c.variables.get(expr.name);
         if (id !== undefined) return id;
         if (c.children.has(expr.name)) {
-          this.diagnostics.push(error('type-mismatch', `\`${expr.name}\` is a layer; apply it to a tensor, e.g. \`${expr.name}(x)\``, expr.span));
+          this.diagnostics.push(diagnostic('layerNotTensor', expr.span, { name: expr.name }));
           return undefined;
         }
-        this.diagnostics.push(error('unknown-name', `unknown name \`${expr.name}\``, expr.span, didYouMean(expr.name, [...c.variables.keys(), ...c.children.keys()])));
+        this.diagnostics.push(diagnostic('unknownName', expr.span, { name: expr.name }, didYouMean(expr.name, [...c.variables.keys(), ...c.children.keys()])));
         return undefined;
       }
       case 'ConditionalExpr': {
@@ -275,18 +276,18 @@ export class ModelBuilder {
         const [first, ...rest] = expr.args;
         if (child || forwardFunctions.includes(callee)) {
           if (!first || first.name) {
-            this.diagnostics.push(error('missing-argument', `\`${callee}\` needs a tensor as its first argument`, expr.span));
+            this.diagnostics.push(diagnostic('forwardNeedsTensor', expr.span, { callee }));
             return undefined;
           }
           const input = this.forwardValue(first.value, c);
           if (input === undefined) return undefined;
           if (child) {
-            if (rest.length > 0) this.diagnostics.push(error('argument-count', `layer \`${callee}\` takes one tensor`, rest[0]!.span));
+            if (rest.length > 0) this.diagnostics.push(diagnostic('layerTakesOneTensor', rest[0]!.span, { callee }));
             return add({ op: 'child', child: callee, input, span: expr.span });
           }
           return this.forwardFunction(callee as LeafKind, input, rest, expr.span, c, add);
         }
-        this.diagnostics.push(error('unknown-function', `unknown layer or function \`${callee}\` in \`forward\``, expr.callee.span, didYouMean(callee, [...c.children.keys(), ...forwardFunctions]) ?? (isLeafKind(callee) || this.registry.has(callee) ? `declare it first, e.g. \`${callee}1 = ${callee}(...)\`, then apply \`${callee}1(x)\`` : undefined)));
+        this.diagnostics.push(diagnostic('unknownForwardFunction', expr.callee.span, { name: callee }, didYouMean(callee, [...c.children.keys(), ...forwardFunctions]) ?? (isLeafKind(callee) || this.registry.has(callee) ? `declare it first, e.g. \`${callee}1 = ${callee}(...)\`, then apply \`${callee}1(x)\`` : undefined)));
         return undefined;
       }
       case 'BinaryExpr': {
@@ -302,7 +303,7 @@ export class ModelBuilder {
           const left = this.forwardValue(expr.left, c);
           const right = this.forwardValue(expr.right, c);
           if (left === undefined || right === undefined) return undefined;
-          const op = expr.operator === '+' ? 'add' : expr.operator === '-' ? 'sub' : 'mul';
+          const op = arithmeticOpOf[expr.operator];
           return add({ op, inputs: [left, right], span: expr.span });
         }
         break;
@@ -310,14 +311,14 @@ export class ModelBuilder {
       default:
         break;
     }
-    this.diagnostics.push(error('unsupported-expression', `not supported in \`forward\`: use layers, ${forwardFunctions.join(', ')}, \`+\`, \`-\`, \`*\` and \`if then else\``, expr.span));
+    this.diagnostics.push(diagnostic('unsupportedInForward', expr.span, { functions: forwardFunctions.join(', ') }));
     return undefined;
   }
 
   private forwardFunction(fn: LeafKind, input: number, rest: readonly A.Argument[], span: Span, c: ForwardContext, add: (s: DistributiveOmit<ForwardStep, 'id'>) => number): number | undefined {
     const spec = layerKinds[fn];
     if (spec.arguments.length === 0 && rest.length > 0) {
-      this.diagnostics.push(error('argument-count', `\`${fn}\` takes one tensor`, rest[0]!.span));
+      this.diagnostics.push(diagnostic('functionTakesOneTensor', rest[0]!.span, { callee: fn }));
       return undefined;
     }
     const values = this.bindTyped(fn, spec.arguments, rest, span, c.scope);

@@ -9,7 +9,7 @@ import { matParser } from '../../grammar/parser.js';
 import { AstBuilder } from '../syntax/build-ast.js';
 import type * as A from '../syntax/ast.js';
 import type { Span } from '../syntax/span.js';
-import { error, type Diagnostic } from '../syntax/diagnostic.js';
+import { diagnostic, type Diagnostic } from '../syntax/diagnostic.js';
 import { ConstScope } from './const-eval.js';
 import { toRawValue, type RawValue } from './raw-value.js';
 import { knownSettingKeys, PipelineSettingsSchema, type PipelineSettings, type PipelineSettingsInput } from './settings.js';
@@ -43,7 +43,7 @@ export function parseOverrideExpression(overrideText: string, valueStart: number
     const cst = matParser.expression();
     if (matParser.errors.length === 0) return new AstBuilder(overrideFile, whole).expression(cst);
   }
-  return error('invalid-override', `cannot read \`${overrideText.slice(valueStart)}\` as a value`, whole);
+  return diagnostic('overrideValue', whole, { value: overrideText.slice(valueStart) });
 }
 
 /** Parse the value part of an override. */
@@ -102,7 +102,7 @@ export function applyOverrides(settings: PipelineSettings | PipelineSettingsInpu
   for (const text of overrides) {
     const eq = text.indexOf('=');
     if (eq <= 0) {
-      diagnostics.push(error('invalid-override', `\`${text}\` is not of the form key=value`, spanIn(0, text.length), 'e.g. `train.epochs=5`'));
+      diagnostics.push(diagnostic('overrideForm', spanIn(0, text.length), { text }, 'e.g. `train.epochs=5`'));
       continue;
     }
     const key = text.slice(0, eq).trim();
@@ -118,7 +118,7 @@ export function applyOverrides(settings: PipelineSettings | PipelineSettingsInpu
       const isLast = i === segments.length - 1;
       if (!allowed.includes(segment)) {
         const where = i === 0 ? 'the settings' : `\`${segments.slice(0, i).join('.')}\``;
-        diagnostics.push(error('unknown-setting', `unknown setting \`${segments.slice(0, i + 1).join('.')}\``, spanIn(offset, offset + segment.length),
+        diagnostics.push(diagnostic('unknownOverrideSetting', spanIn(offset, offset + segment.length), { key: segments.slice(0, i + 1).join('.') },
           didYouMean(segment, allowed) ?? (allowed.length ? `the keys of ${where} are ${allowed.map((k) => `\`${k}\``).join(', ')}` : i === 1 && segments[0] === 'evaluate' ? 'the pipeline has no evaluate block of that name' : undefined)));
         ok = false;
         break;
@@ -127,7 +127,7 @@ export function applyOverrides(settings: PipelineSettings | PipelineSettingsInpu
         const next = parent[segment];
         if (next === undefined && (knownSettingKeys[segment] || segments[i - 1] === 'evaluate')) parent[segment] = {};
         else if (typeof next !== 'object' || next === null || Array.isArray(next)) {
-          diagnostics.push(error('unknown-setting', `\`${segments.slice(0, i + 1).join('.')}\` is a value, not a group of settings`, spanIn(offset, offset + segment.length)));
+          diagnostics.push(diagnostic('overrideNotGroup', spanIn(offset, offset + segment.length), { key: segments.slice(0, i + 1).join('.') }));
           ok = false;
           break;
         }
@@ -151,7 +151,7 @@ export function applyOverrides(settings: PipelineSettings | PipelineSettingsInpu
     const span = culprit ? spanIn(culprit.valueStart, text.length) : spanIn(0, 0);
     const shownValue = culprit ? text.slice(culprit.valueStart) : '';
     const described = describeIssue(issue as unknown as Parameters<typeof describeIssue>[0], draft);
-    diagnostics.push(error('invalid-setting', `invalid value \`${shownValue}\` for \`${path || culprit?.path}\`: ${described.message}`, span, described.hint));
+    diagnostics.push(diagnostic('overrideInvalidValue', span, { value: shownValue, key: String(path || culprit?.path), problem: described.message }, described.hint));
   }
   return { diagnostics };
 }

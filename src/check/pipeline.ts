@@ -6,7 +6,7 @@
 import { dirname, resolve } from 'node:path';
 import type * as A from '../syntax/ast.js';
 import type { Span } from '../syntax/span.js';
-import { error, hasErrors, type Diagnostic } from '../syntax/diagnostic.js';
+import { diagnostic, hasErrors, type Diagnostic } from '../syntax/diagnostic.js';
 import { ConstScope, evaluateConstant } from './const-eval.js';
 import { datasets, isDatasetName } from './datasets.js';
 import { checkDataSizes } from './data-sizes.js';
@@ -46,7 +46,7 @@ export function checkPipeline(pipeline: A.PipelineDefinition, fileScope: ConstSc
     if (!('name' in member) || member.kind === 'EvaluateDeclaration' || !member.name) continue;
     const name = member.name;
     if (reservedNames.includes(name.text)) {
-      diagnostics.push(error('reserved-name', `\`${name.text}\` is a built-in name of pipelines and cannot be redefined`, name.span));
+      diagnostics.push(diagnostic('reservedName', name.span, { name: name.text }));
       continue;
     }
     const previous = named.get(name.text);
@@ -55,7 +55,7 @@ export function checkPipeline(pipeline: A.PipelineDefinition, fileScope: ConstSc
   }
   const single = <K extends A.PipelineMember['kind']>(kind: K, what: string): Extract<A.PipelineMember, { kind: K }> | undefined => {
     const found = members.filter((m): m is Extract<A.PipelineMember, { kind: K }> => m.kind === kind);
-    for (const extra of found.slice(1)) diagnostics.push(error('duplicate-definition', `a pipeline has one ${what}`, extra.span, `the first is at line ${found[0]!.span.line}`));
+    for (const extra of found.slice(1)) diagnostics.push(diagnostic('pipelineHasOne', extra.span, { what }, `the first is at line ${found[0]!.span.line}`));
     return found[0];
   };
 
@@ -68,12 +68,12 @@ export function checkPipeline(pipeline: A.PipelineDefinition, fileScope: ConstSc
   // ---- data
   const dataDecl = single('DataDeclaration', '`data` declaration');
   if (!dataDecl) {
-    diagnostics.push(error('missing-declaration', `pipeline \`${pipeline.name.text}\` has no \`data\` declaration`, pipeline.name.span, 'add e.g. `data cifar10 { augment: [crop(4), flip] }`'));
+    diagnostics.push(diagnostic('noData', pipeline.name.span, { pipeline: pipeline.name.text }, 'add e.g. `data cifar10 { augment: [crop(4), flip] }`'));
     return undefined;
   }
   const datasetName = dataDecl.dataset.text;
   if (!isDatasetName(datasetName)) {
-    diagnostics.push(error('unknown-dataset', `unknown dataset \`${datasetName}\``, dataDecl.dataset.span, didYouMean(datasetName, Object.keys(datasets)) ?? `the datasets are ${Object.keys(datasets).join(', ')}`));
+    diagnostics.push(diagnostic('unknownDataset', dataDecl.dataset.span, { name: datasetName }, didYouMean(datasetName, Object.keys(datasets)) ?? `the datasets are ${Object.keys(datasets).join(', ')}`));
     return undefined;
   }
   const info = datasets[datasetName];
@@ -88,7 +88,7 @@ export function checkPipeline(pipeline: A.PipelineDefinition, fileScope: ConstSc
     if (model) models.set(model.binding, model);
   }
   if (!modelDecl) {
-    diagnostics.push(error('missing-declaration', `pipeline \`${pipeline.name.text}\` has no model`, pipeline.name.span, 'add e.g. `model f = resnet18(classes: 10)`'));
+    diagnostics.push(diagnostic('noModel', pipeline.name.span, { pipeline: pipeline.name.text }, 'add e.g. `model f = resnet18(classes: 10)`'));
   }
 
   // Everything declared but not (yet) resolved stays silent in expressions; see the end of this function.
@@ -109,7 +109,7 @@ export function checkPipeline(pipeline: A.PipelineDefinition, fileScope: ConstSc
     if (!value) { failed.add(member.name.text); continue; }
     if (value.type.kind !== 'number' && value.type.kind !== 'scalar') {
       failed.add(member.name.text);
-      diagnostics.push(error('type-mismatch', `a schedule must be a number but \`${member.name.text}\` is ${describeType(value.type)}`, member.value.span));
+      diagnostics.push(diagnostic('scheduleNotNumber', member.value.span, { name: member.name.text, found: describeType(value.type) }));
       continue;
     }
     schedules.push({ name: member.name.text, value, perStep: someNode(value, (n) => n.kind === 'step'), span: member.span });
@@ -140,7 +140,7 @@ export function checkPipeline(pipeline: A.PipelineDefinition, fileScope: ConstSc
   const minimize = single('MinimizeDeclaration', '`minimize` objective');
   let objective: TypedExpr | undefined;
   if (!minimize) {
-    diagnostics.push(error('missing-declaration', `pipeline \`${pipeline.name.text}\` has no \`minimize\` objective`, pipeline.name.span, 'add e.g. `minimize ce(f(x), y)`'));
+    diagnostics.push(diagnostic('noObjective', pipeline.name.span, { pipeline: pipeline.name.text }, 'add e.g. `minimize ce(f(x), y)`'));
   } else {
     const attackNames = new Set(attacks.map((a) => a.name));
     const checker = new ExpressionChecker({ ...baseScope('minimize'), attacks: attackNames, states: stateShapes, schedules: scheduleNames }, diagnostics);
@@ -148,7 +148,7 @@ export function checkPipeline(pipeline: A.PipelineDefinition, fileScope: ConstSc
     if (objective && !requireScalar(objective, 'the `minimize` objective', diagnostics)) objective = undefined;
     for (const attack of attacks) {
       if (objective && !someNode(objective, (n) => n.kind === 'adversarial' && n.attack === attack.name)) {
-        diagnostics.push({ severity: 'warning', code: 'unused-attack', message: `attack \`${attack.name}\` is never used by the \`minimize\` objective`, span: attack.span, hint: `train on its result, e.g. \`minimize ce(f(${attack.name}), y)\`` });
+        diagnostics.push(diagnostic('unusedAttack', attack.span, { name: attack.name }, `train on its result, e.g. \`minimize ce(f(${attack.name}), y)\``));
       }
     }
   }
@@ -166,7 +166,7 @@ export function checkPipeline(pipeline: A.PipelineDefinition, fileScope: ConstSc
   }
   if (settings && typeof settings.train.lr === 'string' && !scheduleNames.has(settings.train.lr)) {
     const lrSetting = members.find((m): m is A.TrainDeclaration => m.kind === 'TrainDeclaration')?.settings.settings.find((s) => s.key.text === 'lr');
-    diagnostics.push(error('unknown-name', `\`lr\` names \`${settings.train.lr}\`, which is not a schedule of this pipeline`, lrSetting?.value.span ?? pipeline.name.span, didYouMean(settings.train.lr, scheduleNames)));
+    diagnostics.push(diagnostic('lrNotSchedule', lrSetting?.value.span ?? pipeline.name.span, { name: settings.train.lr }, didYouMean(settings.train.lr, scheduleNames)));
   }
   const evaluations = settings ? resolveEvaluations(settings, attacks, members, pipeline, diagnostics) : [];
   if (settings) {
@@ -189,14 +189,14 @@ function instantiateModelInstance(member: A.ModelInstance, scope: ConstScope, bu
   const root = builder.buildLayer(member.value, scope, '', '');
   if (!root) return undefined;
   if (root === 'none') {
-    diagnostics.push(error('expected-layer', 'a model cannot be `none`', member.value.span));
+    diagnostics.push(diagnostic('modelIsNone', member.value.span, {}));
     return undefined;
   }
   const where = `model \`${member.name.text}\` (input shape ${shapeText(inputShape)} from ${datasetName})`;
   const outputShape = inferShapes(root, inputShape, where, diagnostics);
   if (!outputShape) return undefined;
   if (outputShape.length !== 1 || outputShape[0] !== classes) {
-    diagnostics.push(error('shape-mismatch', `model \`${member.name.text}\` outputs shape ${shapeText(outputShape)} but ${datasetName} has ${classes} classes`, member.value.span, `the model should end in a layer with ${classes} outputs, e.g. \`classes: ${classes}\``));
+    diagnostics.push(diagnostic('modelClasses', member.value.span, { model: member.name.text, shape: shapeText(outputShape), dataset: datasetName, classes }, `the model should end in a layer with ${classes} outputs, e.g. \`classes: ${classes}\``));
     return undefined;
   }
   const untrainable = untrainableLayers(root, where);
@@ -231,11 +231,11 @@ function modelWeights(member: A.ModelInstance, diagnostics: Diagnostic[]): strin
   let weights: string | undefined;
   for (const setting of member.settings?.settings ?? []) {
     if (setting.key.text !== 'weights') {
-      diagnostics.push(error('unknown-setting', `a model has no setting \`${setting.key.text}\``, setting.key.span, 'the only model setting is `weights: "file.pt"` (a .pt, .pth or .safetensors checkpoint)'));
+      diagnostics.push(diagnostic('unknownModelSetting', setting.key.span, { key: setting.key.text }, 'the only model setting is `weights: "file.pt"` (a .pt, .pth or .safetensors checkpoint)'));
       return null;
     }
     if (setting.value.kind !== 'StringLiteral') {
-      diagnostics.push(error('type-mismatch', '`weights` must be a file name in quotes', setting.value.span, 'e.g. `weights: "checkpoints/robust.pt"`'));
+      diagnostics.push(diagnostic('weightsNotFile', setting.value.span, {}, 'e.g. `weights: "checkpoints/robust.pt"`'));
       return null;
     }
     weights = resolve(dirname(setting.span.file), setting.value.value);

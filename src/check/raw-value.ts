@@ -5,7 +5,7 @@
  * `{ kind: name, args: [positional...], ...named }`.
  */
 import type * as A from '../syntax/ast.js';
-import { error, type Diagnostic } from '../syntax/diagnostic.js';
+import { diagnostic, type Diagnostic } from '../syntax/diagnostic.js';
 import { ConstScope, evaluateConstant } from './const-eval.js';
 
 export type RawValue = number | boolean | string | null | RawValue[] | { [key: string]: RawValue };
@@ -29,7 +29,7 @@ export function toRawValue(e: A.Expr, scope: ConstScope, diagnostics: Diagnostic
     }
     case 'CallExpr': {
       if (e.callee.kind !== 'Identifier') {
-        diagnostics.push(error('invalid-setting', 'expected a name before `(`', e.callee.span));
+        diagnostics.push(diagnostic('expectedNameBeforeParen', e.callee.span, {}));
         return undefined;
       }
       const out: Record<string, RawValue> = { kind: e.callee.name };
@@ -45,7 +45,7 @@ export function toRawValue(e: A.Expr, scope: ConstScope, diagnostics: Diagnostic
     }
     case 'MemberExpr':
     case 'SequentialExpr':
-      diagnostics.push(error('invalid-setting', 'this is not a settings value', e.span));
+      diagnostics.push(diagnostic('notASettingsValue', e.span, {}));
       return undefined;
     default: {
       const value = evaluateConstant(e, scope, diagnostics, { symbols: true });

@@ -9,7 +9,8 @@
  */
 import type { Span } from '../syntax/span.js';
 import type { PipelineSettings, EvaluateSettings, EvaluationAttackSettings } from './settings.js';
-import type { LayerHyper, LeafKind, Shape, TensorSpec } from '../layers/index.js';
+import type { ForwardArithmeticOp, LayerHyper, LeafKind, Shape, TensorSpec } from '../layers/index.js';
+import type { FunctionName } from '../builtins/index.js';
 
 // The types a layer kind's table entry speaks in live with the table (src/layers/types.ts).
 export type { Shape, LayerHyper, InitScheme, TensorSpec, ConvHyper, BatchNormHyper, LinearHyper, PoolHyper, NormalizeHyper, DropoutHyper, LeafKind } from '../layers/index.js';
@@ -55,7 +56,8 @@ export type ForwardStep = { id: number; shape?: Shape; span: Span } & (
   | { op: 'child'; child: string; input: number }
   /** A tensor-free layer kind called as a function (`relu(x)`, `maxpool(x, 2)`), with its hyperparameters. */
   | { op: LeafKind; input: number; hyper: LayerHyper }
-  | { op: 'add' | 'sub' | 'mul'; inputs: [number, number] }
+  /** Tensor arithmetic of two steps of one shape (src/layers/forward-ops.ts). */
+  | { op: ForwardArithmeticOp; inputs: [number, number] }
   | { op: 'scale'; input: number; factor: number }
 );
 
@@ -91,11 +93,8 @@ export type ExprType =
   | { kind: 'labels'; classes: number }
   | { kind: 'bool' };
 
-/** Functions of objectives and schedules; see docs/language.md for their definitions. */
-export type FunctionName =
-  | 'ce' | 'kl' | 'mse' | 'softmax' | 'log_softmax' | 'sum' | 'mean' | 'max' | 'min' | 'norm'
-  | 'stop_gradient' | 'exp' | 'log' | 'abs' | 'sqrt' | 'cos'
-  | 'ramp' | 'sigmoid_ramp';
+/** Functions of objectives and schedules: the keys of the table in src/builtins/ (docs/language.md defines them). */
+export type { FunctionName } from '../builtins/index.js';
 
 export type TypedExpr = { type: ExprType; span: Span } & (
   | { kind: 'constant'; value: number }

@@ -4,7 +4,7 @@
  */
 import type * as A from '../syntax/ast.js';
 import type { Span } from '../syntax/span.js';
-import { error, type Diagnostic } from '../syntax/diagnostic.js';
+import { diagnostic, type Diagnostic } from '../syntax/diagnostic.js';
 import type { ConstScope } from './const-eval.js';
 import { toRawValue, type RawValue } from './raw-value.js';
 import { callArguments, knownSettingKeys, PipelineSettingsSchema, type PipelineSettings } from './settings.js';
@@ -33,7 +33,7 @@ export function settingsFromSource(source: SettingsSource, scope: ConstScope, di
     for (const setting of settings) {
       const key = setting.key.text;
       if (Object.hasOwn(out, key)) {
-        diagnostics.push(error('duplicate-definition', `setting \`${key}\` is given twice in \`${prefix}\``, setting.key.span));
+        diagnostics.push(diagnostic('settingTwice', setting.key.span, { key, block: prefix }));
         ok = false;
         continue;
       }
@@ -53,7 +53,7 @@ export function settingsFromSource(source: SettingsSource, scope: ConstScope, di
   for (const e of source.evaluate) {
     const name = evaluateName(e);
     if (Object.hasOwn(evaluate, name)) {
-      diagnostics.push(error('duplicate-definition', `there are two \`evaluate ${name === 'default' ? '' : name + ' '}{ }\` blocks`, e.name?.span ?? e.span, 'give each evaluate block its own name, e.g. `evaluate final { ... }`'));
+      diagnostics.push(diagnostic('evaluateTwice', e.name?.span ?? e.span, { name: name === 'default' ? '' : name + ' ' }, 'give each evaluate block its own name, e.g. `evaluate final { ... }`'));
       ok = false;
       continue;
     }
@@ -74,7 +74,7 @@ export function settingsFromSource(source: SettingsSource, scope: ConstScope, di
       const known = knownSettingKeys[path[0] ?? ''] ?? [];
       for (const key of issue.keys) {
         const at = spans.get(`${blockPath}.${key}`);
-        diagnostics.push(error('unknown-setting', `unknown setting \`${key}\` in \`${path[0]}\``, at?.key ?? blockSpan!, didYouMean(key, known) ?? `the settings of \`${path[0]}\` are ${known.map((k) => `\`${k}\``).join(', ')}`));
+        diagnostics.push(diagnostic('unknownSetting', at?.key ?? blockSpan!, { key, block: path[0] ?? '' }, didYouMean(key, known) ?? `the settings of \`${path[0]}\` are ${known.map((k) => `\`${k}\``).join(', ')}`));
       }
       continue;
     }
@@ -82,7 +82,7 @@ export function settingsFromSource(source: SettingsSource, scope: ConstScope, di
     const at = spans.get(settingPath);
     const shown = path.join('.');
     const described = describeIssue(issue as unknown as IssueLike, raw);
-    diagnostics.push(error('invalid-setting', `invalid value for \`${shown}\`: ${described.message}`, at?.value ?? blockSpan!, described.hint));
+    diagnostics.push(diagnostic('invalidSetting', at?.value ?? blockSpan!, { key: shown, problem: described.message }, described.hint));
   }
   return undefined;
 }

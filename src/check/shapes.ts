@@ -3,8 +3,8 @@
  * layer's input and output shape and every forward step's shape; report mismatches where the
  * layer is written, with a hint naming the layer and the model instance.
  */
-import { error, type Diagnostic } from '../syntax/diagnostic.js';
-import { layerKinds } from '../layers/index.js';
+import { diagnostic, type Diagnostic } from '../syntax/diagnostic.js';
+import { forwardArithmetic, layerKinds } from '../layers/index.js';
 import type { ResolvedLayer, Shape } from './resolved.js';
 import { shapeText } from './types.js';
 
@@ -20,7 +20,7 @@ export function inferShapes(layer: ResolvedLayer, input: Shape, where: string, d
   } else {
     const result = layerKinds[layer.kind].outputShape(layer.hyper, input);
     if (typeof result === 'string') {
-      diagnostics.push(error('shape-mismatch', result, layer.span, `in layer \`${layer.path || layer.kind}\` of ${where}`));
+      diagnostics.push(diagnostic('layerShape', layer.span, { message: result }, `in layer \`${layer.path || layer.kind}\` of ${where}`));
       return undefined;
     }
     output = result;
@@ -50,15 +50,15 @@ function inferGraph(layer: ResolvedLayer, input: Shape, where: string, diagnosti
       case 'sub':
       case 'mul': {
         const [a, b] = step.inputs.map((i) => shapes[i]!) as [Shape, Shape];
-        const verb = step.op === 'add' ? 'add' : step.op === 'sub' ? 'subtract' : 'multiply';
+        const verb = forwardArithmetic[step.op].verb;
         if (shapeText(a) === shapeText(b)) shape = a;
-        else diagnostics.push(error('shape-mismatch', `cannot ${verb} tensors of shapes ${shapeText(a)} and ${shapeText(b)}`, step.span, `in \`${layer.definition ?? layer.path}\` of ${where}`));
+        else diagnostics.push(diagnostic('forwardShapes', step.span, { verb, left: shapeText(a), right: shapeText(b) }, `in \`${layer.definition ?? layer.path}\` of ${where}`));
         break;
       }
       default: {
         // A layer kind called as a function: its table entry's shape rule.
         const result = layerKinds[step.op].outputShape(step.hyper, shapes[step.input]!);
-        if (typeof result === 'string') diagnostics.push(error('shape-mismatch', result, step.span, `in ${where}`));
+        if (typeof result === 'string') diagnostics.push(diagnostic('layerShape', step.span, { message: result }, `in ${where}`));
         else shape = result;
         break;
       }

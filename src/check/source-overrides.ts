@@ -5,7 +5,7 @@
  */
 import type * as A from '../syntax/ast.js';
 import type { Span } from '../syntax/span.js';
-import { error, type Diagnostic } from '../syntax/diagnostic.js';
+import { diagnostic, type Diagnostic } from '../syntax/diagnostic.js';
 import { overrideFile, parseOverrideExpression } from './overrides.js';
 import { didYouMean } from './suggest.js';
 
@@ -29,7 +29,7 @@ export function applySourceOverrides(members: readonly A.PipelineMember[], overr
         const data = out[index] as A.DataDeclaration;
         out[index] = { ...data, dataset: { kind: 'Name', text: name, span: keySpan(eq + 1, name.length) } };
       } else if (index >= 0) {
-        diagnostics.push(error('invalid-override', `\`${name}\` is not a dataset name`, keySpan(eq + 1, name.length)));
+        diagnostics.push(diagnostic('overrideNotDataset', keySpan(eq + 1, name.length), { name }));
       }
       continue;
     }
@@ -39,7 +39,7 @@ export function applySourceOverrides(members: readonly A.PipelineMember[], overr
     }
     const expected = segments[0] === 'attack' ? 3 : 2;
     if (segments.length !== expected) {
-      diagnostics.push(error('invalid-override', `\`${key}\` should be ${segments[0] === 'attack' ? '`attack.NAME.ARGUMENT`' : '`let.NAME`'}`, keySpan(0, key.length), segments[0] === 'attack' ? 'e.g. `attack.adv.steps=5`' : 'e.g. `let.beta=3`'));
+      diagnostics.push(diagnostic('overrideShape', keySpan(0, key.length), { key, form: segments[0] === 'attack' ? '`attack.NAME.ARGUMENT`' : '`let.NAME`' }, segments[0] === 'attack' ? 'e.g. `attack.adv.steps=5`' : 'e.g. `let.beta=3`'));
       continue;
     }
     const value = parseOverrideExpression(text, eq + 1);
@@ -52,7 +52,7 @@ export function applySourceOverrides(members: readonly A.PipelineMember[], overr
     const index = out.findIndex((m) => (segments[0] === 'attack' ? m.kind === 'AttackDeclaration' : m.kind === 'LetDeclaration') && 'name' in m && m.name?.text === name);
     if (index < 0) {
       const candidates = out.filter((m) => m.kind === (segments[0] === 'attack' ? 'AttackDeclaration' : 'LetDeclaration')).map((m) => (m as A.AttackDeclaration | A.LetDeclaration).name.text);
-      diagnostics.push(error('unknown-name', `the pipeline has no ${segments[0] === 'attack' ? 'attack' : 'constant'} \`${name}\``, nameSpan, didYouMean(name, candidates)));
+      diagnostics.push(diagnostic('overrideNoSuchName', nameSpan, { what: segments[0] === 'attack' ? 'attack' : 'constant', name }, didYouMean(name, candidates)));
       continue;
     }
     const member = out[index]!;

@@ -3,7 +3,7 @@
  * reported where each is written, whether declared as a layer or called as a function in `forward`.
  * Every pipeline minimizes its objective in train mode, so this runs for every pipeline model.
  */
-import { error, type Diagnostic } from '../syntax/diagnostic.js';
+import { diagnostic, type Diagnostic } from '../syntax/diagnostic.js';
 import { isLeafKind, layerKinds } from '../layers/index.js';
 import type { ResolvedLayer } from './resolved.js';
 
@@ -12,12 +12,12 @@ export function untrainableLayers(layer: ResolvedLayer, where: string): Diagnost
   const visit = (l: ResolvedLayer): void => {
     if (isLeafKind(l.kind)) {
       const problem = layerKinds[l.kind].trainingProblem?.(l.hyper);
-      if (problem) found.push(error('not-trainable', problem.message, l.span, `${problem.hint ?? ''} (layer \`${l.path || l.kind}\` of ${where})`.trim()));
+      if (problem) found.push(diagnostic('notTrainable', l.span, { message: problem.message }, `${problem.hint ?? ''} (layer \`${l.path || l.kind}\` of ${where})`.trim()));
     }
     for (const step of l.forward?.steps ?? []) {
       if (!isLeafKind(step.op) || !('hyper' in step)) continue;
       const problem = layerKinds[step.op].trainingProblem?.(step.hyper);
-      if (problem) found.push(error('not-trainable', problem.message, step.span, `${problem.hint ?? ''} (in \`${l.definition ?? l.path}\` of ${where})`.trim()));
+      if (problem) found.push(diagnostic('notTrainable', step.span, { message: problem.message }, `${problem.hint ?? ''} (in \`${l.definition ?? l.path}\` of ${where})`.trim()));
     }
     l.children.forEach(visit);
   };

@@ -1,12 +1,13 @@
 /** Helpers for expression types (see ExprType in resolved.ts): constructors, equality, descriptions. */
 import type { ExprType, Shape } from './resolved.js';
+import { shapeText } from '../util/shape-text.js';
 
 export const numberType: ExprType = { kind: 'number' };
 export const scalarType: ExprType = { kind: 'scalar' };
 export const boolType: ExprType = { kind: 'bool' };
 export const tensorType = (shape: Shape): ExprType => ({ kind: 'tensor', shape });
 
-export const shapeText = (s: Shape): string => `[${s.join(', ')}]`;
+export { shapeText };
 
 /** Number or scalar: one value for the whole batch. */
 export function isScalarLike(t: ExprType): boolean {

@@ -5,7 +5,8 @@
  *      a bad checkpoint, a path that cannot be read or written, no GPU driver, a lost device, GPU
  *      memory exhausted. The message says what and where; no stack trace.
  *   2  an internal error, i.e. a bug in matc (this includes GPU validation errors: matc generated
- *      an invalid kernel or command). The message asks for a report.
+ *      an invalid kernel or command, and every InternalError, src/util/internal-error.ts: a broken
+ *      invariant). The message asks for a report.
  * MATC_DEBUG=1 adds the stack trace to either.
  */
 export class UserError extends Error {

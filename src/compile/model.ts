@@ -11,7 +11,8 @@ import type { Graph } from '../graph/graph.js';
 import type { Tensor } from '../graph/tensor.js';
 import { batchNorm } from '../ops/batchnorm.js';
 import type { ResolvedLayer, ResolvedModel, ForwardStep, TensorSpec } from '../check/resolved.js';
-import { layerKinds, type LayerLowering, type ModelMode } from '../layers/index.js';
+import { forwardArithmetic, layerKinds, type LayerLowering, type ModelMode } from '../layers/index.js';
+import { InternalError } from '../util/internal-error.js';
 
 export type { ModelMode } from '../layers/index.js';
 
@@ -48,7 +49,7 @@ export class ModelLowering {
 
   /** Apply the model to a batch `x` of shape [B, ...inputShape]; returns logits [B, classes]. */
   apply(x: Tensor, mode: ModelMode): Tensor {
-    if (this.finished) throw new Error('ModelLowering.apply after finish()');
+    if (this.finished) throw new InternalError('ModelLowering.apply after finish()');
     return this.layer(this.model.root, x, mode);
   }
 
@@ -65,7 +66,7 @@ export class ModelLowering {
 
   private tensor(layer: ResolvedLayer, role: TensorSpec['role']): Tensor {
     const spec = layer.tensors.find((t) => t.role === role);
-    if (!spec) throw new Error(`layer '${layer.path}' has no ${role}`);
+    if (!spec) throw new InternalError(`layer '${layer.path}' has no ${role}`);
     return this.variable(spec);
   }
 
@@ -95,7 +96,7 @@ export class ModelLowering {
     const values = new Map<number, Tensor>();
     const get = (id: number) => {
       const v = values.get(id);
-      if (!v) throw new Error(`forward of '${layer.path}': step ${id} used before it is computed`);
+      if (!v) throw new InternalError(`forward of '${layer.path}': step ${id} used before it is computed`);
       return v;
     };
     for (const step of layer.forward!.steps) values.set(step.id, this.forwardStep(layer, step, x, get, mode));
@@ -108,15 +109,13 @@ export class ModelLowering {
         return x;
       case 'child': {
         const child = layer.children.find((c) => c.name === step.child);
-        if (!child) throw new Error(`forward of '${layer.path}': no child '${step.child}'`);
+        if (!child) throw new InternalError(`forward of '${layer.path}': no child '${step.child}'`);
         return this.layer(child, get(step.input), mode);
       }
       case 'add':
-        return get(step.inputs[0]).add(get(step.inputs[1]));
       case 'sub':
-        return get(step.inputs[0]).sub(get(step.inputs[1]));
       case 'mul':
-        return get(step.inputs[0]).mul(get(step.inputs[1]));
+        return forwardArithmetic[step.op].lower(get(step.inputs[0]), get(step.inputs[1]));
       case 'scale':
         return get(step.input).mul(step.factor);
       default:

@@ -10,6 +10,7 @@
 import { isLeaf } from './graph.js';
 import { shapesEqual, formatShape, sizeOf } from './shape.js';
 import type { Tensor } from './tensor.js';
+import { InternalError } from '../util/internal-error.js';
 
 export interface GradOptions {
   /** Seed gradient d(output)/d(loss); defaults to 1 for a scalar loss. */
@@ -43,7 +44,7 @@ export function grad(loss: Tensor, wrt: readonly Tensor[], opts: GradOptions = {
     if (isLeaf(node) || node.inputs.length === 0) continue;
     if (!node.inputs.some((i) => dependsOnWrt.has(i))) continue;
     const def = graph.op(node);
-    if (!def.grad) throw new Error(`grad: op '${node.op}' has no gradient rule`);
+    if (!def.grad) throw new InternalError(`grad: op '${node.op}' has no gradient rule`);
     const inputs = node.inputs.map((i) => graph.tensor(i));
     const inGrads = def.grad(g, { node, inputs, output: graph.tensor(id), attrs: node.attrs });
     node.inputs.forEach((inputId, k) => {
@@ -51,7 +52,7 @@ export function grad(loss: Tensor, wrt: readonly Tensor[], opts: GradOptions = {
       if (!gi || !dependsOnWrt.has(inputId)) return;
       const inNode = graph.node(inputId);
       if (!shapesEqual(gi.shape, inNode.shape)) {
-        throw new Error(`grad: rule of '${node.op}' gave ${formatShape(gi.shape)} for an input of ${formatShape(inNode.shape)}`);
+        throw new InternalError(`grad: rule of '${node.op}' gave ${formatShape(gi.shape)} for an input of ${formatShape(inNode.shape)}`);
       }
       const prev = grads.get(inputId);
       grads.set(inputId, prev ? prev.add(gi) : gi);

@@ -11,6 +11,7 @@ import { Tensor } from './tensor.js';
 import type { DType } from './dtype.js';
 import type { AttrsOf, LeafAttrs, LeafKind, NodeKind, OpAttrs, OpName } from './op-attrs.js';
 import type { OpDef, OpTable } from './op.js';
+import { InternalError } from '../util/internal-error.js';
 
 export type { DType } from './dtype.js';
 
@@ -63,7 +64,7 @@ export class Graph {
 
   node(id: number): Node {
     const n = this.nodes[id];
-    if (!n) throw new Error(`no node ${id}`);
+    if (!n) throw new InternalError(`no node ${id}`);
     return n;
   }
 

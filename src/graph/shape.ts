@@ -1,4 +1,5 @@
 /** Static shapes: sizes, strides, broadcasting and axis normalisation. */
+import { shapeText } from '../util/shape-text.js';
 
 export type Shape = readonly number[];
 
@@ -32,7 +33,7 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
 }
 
 export function formatShape(shape: Shape): string {
-  return `[${shape.join(', ')}]`;
+  return shapeText(shape);
 }
 
 /** NumPy broadcasting of two or more shapes. */

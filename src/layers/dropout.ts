@@ -4,6 +4,7 @@
  * lowering; until then a pipeline that trains such a model is refused where the layer is written.
  */
 import { defineLayer } from './types.js';
+import { InternalError } from '../util/internal-error.js';
 
 export interface DropoutHyper { p: number }
 
@@ -16,7 +17,7 @@ export const dropout = defineLayer<DropoutHyper>({
   outputShape: (h, input) => (h.p >= 0 && h.p < 1 ? input : `dropout needs a probability p in [0, 1) but has ${h.p}`),
   lower: (x, h, ctx) => {
     // The checker refuses this (trainingProblem); reaching it is a bug in the caller.
-    if (ctx.mode === 'train' && h.p > 0) throw new Error('dropout with p > 0 cannot be lowered in train mode');
+    if (ctx.mode === 'train' && h.p > 0) throw new InternalError('dropout with p > 0 cannot be lowered in train mode');
     return x;
   },
   trainingProblem: (h) =>

@@ -1,5 +1,7 @@
 /** What several layer kinds share: tensor specs, init schemes, shape text and window arithmetic. */
 import type { InitScheme, LayerArgValue, Shape, TensorSpec } from './types.js';
+import { outputExtent } from '../util/window.js';
+import { shapeText } from '../util/shape-text.js';
 
 export const initSchemeNames = ['kaiming_uniform', 'uniform_fan_in', 'kaiming_normal_fan_out', 'zeros', 'ones'] as const;
 
@@ -17,15 +19,10 @@ export function tensor(prefix: string, role: TensorSpec['role'], shape: Shape, i
   return { name: `${prefix}${role}`, role, shape, trainable, dtype: role === 'num_batches_tracked' ? 'int64' : 'float32', init };
 }
 
-export const shapeText = (s: Shape): string => `[${s.join(', ')}]`;
+export { shapeText };
 
 /** Hyperparameters of a convolution or pooling window. */
 export interface WindowHyper { kernel: number; stride: number; padding: number }
-
-/** Output size of a convolution or pooling window along one axis. */
-function windowOutput(size: number, kernel: number, stride: number, padding: number): number {
-  return Math.floor((size + 2 * padding - kernel) / stride) + 1;
-}
 
 /** The [channels, h', w'] output of a square window over a [c, h, w] input, or why it does not fit. */
 export function spatial(what: string, h: WindowHyper, input: Shape, channels: number): Shape | string {
@@ -34,5 +31,5 @@ export function spatial(what: string, h: WindowHyper, input: Shape, channels: nu
   if (height + 2 * h.padding < h.kernel || width + 2 * h.padding < h.kernel) {
     return `${what} has a ${h.kernel}x${h.kernel} window but its input ${shapeText(input)} is only ${height}x${width} (padding ${h.padding})`;
   }
-  return [channels, windowOutput(height, h.kernel, h.stride, h.padding), windowOutput(width, h.kernel, h.stride, h.padding)];
+  return [channels, outputExtent(height, h.kernel, h.stride, h.padding), outputExtent(width, h.kernel, h.stride, h.padding)];
 }

@@ -25,6 +25,7 @@ export const functionalKinds = (Object.keys(layerKinds) as LeafKind[]).filter((k
 
 export type { LayerKindSpec, LayerHyper, ArgumentSpec, ArgumentType, LayerArgValue, LayerLowering, ModelMode, Shape, TensorSpec, InitScheme } from './types.js';
 export { initSchemeNames } from './helpers.js';
+export { forwardArithmetic, type ForwardArithmeticOp } from './forward-ops.js';
 export type { ConvHyper } from './conv.js';
 export type { LinearHyper } from './linear.js';
 export type { BatchNormHyper } from './batchnorm.js';

@@ -17,6 +17,7 @@ import { formatShape, ShapeError, type Shape } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
 import { conv2dForwardKernel, conv2dGradInputKernel, conv2dGradInputThinKernel, conv2dGradWeightKernel, gradWeightSplits, type ConvGeometry } from '../../codegen/wgsl/conv.js';
 import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, directConvApplies } from '../../codegen/wgsl/conv-direct.js';
+import { outputExtent } from '../util/window.js';
 
 export type Pair = [number, number];
 
@@ -26,11 +27,6 @@ export function toPair(v: PairAttr | undefined, fallback: number, what: string):
   if (typeof v === 'number') return [v, v];
   if (v.length !== 2) throw new ShapeError(`${what} must be a number or a pair, got [${v.join(', ')}]`);
   return [v[0]!, v[1]!];
-}
-
-/** Output extent of a window sweep (PyTorch's floor rule). */
-export function outputExtent(size: number, k: number, s: number, p: number): number {
-  return Math.floor((size + 2 * p - k) / s) + 1;
 }
 
 function checkWindow(op: string, stride: Pair, pad: Pair, kernel: Pair): void {

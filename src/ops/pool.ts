@@ -24,7 +24,8 @@ import type { TypedArray } from '../graph/typed-array.js';
 import { formatShape, ShapeError, type Shape } from '../graph/shape.js';
 import { avgPoolGradKernel, avgPoolKernel, type PoolGeometry } from '../../codegen/wgsl/pool.js';
 import { maxPoolArgmaxKernel, maxPoolGatherKernel, maxPoolGradKernel } from '../../codegen/wgsl/maxpool.js';
-import { outputExtent, toPair } from './conv.js';
+import { toPair } from './conv.js';
+import { outputExtent } from '../util/window.js';
 
 export function poolGeometry(op: string, x: Shape, attrs: WindowAttrs): PoolGeometry {
   if (x.length !== 4) throw new ShapeError(`${op}: input must be NCHW (rank 4), got ${formatShape(x)}`);

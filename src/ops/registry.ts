@@ -6,6 +6,7 @@
  */
 import type { OpName } from '../graph/op-attrs.js';
 import type { OpDef, OpTable } from '../graph/op.js';
+import { InternalError } from '../util/internal-error.js';
 import { arithmeticOps, selectionOps, unaryOps } from './elementwise.js';
 import { layoutOps } from './shape.js';
 import { indexingOps } from './indexing.js';
@@ -30,8 +31,8 @@ function checkFamilies(families: readonly Readonly<Record<string, OpDef>>[]): vo
   const seen = new Set<string>();
   for (const family of families) {
     for (const [key, def] of Object.entries(family)) {
-      if (seen.has(key)) throw new Error(`op '${key}' defined twice`);
-      if (def.name !== key) throw new Error(`op '${def.name}' filed under '${key}'`);
+      if (seen.has(key)) throw new InternalError(`op '${key}' defined twice`);
+      if (def.name !== key) throw new InternalError(`op '${def.name}' filed under '${key}'`);
       seen.add(key);
     }
   }
@@ -51,7 +52,7 @@ export function isOpName(name: string): name is OpName {
 
 /** The definition of an op by name (for tools and tests that hold names as strings). */
 export function getOp(name: string): OpDef {
-  if (!isOpName(name)) throw new Error(`unknown op '${name}'`);
+  if (!isOpName(name)) throw new InternalError(`unknown op '${name}'`);
   const def: OpDef = OPS[name];
   return def;
 }

@@ -6,6 +6,7 @@ import type { Graph, Node } from '../graph/graph.js';
 import { sizeOf, formatShape } from '../graph/shape.js';
 import { allocFor, type TypedArray } from '../graph/typed-array.js';
 import { neededNodes } from './schedule.js';
+import { InternalError } from '../util/internal-error.js';
 
 export interface CpuRunOptions {
   /** Values for inputs and variables, by name. */
@@ -63,7 +64,7 @@ function evalNode(graph: Graph, node: Node, values: Map<number, TypedArray>, fee
       const ins = node.inputs.map((i) => values.get(i)!);
       const out = def.cpu(ins, { node, inputs: node.inputs.map((i) => graph.node(i)) });
       if (out.length !== sizeOf(node.shape)) {
-        throw new Error(`cpu reference of '${node.op}' returned ${out.length} values for shape ${formatShape(node.shape)}`);
+        throw new InternalError(`cpu reference of '${node.op}' returned ${out.length} values for shape ${formatShape(node.shape)}`);
       }
       return out;
     }

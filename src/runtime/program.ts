@@ -18,6 +18,7 @@ import type { VariableStore } from './variables.js';
 import { VariableGuard } from './variable-guard.js';
 import { readBuffer } from './readback.js';
 import type { GpuContext } from './device.js';
+import { InternalError } from '../util/internal-error.js';
 
 export interface CompileOptions {
   /** Tensors to read back after a run. */
@@ -117,7 +118,7 @@ export class Program {
       const leaf = leafBuffers.get(base);
       if (leaf) return leaf;
       const slot = plan.slotOf.get(base);
-      if (slot === undefined) throw new Error(`${label}: node ${base} (${graph.node(base).op}) has no buffer`);
+      if (slot === undefined) throw new InternalError(`${label}: node ${base} (${graph.node(base).op}) has no buffer`);
       return slotBuffers[slot]!;
     };
 
@@ -136,9 +137,9 @@ export class Program {
         reads = step.group.externals;
         fusedOps = step.group.members.map((m) => graph.node(m).op);
       } else {
-        if (isLeaf(node)) throw new Error(`${label}: leaf ${node.op} #${node.id} scheduled as a kernel`);
+        if (isLeaf(node)) throw new InternalError(`${label}: leaf ${node.op} #${node.id} scheduled as a kernel`);
         const def = graph.op(node);
-        if (!def.kernel) throw new Error(`op '${node.op}' has no kernel`);
+        if (!def.kernel) throw new InternalError(`op '${node.op}' has no kernel`);
         const epilogue = step.epilogue ? buildEpilogue(graph, node.id, step.epilogue) : undefined;
         const k = def.kernel({ node, inputs: node.inputs.map((i) => graph.node(i)), ...(epilogue ? { epilogue } : {}) });
         code = k.code;

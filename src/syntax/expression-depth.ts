@@ -5,7 +5,7 @@
  * located diagnostic, before any of them sees it.
  */
 import type * as A from './ast.js';
-import { error, type Diagnostic } from './diagnostic.js';
+import { diagnostic, type Diagnostic } from './diagnostic.js';
 import { MAX_EXPRESSION_DEPTH } from './limits.js';
 
 const expressionKinds: ReadonlySet<string> = new Set<A.Expr['kind']>([
@@ -28,7 +28,7 @@ export function cutDeepExpressions(file: A.SourceFile, limit = MAX_EXPRESSION_DE
     const isExpression = expressionKinds.has(child.kind);
     const childDepth = depth + (isExpression ? 1 : 0);
     if (isExpression && childDepth > limit) {
-      first ??= error('nesting-too-deep', `expression nested deeper than ${limit} levels`, child.span, 'split it into several `let` constants');
+      first ??= diagnostic('expressionTooDeep', child.span, { limit }, 'split it into several `let` constants');
       holder[key] = { kind: 'Identifier', name: '<missing>', span: child.span } satisfies A.Identifier;
       return;
     }

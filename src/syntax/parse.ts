@@ -7,7 +7,7 @@ import { matLexer } from '../../grammar/tokens.js';
 import { matParser, NestingTooDeep, type CstNode } from '../../grammar/parser.js';
 import type { SourceFile } from './ast.js';
 import { AstBuilder } from './build-ast.js';
-import { error, type Diagnostic } from './diagnostic.js';
+import { diagnostic, type Diagnostic } from './diagnostic.js';
 import { cutDeepExpressions } from './expression-depth.js';
 import type { Span } from './span.js';
 
@@ -27,7 +27,7 @@ export function parseSource(text: string, file: string): ParseResult {
     const image = text.slice(e.offset, e.offset + e.length);
     const quoted = image.length > MAX_QUOTED_CHARS ? `${image.slice(0, MAX_QUOTED_CHARS)}...` : image;
     diagnostics.push(
-      error('syntax-error', `unexpected character${e.length > 1 ? 's' : ''} \`${quoted}\``, {
+      diagnostic('unexpectedCharacters', {
         file,
         line: e.line ?? 1,
         col: e.column ?? 1,
@@ -35,7 +35,7 @@ export function parseSource(text: string, file: string): ParseResult {
         endCol: (e.column ?? 1) + e.length,
         offset: e.offset,
         endOffset: e.offset + e.length,
-      }, image === '"' ? 'strings must end on the line they start' : undefined),
+      }, { characters: e.length > 1 ? 'characters' : 'character', image: quoted }, image === '"' ? 'strings must end on the line they start' : undefined),
     );
   }
   const endSpan = endOfText(text, file, lexed.tokens);
@@ -47,12 +47,12 @@ export function parseSource(text: string, file: string): ParseResult {
     cst = matParser.file();
   } catch (e) {
     if (!(e instanceof NestingTooDeep)) throw e;
-    diagnostics.push(error('nesting-too-deep', e.message, spanOf(e.token), 'split the expression into several `let` constants'));
+    diagnostics.push(diagnostic('parserTooDeep', spanOf(e.token), { message: e.message }, 'split the expression into several `let` constants'));
   }
   for (const e of matParser.errors) {
     // A parse stopped for nesting did not reach the end; that is not a second error.
     if (!cst && e.name === 'NotAllInputParsedException') continue;
-    diagnostics.push(error('syntax-error', e.message, spanOf(e.token)));
+    diagnostics.push(diagnostic('parserError', spanOf(e.token), { message: e.message }));
   }
   const whole: Span = { file, line: 1, col: 1, endLine: endSpan.endLine, endCol: endSpan.endCol, offset: 0, endOffset: text.length };
   // After a parse stopped for nesting there is no tree; the error keeps the file from being checked.

@@ -8,6 +8,7 @@ import { subsetProblem } from '../check/data-sizes.js';
 import type { Span } from '../syntax/span.js';
 import { DataError, loadDataset, locateDataset, subset, randomSubset, withLabelNoise, type Dataset, type DatasetName, type Split } from '../data/index.js';
 import { checkImagesFitPipeline, checkSelectionNotEmpty } from './data-fit.js';
+import { InternalError } from '../util/internal-error.js';
 
 export interface DataOptions {
   dataDir?: string;
@@ -48,7 +49,7 @@ export function applySubset(ds: Dataset, s: Subset, where?: Span): Dataset {
     case 'random':
       return randomSubset(ds, sub.count!, sub.seed ?? 0);
     default:
-      throw new Error(`unknown subset '${sub.kind}'`);
+      throw new InternalError(`unknown subset '${sub.kind}'`);
   }
 }
 

@@ -15,6 +15,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-write.js';
+import { shapeText } from '../util/shape-text.js';
 
 /** A checkpoint file that cannot be read or does not fit what is asked of it. */
 export class CheckpointError extends Error {
@@ -71,7 +72,8 @@ export interface SafetensorsContents {
 }
 
 export const elementCount = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
-export const shapeText = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
+
+export { shapeText };
 
 const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 

@@ -5,6 +5,10 @@
  */
 import type { TypedExpr, ResolvedSchedule } from '../check/resolved.js';
 import type { PipelineSettings } from '../check/settings.js';
+import { builtinFunctions } from '../builtins/index.js';
+import { evaluateTyped, type Semantics } from '../expr/evaluate.js';
+import { arithmetic, compare, logical } from '../expr/operators.js';
+import { InternalError } from '../util/internal-error.js';
 
 export interface ScheduleTime {
   /** 1-based epoch. */
@@ -13,88 +17,60 @@ export interface ScheduleTime {
   step: number;
 }
 
-/** The reference's sigmoid_rampup: 0 before start, 1 after end, exp(-5 (1 - t)^2) between. */
-export function sigmoidRamp(current: number, start: number, end: number): number {
-  if (current < start) return 0;
-  if (current > end) return 1;
-  if (end === start) return 1;
-  const phase = 1 - (current - start) / (end - start);
-  return Math.exp(-5 * phase * phase);
-}
+// The ramps are defined with the other built-in functions; re-exported for the trainer's callers.
+export { sigmoidRamp, linearRamp } from '../builtins/index.js';
 
-/** Linear ramp from 0 at `start` to 1 at `end`, clamped. */
-export function linearRamp(current: number, start: number, end: number): number {
-  if (end === start) return current >= end ? 1 : 0;
-  return Math.min(1, Math.max(0, (current - start) / (end - start)));
-}
-
+/**
+ * The value of a schedule expression at a time: the shared walk (src/expr/evaluate.ts) on numbers,
+ * with conditions as 1 and 0 and functions computed by their table entries' host values.
+ */
 export function evaluateScalar(e: TypedExpr, t: ScheduleTime, schedules: ReadonlyMap<string, number>): number {
-  const ev = (x: TypedExpr) => evaluateScalar(x, t, schedules);
-  switch (e.kind) {
-    case 'constant':
-      return e.value;
-    case 'epoch':
-      return t.epoch;
-    case 'step':
-      return t.step;
-    case 'schedule': {
-      const v = schedules.get(e.name);
-      if (v === undefined) throw new Error(`schedule '${e.name}' evaluated before it is defined`);
-      return v;
-    }
-    case 'negate':
-      return -ev(e.operand);
-    case 'not':
-      return ev(e.operand) ? 0 : 1;
-    case 'binary': {
-      const a = ev(e.left);
-      const b = ev(e.right);
-      switch (e.op) {
-        case 'add': return a + b;
-        case 'sub': return a - b;
-        case 'mul': return a * b;
-        case 'div': return a / b;
-        case 'pow': return Math.pow(a, b);
+  return evaluateTyped(e, hostSemantics(t, schedules));
+}
+
+function hostSemantics(t: ScheduleTime, schedules: ReadonlyMap<string, number>): Semantics<number> {
+  const flag = (b: boolean): number => (b ? 1 : 0);
+  return {
+    what: 'a schedule',
+    constant: (value) => value,
+    leaf: (e) => {
+      switch (e.kind) {
+        case 'epoch': return t.epoch;
+        case 'step': return t.step;
+        case 'schedule': {
+          const v = schedules.get(e.name);
+          if (v === undefined) throw new InternalError(`schedule '${e.name}' evaluated before it is defined`);
+          return v;
+        }
+        default: throw new InternalError(`'${e.kind}' cannot appear in a schedule`);
       }
-      break;
-    }
-    case 'compare': {
-      const a = ev(e.left);
-      const b = ev(e.right);
-      const r = e.op === '==' ? a === b : e.op === '!=' ? a !== b : e.op === '<' ? a < b : e.op === '>' ? a > b : e.op === '<=' ? a <= b : a >= b;
-      return r ? 1 : 0;
-    }
-    case 'logical': {
-      const a = ev(e.left) !== 0;
-      const b = ev(e.right) !== 0;
-      return (e.op === 'and' ? a && b : a || b) ? 1 : 0;
-    }
-    case 'conditional':
-      return ev(e.condition) !== 0 ? ev(e.then) : ev(e.otherwise);
-    case 'piecewise': {
-      let v = ev(e.initial);
-      for (const m of [...e.milestones].sort((a, b) => a.epoch - b.epoch)) if (t.epoch > m.epoch) v = ev(m.value);
-      return v;
-    }
-    case 'call': {
-      const a = e.args.map(ev);
-      switch (e.fn) {
-        case 'exp': return Math.exp(a[0]!);
-        case 'log': return Math.log(a[0]!);
-        case 'abs': return Math.abs(a[0]!);
-        case 'sqrt': return Math.sqrt(a[0]!);
-        case 'cos': return Math.cos(a[0]!);
-        case 'max': return Math.max(...a);
-        case 'min': return Math.min(...a);
-        case 'ramp': return linearRamp(a[0]!, a[1]!, a[2]!);
-        case 'sigmoid_ramp': return sigmoidRamp(a[0]!, a[1]!, a[2]!);
-        default: throw new Error(`'${e.fn}' cannot appear in a schedule`);
-      }
-    }
-    default:
-      throw new Error(`'${e.kind}' cannot appear in a schedule`);
-  }
-  throw new Error('unreachable');
+    },
+    negate: (v) => -v,
+    binary: arithmetic,
+    call: (e, args) => {
+      const evaluate = builtinFunctions[e.fn].evaluate;
+      if (!evaluate) throw new InternalError(`'${e.fn}' cannot appear in a schedule`);
+      return evaluate(args);
+    },
+    not: (v) => flag(!v),
+    compare: (op, a, b) => flag(compare(op, a, b)),
+    logical: (op, a, b) => flag(logical(op, a !== 0, b !== 0)),
+    truthy: (v) => v !== 0,
+    piecewise: (e, value) => {
+      const inForce = milestoneInForce(e.milestones, t.epoch);
+      return value(inForce ? inForce.value : e.initial);
+    },
+  };
+}
+
+/**
+ * `piecewise(v0, {k1: v1, k2: v2})`, in `lr:` settings and in schedules alike: v0 for epochs
+ * 1..k1, then the value of the last milestone k < epoch. Undefined while v0 is in force.
+ */
+function milestoneInForce<M extends { epoch: number }>(milestones: readonly M[], epoch: number): M | undefined {
+  let inForce: M | undefined;
+  for (const m of [...milestones].sort((a, b) => a.epoch - b.epoch)) if (epoch > m.epoch) inForce = m;
+  return inForce;
 }
 
 /** All schedules at a time, in declaration order (later ones may read earlier ones). */
@@ -112,14 +88,12 @@ export function learningRate(settings: PipelineSettings['train'], t: ScheduleTim
   if (typeof lr === 'number') return lr;
   if (typeof lr === 'string') {
     const v = schedules.get(lr);
-    if (v === undefined) throw new Error(`lr schedule '${lr}' is not defined`);
+    if (v === undefined) throw new InternalError(`lr schedule '${lr}' is not defined`);
     return v;
   }
   if ('milestones' in lr) {
-    let v = lr.initial;
-    const ms = Object.entries(lr.milestones as Record<string, number>).map(([k, val]) => [Number(k), val] as const).sort((a, b) => a[0] - b[0]);
-    for (const [epoch, value] of ms) if (t.epoch > epoch) v = value;
-    return v;
+    const milestones = Object.entries(lr.milestones as Record<string, number>).map(([k, value]) => ({ epoch: Number(k), value }));
+    return milestoneInForce(milestones, t.epoch)?.value ?? lr.initial;
   }
   // cosine over the run, stepped per epoch (CosineAnnealingLR with T_max = epochs)
   const e = t.epoch - 1;
