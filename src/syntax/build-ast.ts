@@ -125,7 +125,7 @@ export class AstBuilder {
   private parameter(node: C.ParameterCstNode): A.Parameter {
     const parameter: A.Parameter = { kind: 'Parameter', name: this.name(at(node.children.Identifier), node), span: this.nodeSpan(node) };
     const def = at(node.children.expression);
-    if (def) parameter.default = this.expression(def);
+    if (def) parameter.default = this.expr(def);
     return parameter;
   }
 
@@ -222,12 +222,15 @@ export class AstBuilder {
   // ---- expressions
 
   private expressionOr(node: C.ExpressionCstNode | undefined, owner: CstNode): A.Expr {
-    return node ? this.expression(node) : this.missing(this.nodeSpan(owner));
+    return node ? this.expr(node) : this.missing(this.nodeSpan(owner));
   }
 
   /** An `expression` node (the parser's `expression` rule, also used for --set values). */
   expression(cst: CstNode): A.Expr {
-    const node = ofRule<C.ExpressionCstNode>(cst, 'expression');
+    return this.expr(ofRule<C.ExpressionCstNode>(cst, 'expression'));
+  }
+
+  private expr(node: C.ExpressionCstNode): A.Expr {
     const conditional = at(node.children.conditionalExpression);
     if (conditional) {
       const [c, t, o] = [0, 1, 2].map((i) => this.expressionOr(at(conditional.children.expression, i), conditional)) as [A.Expr, A.Expr, A.Expr];
@@ -353,7 +356,7 @@ export class AstBuilder {
       return { ...inner, span };
     }
     const list = at(c.listExpression);
-    if (list) return { kind: 'ListExpr', items: (list.children.expression ?? []).map((e) => this.expression(e)), span };
+    if (list) return { kind: 'ListExpr', items: (list.children.expression ?? []).map((e) => this.expr(e)), span };
     const map = at(c.mapExpression);
     if (map) return { kind: 'MapExpr', entries: (map.children.mapEntry ?? []).map((e) => this.mapEntry(e)), span };
     const seq = at(c.sequentialExpression);

@@ -7,9 +7,9 @@ import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 
 /** The first problem zod found, as `runs.0.name: Invalid input: expected string, received number`. */
-export function firstIssue(error: z.ZodError): string {
+export function firstIssue(error: z.ZodError, root = '(root)'): string {
   const issue = error.issues[0]!;
-  return `${issue.path.length ? issue.path.map(String).join('.') : '(root)'}: ${issue.message}`;
+  return `${issue.path.length ? issue.path.map(String).join('.') : root}: ${issue.message}`;
 }
 
 export type JsonRead<T> = { ok: true; value: T } | { ok: false; reason: string };
