@@ -2,7 +2,7 @@
  * Command-line flags, declared per command; unknown flags are errors. Node's `util.parseArgs` splits
  * the arguments into tokens (long and short options, `--opt=value`, `--`); this file only checks them
  * against the command's flags, so the messages stay matc's own (`run: option --out needs a value`)
- * rather than Node's, and a second use of a non-repeatable flag is refused instead of ignored.
+ * rather than Node's, and a second use of a non-repeatable flag is refused (Node keeps the last).
  */
 import { parseArgs as tokenize, type ParseArgsConfig } from 'node:util';
 import { UserError } from './errors.js';
