@@ -19,7 +19,7 @@ import { ModelLowering, modelVariableName } from '../compile/model.js';
 import { lowerObjective, type ExprEnv } from '../compile/objective.js';
 import { exprKey } from '../compile/expr-key.js';
 import { crossEntropy } from '../ops/losses.js';
-import { StepCompiler } from '../train/step-compiler.js';
+import { StepGraphBuilder } from '../train/step-graphs.js';
 import { batchVar, deltaVar, scheduleVar } from '../train/variables.js';
 
 export interface ProbeBatch {
@@ -40,7 +40,7 @@ interface ProbePrograms {
 }
 
 export class AdversarialProbe {
-  private readonly compiler: StepCompiler;
+  private readonly steps: StepGraphBuilder;
   private compiled: Promise<ProbePrograms> | null = null;
   readonly params: { name: string; shape: number[]; size: number }[];
   b = 0;
@@ -55,7 +55,7 @@ export class AdversarialProbe {
       // TE's states need their buffers; the analyses of the paper are of PGD-AT and TRADES.
       throw new Error(`the analyses take pipelines without per-example state; ${pipeline.name} has ${pipeline.states.map((s) => s.name).join(', ')}`);
     }
-    this.compiler = new StepCompiler(rt, pipeline, numExamples, pipeline.settings.train.seed);
+    this.steps = new StepGraphBuilder(pipeline, numExamples, pipeline.settings.train.seed);
     this.params = pipeline.model.stateDict.filter((s) => s.trainable).map((s) => ({ name: s.name, shape: [...s.shape], size: s.shape.reduce((a, c) => a * c, 1) }));
   }
 
@@ -80,7 +80,7 @@ export class AdversarialProbe {
 
   private async compile(): Promise<ProbePrograms> {
     const b = this.b;
-    const graphs = this.compiler.graphs(b, new Set());
+    const graphs = this.steps.graphs(b, new Set());
     const label = (s: string) => `${this.pipeline.name}:probe-${s}:b${b}`;
     const attack = [await this.rt.compile(graphs.prologue, { label: label('prologue') })];
     for (const a of graphs.attacks) {

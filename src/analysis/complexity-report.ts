@@ -4,8 +4,10 @@
  * One runtime serves every run, whatever its architecture (probeAt starts each from an empty
  * variable store).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
+import { readJsonFile } from '../util/json-file.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { readSafetensors } from '../train/safetensors.js';
 import { readRecords } from '../report/metrics.js';
@@ -35,12 +37,16 @@ export interface RunMeasures {
   seconds: number;
 }
 
+/** The part of sweep.json (src/sweep/sweep.ts) this analysis reads. */
+const sweepPlanSchema = z.object({ runs: z.array(z.object({ name: z.string() })) });
+
 const MEASURES = ['frobeniusSquaredSum', 'logSpectralProduct', 'inversePacBayesSigma', 'worstCaseSharpness'] as const;
 
 export async function analyzeComplexity(rt: Runtime, o: ComplexityOptions, log: (s: string) => void): Promise<{ runs: RunMeasures[]; tau: Record<string, number>; json: string; text: string }> {
-  const plan = JSON.parse(readFileSync(join(o.sweepDir, 'sweep.json'), 'utf8')) as { runs: { name: string }[] };
+  const plan = readJsonFile(join(o.sweepDir, 'sweep.json'), sweepPlanSchema, 'a matc sweep plan');
+  if (!plan.ok) throw new AnalysisInputError(plan.reason);
   const runs: RunMeasures[] = [];
-  for (const { name } of plan.runs) {
+  for (const { name } of plan.value.runs) {
     const dir = join(o.sweepDir, name);
     const last = readRecords(dir, { warn: () => {} }).at(-1);
     if (!last || last.train_robust_acc === null || last.test_robust_acc === null) {

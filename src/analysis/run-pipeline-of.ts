@@ -2,10 +2,11 @@
  * Which pipeline (file and overrides) produced a run directory: a sweep records it in
  * sweep-run.json; otherwise the caller names the file (and --set overrides).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkFile, formatDiagnostics, type ResolvedPipeline } from '../check/index.js';
-import { RUN_RECORD, type RunRecord } from '../sweep/run-state.js';
+import { RUN_RECORD, runRecordSchema } from '../sweep/run-state.js';
+import { readJsonFile } from '../util/json-file.js';
 
 export class AnalysisInputError extends Error {
   constructor(message: string) {
@@ -25,8 +26,9 @@ export function checkPipelineFile(file: string, overrides: readonly string[]): R
 export function pipelineOfRun(runDir: string, fallback?: { file: string; overrides: readonly string[] }): ResolvedPipeline {
   const recordPath = join(runDir, RUN_RECORD);
   if (existsSync(recordPath)) {
-    const rec = JSON.parse(readFileSync(recordPath, 'utf8')) as RunRecord;
-    return checkPipelineFile(rec.file, rec.overrides);
+    const rec = readJsonFile(recordPath, runRecordSchema, 'a matc sweep run record');
+    if (!rec.ok) throw new AnalysisInputError(rec.reason);
+    return checkPipelineFile(rec.value.file, rec.value.overrides);
   }
   if (!fallback) throw new AnalysisInputError(`${runDir}: no ${RUN_RECORD} (not made by matc sweep); name its pipeline with --pipeline FILE [--set ...]`);
   return checkPipelineFile(fallback.file, fallback.overrides);

@@ -9,6 +9,7 @@
 import { readFileSync, existsSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { firstIssue } from '../util/json-file.js';
 
 export const EVAL_RECORD_FORMAT = 'matc-eval/1';
 
@@ -102,11 +103,6 @@ const evalRecordSchema = z.object({
   sanity: z.object({ randomized: z.boolean().nullable(), zeroGradientPoints: z.number(), apgdPoints: z.number(), warnings: z.array(z.string()) }),
 });
 
-/** The first problem zod found, as `attacks.PGD-10.robust.3: ...`. */
-function firstIssue(error: z.ZodError): string {
-  const issue = error.issues[0]!;
-  return `${issue.path.length ? issue.path.join('.') : 'the record'}: ${issue.message}`;
-}
 
 /** A record to resume, if `path` holds one for the same settings; throws if it is for others. */
 export function loadRecordForResume(path: string, settings: EvalSettingsRecord): EvalRecord | null {
@@ -120,7 +116,7 @@ export function loadRecordForResume(path: string, settings: EvalSettingsRecord):
   const format = (raw as { format?: unknown } | null)?.format;
   if (format !== EVAL_RECORD_FORMAT) throw new EvalRecordError(`${path}: format '${String(format)}', expected ${EVAL_RECORD_FORMAT}`);
   const parsed = evalRecordSchema.safeParse(raw);
-  if (!parsed.success) throw new EvalRecordError(`${path}: not a valid evaluation record (${firstIssue(parsed.error)}); remove it or choose another --out`);
+  if (!parsed.success) throw new EvalRecordError(`${path}: not a valid evaluation record (${firstIssue(parsed.error, 'the record')}); remove it or choose another --out`);
   const r: EvalRecord = parsed.data;
   const keys: (keyof EvalSettingsRecord)[] = ['norm', 'eps', 'seed', 'n', 'weights'];
   const differs = keys.filter((k) => r.settings[k] !== settings[k]);

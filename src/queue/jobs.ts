@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
+import { z } from 'zod';
 import type { EvalRecord } from '../eval/record.js';
 
 /** One queue for both kinds: a worker takes whatever comes next. */
@@ -13,50 +14,60 @@ export const QUEUE_NAME = 'matc';
 /** Key prefix in Redis (BullMQ's default is 'bull'); lets matc share a Redis with other apps. */
 export const QUEUE_PREFIX = 'matc';
 
-export interface RunJobData {
-  kind: 'run';
+/*
+ * Job data is written by another process (`matc sweep --queue`, `matc eval --shards`), maybe of
+ * another matc version, so workers check it against these schemas before trusting it.
+ */
+const runJobSchema = z.object({
+  kind: z.literal('run'),
   /** The sweep (or evaluation) this job belongs to; `matc queue status` groups by it. */
-  group: string;
-  name: string;
+  group: z.string(),
+  name: z.string(),
   /** Absolute path of the pipeline file, and the path as the user gave it (tried when the absolute one is missing). */
-  file: string;
-  fileAsGiven: string;
-  overrides: string[];
-  gridOverrides: string[];
+  file: z.string(),
+  fileAsGiven: z.string(),
+  overrides: z.array(z.string()),
+  gridOverrides: z.array(z.string()),
   /** Absolute run directory (on the shared file system, or recreated from the result). */
-  dir: string;
-  epochs: number;
-  dataDir?: string;
-}
+  dir: z.string(),
+  epochs: z.number(),
+  dataDir: z.string().optional(),
+});
+export type RunJobData = z.infer<typeof runJobSchema>;
 
-export interface EvalShardJobData {
-  kind: 'eval-shard';
-  group: string;
-  name: string;
+const evalShardJobSchema = z.object({
+  kind: z.literal('eval-shard'),
+  group: z.string(),
+  name: z.string(),
   /** The checkpoint file (absolute) and what the record calls it ('best', 'final' or a path). */
-  checkpointPath: string;
-  checkpointLabel: string;
+  checkpointPath: z.string(),
+  checkpointLabel: z.string(),
   /** Rebuilds the pipeline the same way `matc eval` did: a .mat file with overrides, or --arch/--dataset. */
-  pipeline: { file: string; overrides: string[] } | { arch: string; dataset: string; classes?: number };
-  dataDir?: string;
-  attacks: string;
-  threat: { norm: 'linf' | 'l2'; eps: number };
+  pipeline: z.union([
+    z.object({ file: z.string(), overrides: z.array(z.string()) }),
+    z.object({ arch: z.string(), dataset: z.string(), classes: z.number().optional() }),
+  ]),
+  dataDir: z.string().optional(),
+  attacks: z.string(),
+  threat: z.object({ norm: z.enum(['linf', 'l2']), eps: z.number() }),
   /** The evaluation's n (undefined: the pipeline's test subset) and this shard's range of it. */
-  n?: number;
-  start: number;
-  end: number;
-  shard: number;
-  shards: number;
-  seed: number;
-  batch: number;
-  weights: string;
-  dataset: string;
-  pipelineName: string;
+  n: z.number().optional(),
+  start: z.number(),
+  end: z.number(),
+  shard: z.number(),
+  shards: z.number(),
+  seed: z.number(),
+  batch: z.number(),
+  weights: z.string(),
+  dataset: z.string(),
+  pipelineName: z.string(),
   /** Where the worker keeps the shard's partial record so a re-handed shard resumes (shared file system). */
-  partialPath: string;
-}
+  partialPath: z.string(),
+});
+export type EvalShardJobData = z.infer<typeof evalShardJobSchema>;
 
-export type JobData = RunJobData | EvalShardJobData;
+export const jobDataSchema = z.discriminatedUnion('kind', [runJobSchema, evalShardJobSchema]);
+export type JobData = z.infer<typeof jobDataSchema>;
 
 export interface RunJobResult {
   kind: 'run';

@@ -12,7 +12,8 @@ import type { Runtime } from '../runtime/runtime.js';
 import { userProblem } from '../cli/errors.js';
 import { formatEpoch } from '../cli/commands/run.js';
 import { checkReachable, type QueueConnection } from './connection.js';
-import { QUEUE_NAME, QUEUE_PREFIX, type JobData, type JobResult } from './jobs.js';
+import { QUEUE_NAME, QUEUE_PREFIX, jobDataSchema, type JobData, type JobResult } from './jobs.js';
+import { firstIssue } from '../util/json-file.js';
 import { executeRun } from './run-job.js';
 import { executeShard } from './shard-job.js';
 
@@ -51,8 +52,14 @@ export async function runWorker(o: WorkerOptions, out: (s: string) => void): Pro
   };
 
   const process_ = async (job: Job<JobData, JobResult>, token?: string): Promise<JobResult> => {
+    const checked = jobDataSchema.safeParse(job.data);
+    if (!checked.success) {
+      const message = `job ${job.id}: not a job this matc can run (${firstIssue(checked.error)}); was it queued by another matc version?`;
+      log(message);
+      throw new UnrecoverableError(message);
+    }
     // The worker's --data-dir wins: it knows where the data sets are on its machine.
-    const data: JobData = o.dataDir ? { ...job.data, dataDir: o.dataDir } : job.data;
+    const data: JobData = o.dataDir ? { ...checked.data, dataDir: o.dataDir } : checked.data;
     const slot = free.shift() ?? 0;
     active.set(job.id!, { job, token });
     const started = performance.now();

@@ -3,8 +3,10 @@
  * (start it). Each run directory records the overrides it was started with (sweep-run.json); a
  * directory left by different overrides is started afresh instead of being resumed or skipped.
  */
-import { existsSync, readFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
+import { readJsonFile } from '../util/json-file.js';
 import { writeBytesAtomicSync } from '../train/atomic-write.js';
 import { readCompletion } from '../train/run-complete.js';
 import { RUN_FILES } from '../report/run-dir.js';
@@ -13,10 +15,8 @@ export type RunState = 'finished' | 'partial' | 'fresh';
 
 export const RUN_RECORD = RUN_FILES.sweepRecord;
 
-export interface RunRecord {
-  file: string;
-  overrides: string[];
-}
+export const runRecordSchema = z.object({ file: z.string(), overrides: z.array(z.string()) });
+export type RunRecord = z.infer<typeof runRecordSchema>;
 
 export function writeRunRecord(dir: string, record: RunRecord): void {
   mkdirSync(dir, { recursive: true });
@@ -27,8 +27,9 @@ function sameRecord(dir: string, record: RunRecord): boolean {
   const path = join(dir, RUN_RECORD);
   if (!existsSync(path)) return false;
   try {
-    const old = JSON.parse(readFileSync(path, 'utf8')) as RunRecord;
-    return old.file === record.file && JSON.stringify(old.overrides) === JSON.stringify(record.overrides);
+    // A record that is not one (torn, or edited by hand) means: start afresh.
+    const old = readJsonFile(path, runRecordSchema, 'a matc sweep run record');
+    return old.ok && old.value.file === record.file && JSON.stringify(old.value.overrides) === JSON.stringify(record.overrides);
   } catch {
     return false;
   }

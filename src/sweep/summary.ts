@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
 import { readRecords, type EpochRecord } from '../report/metrics.js';
 
 export interface EpochAccuracies {
@@ -70,25 +71,20 @@ function gridKeys(rows: readonly SummaryRow[]): string[] {
   return keys;
 }
 
-function csvCell(v: string | number | null): string {
-  if (v === null) return '';
-  const s = String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** One line per run; accuracies as fractions with 4 decimals; empty cells where a value is missing. */
+/**
+ * One line per run; accuracies as fractions with 4 decimals; empty cells where a value is missing.
+ * csv-stringify quotes the cells that need it (grid values such as `sgd(lr: 0.1, momentum: 0.9)`
+ * hold commas, and names may hold quotes or line breaks).
+ */
 export function summaryCsv(rows: readonly SummaryRow[]): string {
   const keys = gridKeys(rows);
   const header = ['run', ...keys, 'status', 'epochs', 'seconds', ...FIELDS.map((f) => `final_${f}`), 'best_epoch', ...FIELDS.map((f) => `best_${f}`)];
-  const lines = [header.join(',')];
   const num = (v: number | null | undefined) => (v === null || v === undefined ? null : Number(v.toFixed(4)));
-  for (const r of rows) {
-    lines.push([
-      r.name, ...keys.map((k) => r.grid[k] ?? null), r.status, r.epochs, Math.round(r.seconds),
-      ...FIELDS.map((f) => num(r.final?.[f])), r.best?.epoch ?? null, ...FIELDS.map((f) => num(r.best?.[f])),
-    ].map(csvCell).join(','));
-  }
-  return `${lines.join('\n')}\n`;
+  const body = rows.map((r) => [
+    r.name, ...keys.map((k) => r.grid[k] ?? null), r.status, r.epochs, Math.round(r.seconds),
+    ...FIELDS.map((f) => num(r.final?.[f])), r.best?.epoch ?? null, ...FIELDS.map((f) => num(r.best?.[f])),
+  ]);
+  return stringify([header, ...body], { record_delimiter: 'unix' });
 }
 
 const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : (100 * v).toFixed(1));

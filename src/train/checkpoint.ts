@@ -12,6 +12,7 @@
  * leaves the variables as they were. Saves are atomic (see atomic-write.ts).
  */
 import type { ResolvedModel, TensorSpec } from '../check/resolved.js';
+import { z } from 'zod';
 import { modelVariableName } from '../compile/model.js';
 import { assertFiniteTensors } from './checkpoint-finite.js';
 import { optimizerStateName } from './optimizer.js';
@@ -100,6 +101,23 @@ export interface TrainingMetadata<Best extends { epoch: number } = BestSoFar> {
   [key: string]: unknown;
 }
 
+const count = z.int().nonnegative();
+/** What resuming relies on; other keys pass through (the loop's own extras). */
+const trainingMetadataSchema = z.looseObject({
+  epoch: count,
+  step: count,
+  seed: count,
+  pipeline: z.string(),
+  best: z.looseObject({ epoch: count, test_robust_acc: z.number().nullable().optional(), test_natural_acc: z.number().nullable().optional() }).nullable(),
+});
+const FIELD_PROBLEMS: Record<string, string> = {
+  epoch: 'epoch is not a non-negative integer',
+  step: 'step is not a non-negative integer',
+  seed: 'seed is not a non-negative integer',
+  pipeline: 'pipeline is not a string',
+  best: 'best is neither null nor an object with an epoch',
+};
+
 function parseTrainingMetadata(path: string, metadata: Record<string, string>): TrainingMetadata {
   if (metadata.format !== TRAINING_STATE_FORMAT) {
     const found = metadata.format === undefined ? 'has no format in its metadata' : `has format ${JSON.stringify(metadata.format)}`;
@@ -111,19 +129,13 @@ function parseTrainingMetadata(path: string, metadata: Record<string, string>): 
   } catch {
     throw new CheckpointError(path, `the metadata key '${TRAINING_METADATA_KEY}' is missing or not JSON`);
   }
-  const m = parsed as Partial<TrainingMetadata> | null;
-  const isInt = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-  const problems: string[] = [];
-  if (typeof m !== 'object' || m === null || Array.isArray(m)) problems.push('it is not an object');
-  else {
-    if (!isInt(m.epoch)) problems.push('epoch is not a non-negative integer');
-    if (!isInt(m.step)) problems.push('step is not a non-negative integer');
-    if (!isInt(m.seed)) problems.push('seed is not a non-negative integer');
-    if (typeof m.pipeline !== 'string') problems.push('pipeline is not a string');
-    if (m.best !== null && (typeof m.best !== 'object' || Array.isArray(m.best) || !isInt(m.best?.epoch))) problems.push('best is neither null nor an object with an epoch');
+  const checked = trainingMetadataSchema.safeParse(parsed);
+  if (!checked.success) {
+    // One line per bad field, in the words of FIELD_PROBLEMS (zod may report several issues for one field).
+    const problems = new Set(checked.error.issues.map((i) => (i.path.length ? FIELD_PROBLEMS[String(i.path[0])] : 'it is not an object')));
+    throw new CheckpointError(path, `invalid training metadata: ${[...problems].join('; ')}`);
   }
-  if (problems.length > 0) throw new CheckpointError(path, `invalid training metadata: ${problems.join('; ')}`);
-  return m as TrainingMetadata;
+  return checked.data;
 }
 
 // ---------------------------------------------------------------- what goes into a file

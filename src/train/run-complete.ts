@@ -4,21 +4,24 @@
  * on disk; a run killed at any earlier moment has none. Sweeps read it to skip finished runs, and
  * a resume removes it before training further epochs.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { z } from 'zod';
 import { runPath } from '../report/run-dir.js';
 import { writeBytesAtomic } from './atomic-write.js';
+import { readJsonFile } from '../util/json-file.js';
 
 export const COMPLETE_FORMAT = 'matc-run-complete-1';
 
-export interface CompletionRecord {
-  format: typeof COMPLETE_FORMAT;
-  pipeline: string;
-  pipeline_hash: string;
+const completionSchema = z.object({
+  format: z.literal(COMPLETE_FORMAT),
+  pipeline: z.string(),
+  pipeline_hash: z.string(),
   /** The last epoch trained (= train.epochs of the run). */
-  final_epoch: number;
-  best_epoch: number | null;
-  finished: string;
-}
+  final_epoch: z.int(),
+  best_epoch: z.int().nullable(),
+  finished: z.string(),
+});
+export type CompletionRecord = z.infer<typeof completionSchema>;
 
 export async function writeCompletion(dir: string, record: Omit<CompletionRecord, 'format' | 'finished'>): Promise<void> {
   const full: CompletionRecord = { format: COMPLETE_FORMAT, ...record, finished: new Date().toISOString() };
@@ -30,8 +33,8 @@ export function readCompletion(dir: string): CompletionRecord | null {
   const path = runPath(dir, 'complete');
   if (!existsSync(path)) return null;
   try {
-    const r = JSON.parse(readFileSync(path, 'utf8')) as Partial<CompletionRecord>;
-    return r.format === COMPLETE_FORMAT && Number.isSafeInteger(r.final_epoch) ? (r as CompletionRecord) : null;
+    const r = readJsonFile(path, completionSchema, 'a matc completion record');
+    return r.ok ? r.value : null;
   } catch {
     return null;
   }

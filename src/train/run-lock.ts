@@ -5,17 +5,16 @@
  * loss) is taken over with a note; a lock from another host is never guessed at. The lock is
  * released when the run ends, throws, or the process gets SIGINT/SIGTERM or exits.
  */
-import { openSync, writeSync, closeSync, readFileSync, unlinkSync } from 'node:fs';
+import { openSync, writeSync, closeSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { RUN_FILES } from '../report/run-dir.js';
+import { z } from 'zod';
 import { RunDirError } from './run-folder.js';
+import { readJsonFile } from '../util/json-file.js';
 
-export interface LockHolder {
-  pid: number;
-  host: string;
-  started: string;
-}
+const lockHolderSchema = z.object({ pid: z.number(), host: z.string(), started: z.string() });
+export type LockHolder = z.infer<typeof lockHolderSchema>;
 
 export interface RunLock {
   readonly path: string;
@@ -38,8 +37,8 @@ function processAlive(pid: number): boolean {
 /** The holder a lock file names, or null when it is unreadable or half written. */
 export function readHolder(path: string): LockHolder | null {
   try {
-    const h = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockHolder>;
-    if (typeof h.pid === 'number' && typeof h.host === 'string' && typeof h.started === 'string') return h as LockHolder;
+    const h = readJsonFile(path, lockHolderSchema, 'a matc run lock');
+    if (h.ok) return h.value;
   } catch {
     // unreadable or half written: treated as held (see acquireRunLock)
   }

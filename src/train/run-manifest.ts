@@ -6,27 +6,30 @@
  * every difference named; changing `train.epochs` is the one change allowed (to train a finished run
  * longer), and it is reported.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { ResolvedPipeline } from '../check/resolved.js';
 import { runPath } from '../report/run-dir.js';
 import { writeBytesAtomic } from './atomic-write.js';
 import { RunDirError } from './run-folder.js';
+import { readJsonFile } from '../util/json-file.js';
 
 export const MANIFEST_FORMAT = 'matc-run-1';
 
-export interface RunManifest {
-  format: typeof MANIFEST_FORMAT;
-  pipeline: string;
-  file: string;
+const manifestSchema = z.object({
+  format: z.literal(MANIFEST_FORMAT),
+  pipeline: z.string(),
+  file: z.string(),
   /** sha256 of the pipeline's definition without its settings (see pipelineHash). */
-  pipeline_hash: string;
-  seed: number;
-  settings: unknown;
-  started: string;
+  pipeline_hash: z.string(),
+  seed: z.number(),
+  settings: z.unknown(),
+  started: z.string(),
   /** Global L2 norm of the trainable weights at initialisation (the divergence watch's reference). */
-  initial_weight_norm?: number;
-}
+  initial_weight_norm: z.number().optional(),
+});
+export type RunManifest = z.infer<typeof manifestSchema>;
 
 /** JSON with sorted keys, without source positions: the same definition always gives the same text. */
 function canonical(value: unknown): string {
@@ -64,14 +67,9 @@ export async function writeManifest(dir: string, manifest: RunManifest): Promise
 export function readManifest(dir: string): RunManifest | null {
   const path = runPath(dir, 'manifest');
   if (!existsSync(path)) return null;
-  let m: Partial<RunManifest>;
-  try {
-    m = JSON.parse(readFileSync(path, 'utf8')) as Partial<RunManifest>;
-  } catch (e) {
-    throw new RunDirError(`${path}: not JSON (${(e as Error).message}); cannot tell what the run was started with`);
-  }
-  if (m.format !== MANIFEST_FORMAT || typeof m.pipeline_hash !== 'string' || typeof m.pipeline !== 'string') throw new RunDirError(`${path}: not a matc run manifest (format ${JSON.stringify(m.format)}, expected "${MANIFEST_FORMAT}")`);
-  return m as RunManifest;
+  const m = readJsonFile(path, manifestSchema, 'a matc run manifest');
+  if (m.ok) return m.value;
+  throw new RunDirError(`${m.reason}; cannot tell what the run was started with`);
 }
 
 /** Leaves of a settings object as dotted paths (`train.optimizer.lr`) -> canonical JSON text. */

@@ -113,6 +113,14 @@ describe('sweep run states and summary', () => {
     expect(md[2]).toBe('| r1 | 0.2 | done | 2 | 90.0 | 70.0 | 80.0 | 30.0 | 40.0 | 1 | 35.0 | 5.0 | 20 |');
     expect(md[3]!.startsWith('| r\\|2 | 0.2 |')).toBe(true);
   });
+
+  it('quotes CSV cells that hold commas, quotes or line breaks', () => {
+    const row = { name: 'say "hi"\nthere', grid: { 'train.optimizer': 'sgd(lr: 0.1, momentum: 0.9)' }, status: 'partial', epochs: 0, seconds: 1.4, final: null, best: null };
+    const csv = summaryCsv([row]);
+    const body = csv.slice(csv.indexOf('\n') + 1);
+    expect(csv.startsWith('run,train.optimizer,status,epochs,seconds,final_train_natural,')).toBe(true);
+    expect(body).toBe(`"say ""hi""\nthere","sgd(lr: 0.1, momentum: 0.9)",partial,0,1${','.repeat(13)}\n`);
+  });
 });
 
 describe('sweep report', () => {
