@@ -18,6 +18,11 @@ import { printSourceFile } from '../../src/syntax/print.js';
 import { MAX_NESTING_DEPTH, MAX_PRINTED_DIAGNOSTICS } from '../../src/syntax/limits.js';
 import { applySubset } from '../../src/train/data-setup.js';
 
+// Hang guards, not speed goals (those live in `npm run bench`): linear work on these inputs takes
+// seconds even on a loaded 2-core machine, a cost per diagnostic or per line that grows with the
+// file (the bug these tests catch) takes hours.
+const HANG_GUARD_MS = 300_000;
+
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
@@ -119,14 +124,12 @@ describe('huge inputs', () => {
 
   test('`let a = 1 ` 20 000 times on one line: checked, and printed lines are cut to a window', async () => {
     const path = file('lets.mat', 'let a = 1 '.repeat(20_000));
-    const started = performance.now();
     const r = await cli('check', path);
-    expect(performance.now() - started).toBeLessThan(20_000);
     expect(r.code).toBe(1);
     expect(r.err).toContain(`... and ${19_999 - MAX_PRINTED_DIAGNOSTICS} more errors`);
     // 50 excerpts of a 200 KB line would be 10 MB; cut to a window they stay small.
     expect(r.err.length).toBeLessThan(50_000);
-  });
+  }, HANG_GUARD_MS);
 
   test('formatting 100 000 diagnostics over a 1 MB source costs the printed ones, not the file per diagnostic', () => {
     const lines = 100_000;
@@ -134,23 +137,19 @@ describe('huge inputs', () => {
     const diagnostics: Diagnostic[] = Array.from({ length: lines }, (_, i) => ({
       severity: 'error', code: 'x', message: 'm', span: { file: 'big.mat', line: i + 1, col: 5, endLine: i + 1, endCol: 6, offset: 10 * i + 4, endOffset: 10 * i + 5 },
     }));
-    const started = performance.now();
     const text = formatDiagnostics(diagnostics, new Map([['big.mat', source]]));
-    expect(performance.now() - started).toBeLessThan(5_000);
     expect(text.split('\n\n')).toHaveLength(MAX_PRINTED_DIAGNOSTICS + 1);
     expect(text.endsWith(`... and ${lines - MAX_PRINTED_DIAGNOSTICS} more errors`)).toBe(true);
-  });
+  }, HANG_GUARD_MS);
 
-  test('a 1 MB pipeline checks in seconds', () => {
+  test('a 1 MB pipeline checks', () => {
     const lets = Array.from({ length: 60_000 }, (_, i) => `  let c${i} = ${i} * 2`).join('\n');
     const text = tiny.replace('  minimize', `${lets}\n  minimize`);
     expect(text.length).toBeGreaterThan(1_000_000);
-    const started = performance.now();
     const r = checkSource(text, 'big.mat');
-    expect(performance.now() - started).toBeLessThan(20_000);
     expect(codes(r.diagnostics)).toEqual([]);
     expect(r.pipeline?.constants['c59999']).toBe(119_998);
-  });
+  }, HANG_GUARD_MS);
 });
 
 describe('binary bytes', () => {
