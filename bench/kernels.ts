@@ -8,9 +8,9 @@
  *
  *   node dist/bench/kernels.js [--quick]      or   runKernelBench({ rt, quick }) from bench/run.ts
  */
-import { Graph, isLeaf } from '../src/graph/graph.js';
+import { Graph, isLeaf } from '../src/ir/graph.js';
 import { OPS } from '../src/ops/registry.js';
-import type { Tensor } from '../src/graph/tensor.js';
+import type { Tensor } from '../src/ir/tensor.js';
 import { Runtime } from '../src/runtime/runtime.js';
 import { describeAdapter } from './adapter.js';
 import { formatTable } from './table.js';

@@ -7,7 +7,7 @@
  */
 import { CstParser, EOF, type CstNode, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
 import * as T from './tokens.js';
-import { MAX_NESTING_DEPTH } from '../src/syntax/limits.js';
+import { MAX_NESTING_DEPTH } from './limits.js';
 
 /**
  * Thrown when the input nests deeper than MAX_NESTING_DEPTH: the parse stops there instead of

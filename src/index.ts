@@ -16,11 +16,11 @@ export type { ResolvedPipeline, Diagnostic } from './check/index.js';
 export type { RunEvent, RunSummary } from './train/run.js';
 export type { EpochMetrics } from './train/trainer.js';
 export { PipelineSettingsSchema } from './check/index.js';
-export { Graph } from './graph/graph.js';
+export { Graph } from './ir/graph.js';
 /** The op table to build a Graph with: `new Graph(OPS)`. */
 export { OPS } from './ops/registry.js';
-export { Tensor } from './graph/tensor.js';
-export { grad } from './graph/autodiff.js';
+export { Tensor } from './ir/tensor.js';
+export { grad } from './ir/autodiff.js';
 export { Runtime } from './runtime/runtime.js';
 
 export type Overrides = readonly string[] | Readonly<Record<string, string | number | boolean>>;

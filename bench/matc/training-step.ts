@@ -6,10 +6,10 @@
 import type { ResolvedPipeline } from '../../src/check/index.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import type { CompileOptions, Program } from '../../src/runtime/program.js';
-import { StepCompiler } from '../../src/train/step-compiler.js';
+import { StepCompiler } from '../../src/lower/step-compiler.js';
 import { Trainer } from '../../src/train/trainer.js';
-import { batchVar, scheduleVar } from '../../src/train/variables.js';
-import { LR_VARIABLE, ADAM_BIAS1_VARIABLE, ADAM_BIAS2_VARIABLE } from '../../src/train/optimizer.js';
+import { batchVar, scheduleVar } from '../../src/lower/variables.js';
+import { LR_VARIABLE, ADAM_BIAS1_VARIABLE, ADAM_BIAS2_VARIABLE } from '../../src/lower/optimizer.js';
 import { evaluateSchedules, learningRate } from '../../src/train/schedule-eval.js';
 import { makeDataset } from '../../src/data/dataset.js';
 import type { SyntheticBatch } from '../random-batch.js';

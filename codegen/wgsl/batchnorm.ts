@@ -13,8 +13,8 @@
  * for few channels, a small workgroup per channel with a strided walk and a shared-memory tree
  * per sum. The per-element kernels (train, input_grad) run one invocation per element of x.
  */
-import type { Shape } from '../../src/graph/shape.js';
-import type { Kernel } from '../../src/graph/op.js';
+import type { Shape } from '../../src/ir/shape.js';
+import type { Kernel } from '../../src/ir/op.js';
 import { bindingsWGSL, dispatch1d, flatIndexWGSL, FLAT_BUILTINS } from './dispatch.js';
 import { blockedElementKernel } from './element-blocks.js';
 import { blockedSumWGSL, nestedSumLoopsWGSL, offsetOf, planReduction, stridedWalkWGSL, useWorkgroupPerOutput, vectorizePlan, TUNING, type ReductionPlan } from './reduce.js';

@@ -8,7 +8,7 @@
  * Lanes of a workgroup take interleaved elements (lane l: base + l, base + l + WG, ...), so a
  * SIMD batch touches consecutive addresses.
  */
-import type { Kernel } from '../../src/graph/op.js';
+import type { Kernel } from '../../src/ir/op.js';
 import { dispatch1d } from './dispatch.js';
 
 export const BLOCK_WORKGROUP = 8;

@@ -11,9 +11,9 @@
  *  - broadcast coordinates (integer division, slow on CPUs) are computed once per vec4, not per
  *    element, and not at all for inputs of the output's shape.
  */
-import type { Graph, Node, DType } from '../../src/graph/graph.js';
-import { broadcastStrides, sizeOf, stridesOf, shapesEqual } from '../../src/graph/shape.js';
-import type { Kernel } from '../../src/graph/op.js';
+import type { Graph, Node, DType } from '../../src/ir/graph.js';
+import { broadcastStrides, sizeOf, stridesOf, shapesEqual } from '../../src/ir/shape.js';
+import type { Kernel } from '../../src/ir/op.js';
 import { wgslLiteral } from './literal.js';
 import { dispatch1d, flatIndexWGSL, FLAT_BUILTINS } from './dispatch.js';
 import { InternalError } from '../../src/util/internal-error.js';

@@ -10,9 +10,9 @@
  * The group's other operands are bound after the producer's own inputs and read with
  * broadcast indexing, e.g. a per-channel bias [1, C, 1, 1] at coordinate c1 of flat.
  */
-import type { Graph } from '../../src/graph/graph.js';
-import type { Epilogue } from '../../src/graph/op.js';
-import { broadcastStrides, shapesEqual, stridesOf } from '../../src/graph/shape.js';
+import type { Graph } from '../../src/ir/graph.js';
+import type { Epilogue } from '../../src/ir/op.js';
+import { broadcastStrides, shapesEqual, stridesOf } from '../../src/ir/shape.js';
 import { groupBody, offsetExpr, type ElementwiseGroup } from './elementwise.js';
 
 export type { Epilogue };

@@ -8,7 +8,7 @@
  * lists are batch-sized, so the scan is short and each output is owned by one thread,
  * which also makes the float summation order fixed (ascending k) and equal to the CPU's.
  */
-import type { Kernel } from '../../src/graph/op.js';
+import type { Kernel } from '../../src/ir/op.js';
 import { threadKernel, u32 } from './thread-kernel.js';
 
 /**

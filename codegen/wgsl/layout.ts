@@ -3,9 +3,9 @@
  * movement: one thread per output element works out where its value comes from. They are
  * dtype-agnostic; `type` is the WGSL element type of input and output alike.
  */
-import type { Kernel } from '../../src/graph/op.js';
-import type { Shape } from '../../src/graph/shape.js';
-import { sizeOf, stridesOf } from '../../src/graph/shape.js';
+import type { Kernel } from '../../src/ir/op.js';
+import type { Shape } from '../../src/ir/shape.js';
+import { sizeOf, stridesOf } from '../../src/ir/shape.js';
 import { threadKernel, coordsWGSL, dotWGSL, u32 } from './thread-kernel.js';
 
 /** Contiguous copy (reshape never moves data; the executor may alias it away instead). */

@@ -1,5 +1,5 @@
 /** WGSL literals of graph values. */
-import type { DType } from '../../src/graph/dtype.js';
+import type { DType } from '../../src/ir/dtype.js';
 
 /** f32 literal or an integer literal matching the dtype. */
 export function wgslLiteral(v: number, dtype: DType): string {

@@ -3,7 +3,7 @@
  * register-tiled GEMM (codegen/wgsl/gemm.ts). Transposes are free: they only change which
  * axis of the operand is contiguous in storage.
  */
-import { stridesOf, type Shape } from '../../src/graph/shape.js';
+import { stridesOf, type Shape } from '../../src/ir/shape.js';
 import { gemmKernel, type GemmKernel, type GemmTiling } from './gemm.js';
 import type { Epilogue } from './epilogue.js';
 

@@ -1,5 +1,5 @@
 /** WGSL for one_hot: one invocation per output element. */
-import type { Kernel } from '../../src/graph/op.js';
+import type { Kernel } from '../../src/ir/op.js';
 import { bindingsWGSL, dispatch1d, flatIndexWGSL, FLAT_BUILTINS } from './dispatch.js';
 
 const WG = 64;

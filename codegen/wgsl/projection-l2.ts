@@ -10,7 +10,7 @@
  * 32 halvings leave alpha between two adjacent floats, no breakpoint strictly between them, and the
  * linear piece of G there is solved exactly.
  */
-import type { Kernel } from '../../src/graph/op.js';
+import type { Kernel } from '../../src/ir/op.js';
 import { bindingsWGSL, dispatch1d, FLAT_BUILTINS } from './dispatch.js';
 import { hyperplaneRowPrologueWGSL, PROJECTION_WG } from './projection.js';
 

@@ -5,7 +5,7 @@
  * piece of G at the bracket's lower end is solved exactly, so the result does not depend on the
  * number of halvings beyond float resolution.
  */
-import type { Kernel } from '../../src/graph/op.js';
+import type { Kernel } from '../../src/ir/op.js';
 import { bindingsWGSL, dispatch1d, flatIndexWGSL, FLAT_BUILTINS } from './dispatch.js';
 
 /** Workgroup size of both hyperplane-projection kernels (the row prologue indexes with it). */

@@ -3,7 +3,7 @@
  * element is a pure function of (seed, stream, step, counter), so threads need no state.
  * Inputs: step u32 [1] (binding 0) and optionally rows i32 [B] (binding 1).
  */
-import type { Kernel } from '../../src/graph/op.js';
+import type { Kernel } from '../../src/ir/op.js';
 import { WGSL_RANDOM } from '../../src/util/random.js';
 import { threadKernel, u32 } from './thread-kernel.js';
 

@@ -14,9 +14,9 @@
  * A thread folds its slice in increasing index order and the tree keeps the lower index on
  * ties, so argmax returns the first maximum in both strategies.
  */
-import type { DType } from '../../src/graph/dtype.js';
-import { stridesOf, type Shape } from '../../src/graph/shape.js';
-import type { Kernel } from '../../src/graph/op.js';
+import type { DType } from '../../src/ir/dtype.js';
+import { stridesOf, type Shape } from '../../src/ir/shape.js';
+import type { Kernel } from '../../src/ir/op.js';
 import { wgslLiteral } from './literal.js';
 import { bindingsWGSL, dispatch1d, flatIndexWGSL, FLAT_BUILTINS } from './dispatch.js';
 

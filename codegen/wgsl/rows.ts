@@ -3,7 +3,7 @@
  * of `size` elements `inner` apart. Softmax, cross-entropy and top-k work row by row, one
  * invocation per row; this file gives the layout and the WGSL that locates a row.
  */
-import { sizeOf, type Shape } from '../../src/graph/shape.js';
+import { sizeOf, type Shape } from '../../src/ir/shape.js';
 
 export interface RowLayout {
   /** Product of the dims before the axis. */

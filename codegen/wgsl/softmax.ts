@@ -4,7 +4,7 @@
  * All are numerically stable: the row maximum is subtracted before exponentiating, so no
  * exp overflows and the largest term of the sum is exactly 1.
  */
-import type { Kernel } from '../../src/graph/op.js';
+import type { Kernel } from '../../src/ir/op.js';
 import { bindingsWGSL, dispatch1d, flatIndexWGSL, FLAT_BUILTINS } from './dispatch.js';
 import { rowBaseWGSL, rowElemWGSL, type RowLayout } from './rows.js';
 

@@ -4,9 +4,9 @@
  * small chunk of them. Shapes are baked in as literals, so index arithmetic is constant
  * division the shader compiler can strength-reduce.
  */
-import type { Kernel } from '../../src/graph/op.js';
-import type { Shape } from '../../src/graph/shape.js';
-import { stridesOf } from '../../src/graph/shape.js';
+import type { Kernel } from '../../src/ir/op.js';
+import type { Shape } from '../../src/ir/shape.js';
+import { stridesOf } from '../../src/ir/shape.js';
 import { bindingsWGSL, dispatch1d, flatIndexWGSL, FLAT_BUILTINS } from './dispatch.js';
 
 export const THREADS_PER_WORKGROUP = 256;

@@ -6,7 +6,7 @@
  * index first, exactly as the CPU reference (`topkRow`) does. Meant for the class axis
  * (size <= ~1000, k <= ~5: DLR needs the top 3 or 4 logits).
  */
-import type { Kernel } from '../../src/graph/op.js';
+import type { Kernel } from '../../src/ir/op.js';
 import { bindingsWGSL, dispatch1d, flatIndexWGSL, FLAT_BUILTINS } from './dispatch.js';
 
 const WG = 64;

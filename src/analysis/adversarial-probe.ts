@@ -8,19 +8,19 @@
  * The analyses (gradient instability, flatness, sharpness, hard examples) perturb the weights in
  * the `model/*` variables, call `loss()` or `lossAndGradient()`, and restore them.
  */
-import { Graph } from '../graph/graph.js';
+import { Graph } from '../ir/graph.js';
 import { OPS } from '../ops/registry.js';
-import type { Tensor } from '../graph/tensor.js';
-import { grad } from '../graph/autodiff.js';
+import type { Tensor } from '../ir/tensor.js';
+import { grad } from '../ir/autodiff.js';
 import type { ResolvedPipeline, TypedExpr } from '../check/resolved.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Program } from '../runtime/program.js';
-import { ModelLowering, modelVariableName } from '../compile/model.js';
-import { lowerObjective, type ExprEnv } from '../compile/objective.js';
-import { exprKey } from '../compile/expr-key.js';
+import { ModelLowering, modelVariableName } from '../lower/model.js';
+import { lowerObjective, type ExprEnv } from '../lower/objective.js';
+import { exprKey } from '../lower/expr-key.js';
 import { crossEntropy } from '../ops/losses.js';
-import { StepGraphBuilder } from '../train/step-graphs.js';
-import { batchVar, deltaVar, scheduleVar } from '../train/variables.js';
+import { StepGraphBuilder } from '../lower/step-graphs.js';
+import { batchVar, deltaVar, scheduleVar } from '../lower/variables.js';
 
 export interface ProbeBatch {
   images: Float32Array;

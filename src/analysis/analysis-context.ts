@@ -5,8 +5,8 @@
  */
 import type { ResolvedPipeline } from '../check/resolved.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { loadModel } from '../train/checkpoint.js';
-import { loadRunData } from '../train/data-setup.js';
+import { loadModel } from '../io/checkpoint.js';
+import { loadRunData } from '../lower/data-setup.js';
 import { batchAt, type Dataset } from '../data/index.js';
 import { AdversarialProbe, type ProbeBatch } from './adversarial-probe.js';
 

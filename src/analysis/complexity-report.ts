@@ -9,14 +9,14 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { readJsonFile } from '../util/json-file.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { readSafetensors } from '../train/safetensors.js';
-import { readRecords } from '../report/metrics.js';
+import { readSafetensors } from '../io/safetensors.js';
+import { readRecords } from '../io/metrics.js';
 import { trainingData, fixedBatch, probeAt } from './analysis-context.js';
 import { pipelineOfRun, finalCheckpoint, AnalysisInputError } from './run-pipeline-of.js';
 import { normMeasures, type WeightTensor } from './weight-norms.js';
 import { pacBayesFlatness, worstCaseSharpness } from './weight-perturbation.js';
 import { kendallTau } from './rank-stats.js';
-import { writeSweepReport } from './sweep-report.js';
+import { writeSweepReport } from '../sweep/sweep-report.js';
 
 export interface ComplexityOptions {
   sweepDir: string;

@@ -14,10 +14,10 @@
  * The per-example state lives in device variables; one run is a handful of submissions (one per
  * window, because the oscillation threshold k * rho changes) and a single readback at the end.
  */
-import { Graph } from '../graph/graph.js';
+import { Graph } from '../ir/graph.js';
 import { OPS } from '../ops/registry.js';
-import type { Tensor } from '../graph/tensor.js';
-import { grad } from '../graph/autodiff.js';
+import type { Tensor } from '../ir/tensor.js';
+import { grad } from '../ir/autodiff.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Program } from '../runtime/program.js';
 import type { Classifier } from './classifier.js';

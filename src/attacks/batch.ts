@@ -9,8 +9,8 @@
  * over data sets, the trainer and `matc eval` side by side). Keyed by the batch size alone, two
  * shapes at the same size would ask for one variable with two shapes.
  */
-import type { Graph } from '../graph/graph.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Graph } from '../ir/graph.js';
+import type { Tensor } from '../ir/tensor.js';
 import type { Runtime } from '../runtime/runtime.js';
 
 /** `b128x1x28x28`: the batch size and the input shape, the key of every evaluation variable. */

@@ -4,10 +4,10 @@
  * runtime's variables `model/<pytorch name>`; tests pass hand-built classifiers (linear models,
  * models with masked gradients).
  */
-import type { Graph } from '../graph/graph.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Graph } from '../ir/graph.js';
+import type { Tensor } from '../ir/tensor.js';
 import type { ResolvedModel } from '../check/resolved.js';
-import { ModelLowering } from '../compile/model.js';
+import { ModelLowering } from '../lower/model.js';
 
 export type Classifier = (g: Graph, x: Tensor) => Tensor;
 

@@ -20,16 +20,16 @@
  *
  * One submission per target class (start + 100 iterations), one readback of the flags after it.
  */
-import { Graph } from '../graph/graph.js';
+import { Graph } from '../ir/graph.js';
 import { OPS } from '../ops/registry.js';
-import { grad } from '../graph/autodiff.js';
+import { grad } from '../ir/autodiff.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Program } from '../runtime/program.js';
 import type { Classifier } from './classifier.js';
 import { pickLabel } from '../ops/losses.js';
 import { linfHyperplaneProjection } from '../ops/projection.js';
 import { l2HyperplaneProjection } from '../ops/projection-l2.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Tensor } from '../ir/tensor.js';
 import { batchTensors, batchVar, evalVar, readFlags } from './batch.js';
 import { correctMask } from './objectives.js';
 

@@ -2,7 +2,7 @@
  * The per-example objectives the evaluation attacks maximise, as graph builders. Each returns a
  * [B] tensor; attacks sum it to differentiate (examples do not interact).
  */
-import type { Tensor } from '../graph/tensor.js';
+import type { Tensor } from '../ir/tensor.js';
 import { crossEntropy, dlrLoss, dlrTargetedLoss, marginLoss, maxOtherLogit, pickLabel } from '../ops/losses.js';
 
 export type AttackLoss =

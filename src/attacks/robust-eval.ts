@@ -8,14 +8,14 @@
  * Programs are compiled once per batch size; a batch is one submission and one readback of B flags.
  * The batch lives in the shared batch variables of batch.ts, so APGD and Square read it too.
  */
-import { Graph } from '../graph/graph.js';
+import { Graph } from '../ir/graph.js';
 import { OPS } from '../ops/registry.js';
-import type { Tensor } from '../graph/tensor.js';
-import { grad } from '../graph/autodiff.js';
+import type { Tensor } from '../ir/tensor.js';
+import { grad } from '../ir/autodiff.js';
 import type { ResolvedModel, PerturbationBall, AttackStart } from '../check/resolved.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Program } from '../runtime/program.js';
-import { initialDelta, pgdStep } from './perturbation.js';
+import { initialDelta, pgdStep } from '../lower/perturbation.js';
 import { Streams } from '../util/random.js';
 import { batchTensors, evalVar, writeBatch, writeKey, writeRobust, toFlags } from './batch.js';
 import { evalClassifier, type Classifier } from './classifier.js';

@@ -19,9 +19,9 @@
  * (one h x w image per query), indexed by a device counter, so a chunk is one submission; the host
  * reads the margins between chunks to stop early, as the reference stops when all are broken.
  */
-import { Graph } from '../graph/graph.js';
+import { Graph } from '../ir/graph.js';
 import { OPS } from '../ops/registry.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Tensor } from '../ir/tensor.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Program } from '../runtime/program.js';
 import type { Classifier } from './classifier.js';
@@ -29,7 +29,7 @@ import { bernoulliLike } from '../ops/random.js';
 import { Streams } from '../util/random.js';
 import { batchTensors, batchVar, evalVar, readFlags, writeKey } from './batch.js';
 import { correctMask, logitMargin } from './objectives.js';
-import { exampleNorm } from './perturbation.js';
+import { exampleNorm } from '../lower/perturbation.js';
 import { SQUARE_P_INIT } from './square-schedule.js';
 import { squareL2ChunkTable, squareL2StartPatterns, squareL2Windows, SQUARE_L2_CHUNK_HEADER, SQUARE_L2_ROW } from './square-l2-schedule.js';
 import { acceptCandidate, runQueryChunks, SQUARE_CHUNK, type SquareSettings } from './square.js';

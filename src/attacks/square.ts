@@ -8,9 +8,9 @@
  * only reads the number of unbroken examples between chunks to stop early, as the reference does.
  * An example counts as broken when the final point is misclassified (argmax != y), as AutoAttack checks.
  */
-import { Graph } from '../graph/graph.js';
+import { Graph } from '../ir/graph.js';
 import { OPS } from '../ops/registry.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Tensor } from '../ir/tensor.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Program } from '../runtime/program.js';
 import type { Classifier } from './classifier.js';

@@ -1,5 +1,5 @@
 /** Elementwise functions of numbers and tensors: `stop_gradient`, `exp`, `log`, `abs`, `sqrt`, `cos`. */
-import type { Tensor } from '../graph/tensor.js';
+import type { Tensor } from '../ir/tensor.js';
 import { InternalError } from '../util/internal-error.js';
 import { elementwiseRule } from './rules.js';
 import type { BuiltinFunction } from './types.js';

@@ -1,7 +1,7 @@
 /**
  * The table of built-in functions of objectives, states and schedules. Adding a function means
  * writing one entry (in the file of its family here) and listing it below: the checker (its
- * signature and type rule), the lowering (src/compile/objective.ts) and the schedule evaluator
+ * signature and type rule), the lowering (src/lower/objective.ts) and the schedule evaluator
  * (src/train/schedule-eval.ts) all read this table. See types.ts for why it lives here.
  *
  * The order is the order of suggestions and of the list of schedule functions in messages.

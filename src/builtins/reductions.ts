@@ -1,5 +1,5 @@
 /** Reductions: `sum`, `mean`, `max`, `min` (which are also elementwise with two arguments) and `norm`. */
-import type { Tensor } from '../graph/tensor.js';
+import type { Tensor } from '../ir/tensor.js';
 import { describeType, tensorType } from '../check/types.js';
 import { reductionRule } from './rules.js';
 import type { BuiltinFunction, CallSite, Lowered } from './types.js';

@@ -3,20 +3,20 @@
  * `exp`, `ramp`, ...): one object holds its signature, its type rule, its lowering to graph ops
  * and its value on the host (src/builtins/index.ts lists them).
  *
- * Why here and not in src/check or src/compile: the checker needs the signature and the type
- * rule, the lowering (src/compile/objective.ts) the graph ops and the schedule evaluator
+ * Why here and not in src/check or src/lower: the checker needs the signature and the type
+ * rule, the lowering (src/lower/objective.ts) the graph ops and the schedule evaluator
  * (src/train/schedule-eval.ts) the host value. Like src/layers, this folder imports only *types*
- * from src/graph and src/ops: what a lowering needs beyond its arguments (graph constants, the
+ * from src/ir and src/ops: what a lowering needs beyond its arguments (graph constants, the
  * composite losses) comes through `FunctionLowering`, so the checker loads no graph code.
  */
-import type { Tensor } from '../graph/tensor.js';
+import type { Tensor } from '../ir/tensor.js';
 import type { ExprType, TypedExpr } from '../check/resolved.js';
 import type * as Losses from '../ops/losses.js';
 
 /** A lowered argument: a graph tensor, or a number folded on the host. */
 export type Lowered = Tensor | number;
 
-/** What a function's lowering may ask of the objective being lowered (src/compile/objective.ts). */
+/** What a function's lowering may ask of the objective being lowered (src/lower/objective.ts). */
 export interface FunctionLowering {
   /** A lowered value as a tensor (numbers become graph constants). */
   tensor(v: Lowered): Tensor;

@@ -3,7 +3,7 @@
  * them silently: `range(59900, 70000)` on a 60 000-image set became `range(59900, 60000)`, and a
  * batch larger than the training set became one step of the whole set. The sizes of the standard
  * sets are known here (datasets.ts); a copy read from `data.path` is checked when it is loaded
- * (src/train/data-setup.ts).
+ * (src/lower/data-setup.ts).
  */
 import type * as A from '../syntax/ast.js';
 import type { Span } from '../syntax/span.js';

@@ -11,7 +11,7 @@
  * formatDiagnostics prints the first MAX_PRINTED_DIAGNOSTICS and counts the rest.
  */
 import type { Diagnostic, Severity } from '../syntax/diagnostic.js';
-import { MAX_PRINTED_DIAGNOSTICS } from '../syntax/limits.js';
+import { MAX_PRINTED_DIAGNOSTICS } from '../../grammar/limits.js';
 import { excerpt, printable, SourceLines } from './source-excerpt.js';
 
 export type { Diagnostic, Severity } from '../syntax/diagnostic.js';

@@ -4,7 +4,7 @@
  * window around the span, and control characters are shown as escapes (`\x1b`) so that a binary or
  * hostile file cannot drive the terminal.
  */
-import { MAX_EXCERPT_CHARS } from '../syntax/limits.js';
+import { MAX_EXCERPT_CHARS } from '../../grammar/limits.js';
 
 /** A text with the start offset of every line, so that fetching line N costs that line only. */
 export class SourceLines {

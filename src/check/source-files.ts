@@ -4,7 +4,7 @@
  * `import "/etc/passwd"` would echo the file's first line in a syntax error.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { MAX_SOURCE_BYTES } from '../syntax/limits.js';
+import { MAX_SOURCE_BYTES } from '../../grammar/limits.js';
 
 /** Why a path was not read; the message completes "cannot read `PATH`: ...". */
 export class SourceRefused {

@@ -5,7 +5,7 @@
  * rather than Node's, and a second use of a non-repeatable flag is refused (Node keeps the last).
  */
 import { parseArgs as tokenize, type ParseArgsConfig } from 'node:util';
-import { UserError } from './errors.js';
+import { UserError } from '../util/errors.js';
 
 export interface FlagSpec {
   /** Takes a value (`--out DIR`); repeatable flags collect every value. */

@@ -3,8 +3,8 @@
  * stack trace (exit 1), and disposes of the GPU device so the process exits promptly.
  */
 import { parseArgs, flag, flagList, helpText, type FlagSpec } from './args.js';
-import { reportError, UserError } from './errors.js';
-import { loadPipeline } from './load-pipeline.js';
+import { reportError, UserError } from '../util/errors.js';
+import { loadPipeline } from '../check/load-pipeline.js';
 import { doctor } from './commands/doctor.js';
 import { check } from './commands/check.js';
 import { graph } from './commands/graph.js';

@@ -1,8 +1,8 @@
 /** The examples `matc eval` attacks: the pipeline's test split, its test subset or the first n. */
 import type { ResolvedPipeline } from '../check/index.js';
 import { subset } from '../data/index.js';
-import { checkSelectionNotEmpty } from '../train/data-fit.js';
-import { applySubset, loadPipelineSplit } from '../train/data-setup.js';
+import { checkSelectionNotEmpty } from '../lower/data-fit.js';
+import { applySubset, loadPipelineSplit } from '../lower/data-setup.js';
 import type { EvalData } from './evaluate.js';
 
 export function loadEvalData(p: ResolvedPipeline, opts: { dataDir?: string; n?: number }): EvalData & { name: string } {

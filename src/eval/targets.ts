@@ -7,8 +7,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { standardLibraryDir } from '../check/index.js';
-import { readModelFile } from '../train/model-file.js';
-import { runPath } from '../report/run-dir.js';
+import { readModelFile } from '../io/model-file.js';
+import { runPath } from '../io/run-dir.js';
 import type { CheckpointKind } from '../report/eval-summary.js';
 
 export interface EvalTarget {

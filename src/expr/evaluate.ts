@@ -1,7 +1,7 @@
 /**
  * The one walk over typed expressions (src/check/resolved.ts TypedExpr), shared by the two
  * evaluators of typed expressions: the objective lowering (values are graph tensors or numbers,
- * src/compile/objective.ts) and the schedule evaluator (values are numbers, src/train/schedule-eval.ts).
+ * src/lower/objective.ts) and the schedule evaluator (values are numbers, src/train/schedule-eval.ts).
  * The walk fixes the structure (which children are evaluated, in which order, lazily for
  * conditionals); each evaluator passes in what differs: its leaves (inputs, states, schedules,
  * epoch), how values combine, and how a built-in function runs (graph ops or host numbers).

@@ -1,6 +1,6 @@
 /** Layers without arguments or tensors that keep the shape: `relu`, `silu`, `identity`; and `flatten`. */
 import { defineLayer, type LayerKindSpec } from './types.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Tensor } from '../ir/tensor.js';
 import type { Shape } from './types.js';
 
 type NoHyper = Record<string, never>;

@@ -1,9 +1,9 @@
 /**
  * The tensor arithmetic of `forward` (`a + b`, `a - b`, `a * b` on two tensors of one shape, as in
  * a residual block), one entry each: the verb of its shape message and its graph op. The checker
- * (src/check/shapes.ts) and the lowering (src/compile/model.ts) both read this table.
+ * (src/check/shapes.ts) and the lowering (src/lower/model.ts) both read this table.
  */
-import type { Tensor } from '../graph/tensor.js';
+import type { Tensor } from '../ir/tensor.js';
 
 export interface ForwardArithmetic {
   /** For "cannot {verb} tensors of shapes ...". */

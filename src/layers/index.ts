@@ -1,7 +1,7 @@
 /**
  * The table of built-in layer kinds. Adding a layer kind means writing one `defineLayer` entry
  * (in its own file here) and listing it below: the checker (arguments, tensors, shapes) and the
- * lowering (src/compile/model.ts) both read this table. See types.ts for why it lives here.
+ * lowering (src/lower/model.ts) both read this table. See types.ts for why it lives here.
  */
 import { batchnorm } from './batchnorm.js';
 import { conv } from './conv.js';

@@ -1,6 +1,6 @@
 /** `maxpool` and `avgpool`: square windows, stride defaulting to the kernel (nn.MaxPool2d, F.avg_pool2d). */
 import { defineLayer, type ArgumentSpec, type LayerKindSpec } from './types.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Tensor } from '../ir/tensor.js';
 import { spatial, type WindowHyper } from './helpers.js';
 
 export type PoolHyper = WindowHyper;

@@ -2,14 +2,14 @@
  * The contract of a built-in layer kind: one object holds its arguments, hyperparameters,
  * state_dict tensors, shape rule and lowering to graph ops (src/layers/index.ts lists them).
  *
- * Why here and not in src/check or src/compile: the checker needs the first four and the lowering
- * needs the last, and src/check must not import src/compile. This folder sits below both: it imports
- * nothing from either, and only *types* from src/graph, so the checker that imports the table loads
+ * Why here and not in src/check or src/lower: the checker needs the first four and the lowering
+ * needs the last, and src/check must not import src/lower. This folder sits below both: it imports
+ * nothing from either, and only *types* from src/ir, so the checker that imports the table loads
  * no graph code at run time. What a lowering needs beyond its input tensor (its variables, the
  * mode, batch-norm running statistics chained across applications) comes through `LayerLowering`,
- * which src/compile/model.ts implements.
+ * which src/lower/model.ts implements.
  */
-import type { Tensor } from '../graph/tensor.js';
+import type { Tensor } from '../ir/tensor.js';
 
 /** A shape without the batch dimension. `[]` is one number per example. */
 export type Shape = number[];
@@ -56,7 +56,7 @@ export interface ArgumentSpec {
 
 export type ModelMode = 'train' | 'eval';
 
-/** What a layer's lowering may ask of the model being lowered (implemented in src/compile/model.ts). */
+/** What a layer's lowering may ask of the model being lowered (implemented in src/lower/model.ts). */
 export interface LayerLowering {
   mode: ModelMode;
   /** The variable of this layer's state_dict entry with `role`; throws if the layer has none. */

@@ -23,13 +23,13 @@
  * so second order works too.
  * `{ fused: false }` builds the composite graph instead (tests compare the two).
  */
-import type { Node } from '../graph/graph.js';
-import { ShapeError, formatShape, shapesEqual } from '../graph/shape.js';
-import type { Tensor } from '../graph/tensor.js';
-import { grad } from '../graph/autodiff.js';
+import type { Node } from '../ir/graph.js';
+import { ShapeError, formatShape, shapesEqual } from '../ir/shape.js';
+import type { Tensor } from '../ir/tensor.js';
+import { grad } from '../ir/autodiff.js';
 import { batchNormInputGradKernel, batchNormParamGradKernel, batchNormStatsKernel, batchNormTrainKernel } from '../../codegen/wgsl/batchnorm.js';
-import type { KernelOpDef } from '../graph/op.js';
-import type { TypedArray } from '../graph/typed-array.js';
+import type { KernelOpDef } from '../ir/op.js';
+import type { TypedArray } from '../ir/typed-array.js';
 
 export interface BatchNormParams {
   /** Per-channel scale (gamma), [C]; omitted: 1 (affine = False). */

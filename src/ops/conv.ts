@@ -9,12 +9,12 @@
  * that conv2d's gradient runs as two implicit-GEMM kernels; they are linear in each input,
  * so their own gradients are again convolutions (double backprop works).
  */
-import type { Node } from '../graph/graph.js';
-import type { ConvAttrs, OpAttrs, Pair as PairAttr } from '../graph/op-attrs.js';
-import type { KernelOpDef } from '../graph/op.js';
-import type { TypedArray } from '../graph/typed-array.js';
-import { formatShape, ShapeError, type Shape } from '../graph/shape.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Node } from '../ir/graph.js';
+import type { ConvAttrs, OpAttrs, Pair as PairAttr } from '../ir/op-attrs.js';
+import type { KernelOpDef } from '../ir/op.js';
+import type { TypedArray } from '../ir/typed-array.js';
+import { formatShape, ShapeError, type Shape } from '../ir/shape.js';
+import type { Tensor } from '../ir/tensor.js';
 import { conv2dForwardKernel, conv2dGradInputKernel, conv2dGradInputThinKernel, conv2dGradWeightKernel, gradWeightSplits, type ConvGeometry } from '../../codegen/wgsl/conv.js';
 import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, directConvApplies } from '../../codegen/wgsl/conv-direct.js';
 import { outputExtent } from '../util/window.js';

@@ -3,12 +3,12 @@
  * clamp, cast, stop_gradient. Each gives a WGSL expression; codegen/wgsl/elementwise.ts
  * does the indexing and fuses chains of these into one kernel.
  */
-import type { DType, Node } from '../graph/graph.js';
-import { broadcastShapes, broadcastStrides, sizeOf, ShapeError, formatShape } from '../graph/shape.js';
-import type { Tensor } from '../graph/tensor.js';
-import type { OpAttrs, OpName } from '../graph/op-attrs.js';
-import type { CpuContext, ElementwiseOpDef, KernelContext } from '../graph/op.js';
-import { allocFor, type TypedArray } from '../graph/typed-array.js';
+import type { DType, Node } from '../ir/graph.js';
+import { broadcastShapes, broadcastStrides, sizeOf, ShapeError, formatShape } from '../ir/shape.js';
+import type { Tensor } from '../ir/tensor.js';
+import type { OpAttrs, OpName } from '../ir/op-attrs.js';
+import type { CpuContext, ElementwiseOpDef, KernelContext } from '../ir/op.js';
+import { allocFor, type TypedArray } from '../ir/typed-array.js';
 import { wgslLiteral as lit } from '../../codegen/wgsl/literal.js';
 import { unbroadcast } from './grad-util.js';
 

@@ -1,6 +1,6 @@
 /** Helpers shared by gradient rules. */
-import type { Shape } from '../graph/shape.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Shape } from '../ir/shape.js';
+import type { Tensor } from '../ir/tensor.js';
 
 /**
  * Sum a broadcast gradient back to the shape of the input it came from:

@@ -3,8 +3,8 @@
  * `(t [R, n], w [R, n], b [R]) -> d [R, n]` (its shape rule), the CPU reference applied row by row,
  * and a kernel built from the row count and width. Each norm supplies its row solver and kernel.
  */
-import { ShapeError, formatShape } from '../graph/shape.js';
-import type { Kernel, KernelOpDef } from '../graph/op.js';
+import { ShapeError, formatShape } from '../ir/shape.js';
+import type { Kernel, KernelOpDef } from '../ir/op.js';
 
 /** Writes row `base / n`'s step into out[base, base + n), given the row's points t, normals w and offset b. */
 export type ProjectRow = (t: ArrayLike<number>, w: ArrayLike<number>, b: number, base: number, n: number, out: Float32Array) => void;

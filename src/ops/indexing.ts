@@ -11,11 +11,11 @@
  * Out-of-range indices (negative ones included; nothing wraps) read as 0 in gathers and
  * are ignored by scatters, identically on the CPU and the GPU.
  */
-import type { Node } from '../graph/graph.js';
-import { type Shape, ShapeError, formatShape, normalizeAxes, shapesEqual, sizeOf } from '../graph/shape.js';
-import type { Tensor } from '../graph/tensor.js';
-import type { KernelOpDef } from '../graph/op.js';
-import { allocFor, type TypedArray } from '../graph/typed-array.js';
+import type { Node } from '../ir/graph.js';
+import { type Shape, ShapeError, formatShape, normalizeAxes, shapesEqual, sizeOf } from '../ir/shape.js';
+import type { Tensor } from '../ir/tensor.js';
+import type { KernelOpDef } from '../ir/op.js';
+import { allocFor, type TypedArray } from '../ir/typed-array.js';
 import { wgslType } from '../../codegen/wgsl/literal.js';
 import { gatherKernel, scatterAddKernel, scatterAlongKernel, scatterRowsKernel, takeAlongKernel } from '../../codegen/wgsl/indexing.js';
 

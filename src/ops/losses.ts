@@ -10,14 +10,14 @@
  * Sign convention: every per-example loss here is something its user maximises (attacks) or
  * minimises (training) as written in the reference code it follows; the doc of each says which.
  */
-import type { Node } from '../graph/graph.js';
-import { ShapeError, formatShape, shapesEqual, sizeOf } from '../graph/shape.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Node } from '../ir/graph.js';
+import { ShapeError, formatShape, shapesEqual, sizeOf } from '../ir/shape.js';
+import type { Tensor } from '../ir/tensor.js';
 import { oneHotKernel } from '../../codegen/wgsl/one-hot.js';
 import { topkKernel, topkRow } from '../../codegen/wgsl/topk.js';
 import { rowLayout, rowBase } from '../../codegen/wgsl/rows.js';
 import { softmaxCrossEntropyKernel } from '../../codegen/wgsl/softmax.js';
-import type { KernelOpDef } from '../graph/op.js';
+import type { KernelOpDef } from '../ir/op.js';
 import { rowStats } from './softmax.js';
 
 // ---------------------------------------------------------------------------------------------

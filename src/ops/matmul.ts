@@ -3,14 +3,14 @@
  * (or [..., N, K] with transB), batch dims broadcast NumPy-style, output [..., M, N].
  * The kernel is the register-tiled GEMM of codegen/wgsl/gemm.ts.
  */
-import type { Node } from '../graph/graph.js';
-import { broadcastShapes, formatShape, ShapeError, sizeOf, type Shape } from '../graph/shape.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Node } from '../ir/graph.js';
+import { broadcastShapes, formatShape, ShapeError, sizeOf, type Shape } from '../ir/shape.js';
+import type { Tensor } from '../ir/tensor.js';
 import { matmulKernel } from '../../codegen/wgsl/matmul.js';
 import { unbroadcast } from './grad-util.js';
-import type { OpAttrs } from '../graph/op-attrs.js';
-import type { KernelOpDef } from '../graph/op.js';
-import type { TypedArray } from '../graph/typed-array.js';
+import type { OpAttrs } from '../ir/op-attrs.js';
+import type { KernelOpDef } from '../ir/op.js';
+import type { TypedArray } from '../ir/typed-array.js';
 
 interface MatmulDims {
   M: number;

@@ -17,11 +17,11 @@
  * nothing new from the scheduler or the buffer plan. idx must come from maxpool2d_argmax with
  * the same window attrs.
  */
-import type { Node } from '../graph/graph.js';
-import type { WindowAttrs } from '../graph/op-attrs.js';
-import type { KernelOpDef } from '../graph/op.js';
-import type { TypedArray } from '../graph/typed-array.js';
-import { formatShape, ShapeError, type Shape } from '../graph/shape.js';
+import type { Node } from '../ir/graph.js';
+import type { WindowAttrs } from '../ir/op-attrs.js';
+import type { KernelOpDef } from '../ir/op.js';
+import type { TypedArray } from '../ir/typed-array.js';
+import { formatShape, ShapeError, type Shape } from '../ir/shape.js';
 import { avgPoolGradKernel, avgPoolKernel, type PoolGeometry } from '../../codegen/wgsl/pool.js';
 import { maxPoolArgmaxKernel, maxPoolGatherKernel, maxPoolGradKernel } from '../../codegen/wgsl/maxpool.js';
 import { toPair } from './conv.js';

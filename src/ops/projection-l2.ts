@@ -20,7 +20,7 @@
  * already computed).
  */
 import { l2HyperplaneProjectionKernel } from '../../codegen/wgsl/projection-l2.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Tensor } from '../ir/tensor.js';
 import { hyperplaneProjection } from './hyperplane-projection.js';
 
 /** |w_i| below this: the coordinate is treated as having no gradient (fra31/auto-attack's mask). */

@@ -16,7 +16,7 @@
  * rounding. Not differentiable (attacks only use it on gradients they already computed).
  */
 import { linfHyperplaneProjectionKernel } from '../../codegen/wgsl/projection.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Tensor } from '../ir/tensor.js';
 import { hyperplaneProjection } from './hyperplane-projection.js';
 
 export const linfProjectionOps = { linf_hyperplane_projection: hyperplaneProjection('linf_hyperplane_projection', projectRow, linfHyperplaneProjectionKernel) };

@@ -18,12 +18,12 @@
  * uniform(0, 1) samples are identical; scaled uniforms may differ in the last ulp (the GPU
  * may fuse the multiply-add) and normals by ~1e-6 (f32 log/cos on the GPU).
  */
-import type { Graph, Node } from '../graph/graph.js';
-import { ShapeError, formatShape, sizeOf } from '../graph/shape.js';
-import type { Tensor } from '../graph/tensor.js';
-import type { OpAttrs } from '../graph/op-attrs.js';
-import type { KernelOpDef } from '../graph/op.js';
-import { allocFor, type TypedArray } from '../graph/typed-array.js';
+import type { Graph, Node } from '../ir/graph.js';
+import { ShapeError, formatShape, sizeOf } from '../ir/shape.js';
+import type { Tensor } from '../ir/tensor.js';
+import type { OpAttrs } from '../ir/op-attrs.js';
+import type { KernelOpDef } from '../ir/op.js';
+import { allocFor, type TypedArray } from '../ir/typed-array.js';
 import { wgslLiteral } from '../../codegen/wgsl/literal.js';
 import { hashKey, mix32, normal, uniformFromBits } from '../util/random.js';
 import { randomKernel } from '../../codegen/wgsl/random.js';

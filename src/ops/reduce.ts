@@ -5,13 +5,13 @@
  * run both strategies on the same shapes); by default the shape decides.
  * Kernels come from codegen/wgsl/reduce.ts (thread or workgroup per output, by shape).
  */
-import type { Node } from '../graph/graph.js';
-import { reducedShape, ShapeError, shapesEqual, formatShape } from '../graph/shape.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Node } from '../ir/graph.js';
+import { reducedShape, ShapeError, shapesEqual, formatShape } from '../ir/shape.js';
+import type { Tensor } from '../ir/tensor.js';
 import { planReduction, reductionKernel, type ReduceKind } from '../../codegen/wgsl/reduce.js';
-import type { OpName } from '../graph/op-attrs.js';
-import type { CpuContext, GradContext, KernelOpDef } from '../graph/op.js';
-import { allocFor, type TypedArray } from '../graph/typed-array.js';
+import type { OpName } from '../ir/op-attrs.js';
+import type { CpuContext, GradContext, KernelOpDef } from '../ir/op.js';
+import { allocFor, type TypedArray } from '../ir/typed-array.js';
 
 function checkAxes(op: string, x: Node, axes: readonly number[]): void {
   for (const a of axes) {

@@ -1,11 +1,11 @@
 /**
  * The op table: every op definition of src/ops, gathered explicitly from the family modules
  * (nothing registers itself on import). Its type, OpTable, has one entry per name of the IR's
- * op vocabulary (src/graph/op-attrs.ts), so an op added there without a definition, or defined
+ * op vocabulary (src/ir/op-attrs.ts), so an op added there without a definition, or defined
  * under another name, does not compile. A Graph is built with this table (`new Graph(OPS)`).
  */
-import type { OpName } from '../graph/op-attrs.js';
-import type { OpDef, OpTable } from '../graph/op.js';
+import type { OpName } from '../ir/op-attrs.js';
+import type { OpDef, OpTable } from '../ir/op.js';
 import { InternalError } from '../util/internal-error.js';
 import { arithmeticOps, selectionOps, unaryOps } from './elementwise.js';
 import { layoutOps } from './shape.js';

@@ -3,11 +3,11 @@
  * so they work for every dtype, and their gradients are layout ops again (reshape back,
  * inverse permutation, slice out the padding, pad the slice back, slice the concat apart).
  */
-import type { Node } from '../graph/graph.js';
-import { type Shape, ShapeError, formatShape, normalizeAxes, sizeOf, stridesOf } from '../graph/shape.js';
-import type { Tensor } from '../graph/tensor.js';
-import type { KernelOpDef } from '../graph/op.js';
-import { allocFor, type TypedArray } from '../graph/typed-array.js';
+import type { Node } from '../ir/graph.js';
+import { type Shape, ShapeError, formatShape, normalizeAxes, sizeOf, stridesOf } from '../ir/shape.js';
+import type { Tensor } from '../ir/tensor.js';
+import type { KernelOpDef } from '../ir/op.js';
+import { allocFor, type TypedArray } from '../ir/typed-array.js';
 import { wgslLiteral, wgslType } from '../../codegen/wgsl/literal.js';
 import { concatKernel, copyKernel, padKernel, sliceKernel, transposeKernel } from '../../codegen/wgsl/layout.js';
 

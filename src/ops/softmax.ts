@@ -2,9 +2,9 @@
  * `softmax` and `log_softmax` along one axis (attrs `{ axis }`, normalised), as primitives so
  * their kernels can be numerically stable (row max subtracted) and their gradients cheap.
  */
-import { ShapeError, formatShape } from '../graph/shape.js';
-import type { KernelOpDef } from '../graph/op.js';
-import type { TypedArray } from '../graph/typed-array.js';
+import { ShapeError, formatShape } from '../ir/shape.js';
+import type { KernelOpDef } from '../ir/op.js';
+import type { TypedArray } from '../ir/typed-array.js';
 import { rowLayout, rowBase, type RowLayout } from '../../codegen/wgsl/rows.js';
 import { softmaxKernel } from '../../codegen/wgsl/softmax.js';
 

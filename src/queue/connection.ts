@@ -6,7 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import type { RedisOptions } from 'bullmq';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../util/errors.js';
 
 export interface QueueConnection {
   /** Options for BullMQ's own ioredis clients (Queue, Worker). */

@@ -9,7 +9,7 @@ import { existsSync, unlinkSync } from 'node:fs';
 import type { EvalRecord, AttackRecord } from '../eval/record.js';
 import { robustCount } from '../eval/record.js';
 import { squareWarning, zeroGradientWarning } from '../eval/sanity.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../util/errors.js';
 import type { QueueConnection } from './connection.js';
 import { jobId, stableId, type EvalShardJobData } from './jobs.js';
 import { enqueue, openQueue } from './sweep-queue.js';

@@ -9,12 +9,12 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Runtime } from '../runtime/runtime.js';
 import { runPipeline, type RunEvent } from '../train/run.js';
-import { RUN_FILES } from '../report/run-dir.js';
+import { RUN_FILES } from '../io/run-dir.js';
 import { runState, writeRunRecord } from '../sweep/run-state.js';
-import { readCompletion } from '../train/run-complete.js';
-import { readHolder } from '../train/run-lock.js';
-import { loadPipeline } from '../cli/load-pipeline.js';
-import { UserError } from '../cli/errors.js';
+import { readCompletion } from '../io/run-complete.js';
+import { readHolder } from '../io/run-lock.js';
+import { loadPipeline } from '../check/load-pipeline.js';
+import { UserError } from '../util/errors.js';
 import type { RunJobData, RunJobResult } from './jobs.js';
 
 /** The files a sweep summary and report read; checkpoints stay on the worker's (shared) disk. */

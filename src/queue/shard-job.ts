@@ -7,7 +7,7 @@
  */
 import type { Runtime } from '../runtime/runtime.js';
 import type { ResolvedPipeline } from '../check/index.js';
-import { loadModel } from '../train/checkpoint.js';
+import { loadModel } from '../io/checkpoint.js';
 import { evalClassifier } from '../attacks/classifier.js';
 import { parseAttackList } from '../eval/attack-plan.js';
 import { evaluateRobustness, recordSettings, type EvalData, type EvalProgress } from '../eval/evaluate.js';
@@ -15,8 +15,8 @@ import { loadRecordForResume, saveRecord, type EvalRecord } from '../eval/record
 import { loadEvalData } from '../eval/eval-data.js';
 import { weightsIdentity } from '../eval/targets.js';
 import { standalonePipeline, type EvalDatasetName } from '../eval/standalone.js';
-import { loadPipeline } from '../cli/load-pipeline.js';
-import { UserError } from '../cli/errors.js';
+import { loadPipeline } from '../check/load-pipeline.js';
+import { UserError } from '../util/errors.js';
 import { pipelineFileOf } from './run-job.js';
 import type { EvalShardJobData, EvalShardJobResult } from './jobs.js';
 

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import { planSweep, writeSweepPlan, writeSweepSummary, summaryText, type PointOutcome, type SummaryRow } from '../sweep/index.js';
-import { writeBytesAtomicSync } from '../train/atomic-write.js';
+import { writeBytesAtomicSync } from '../io/atomic-write.js';
 import { checkReachable, type QueueConnection } from './connection.js';
 import { JOB_OPTIONS, QUEUE_NAME, QUEUE_PREFIX, jobId, stableId, type JobData, type JobResult, type RunJobData } from './jobs.js';
 import { waitForJobs, type Finished } from './wait.js';

@@ -9,7 +9,7 @@
 import { hostname } from 'node:os';
 import { Worker, UnrecoverableError, type Job } from 'bullmq';
 import type { Runtime } from '../runtime/runtime.js';
-import { userProblem } from '../cli/errors.js';
+import { userProblem } from '../util/errors.js';
 import { formatEpoch } from '../cli/commands/run.js';
 import { checkReachable, type QueueConnection } from './connection.js';
 import { QUEUE_NAME, QUEUE_PREFIX, jobDataSchema, type JobData, type JobResult } from './jobs.js';

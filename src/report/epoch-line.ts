@@ -1,5 +1,5 @@
 /** One line of terminal output per finished epoch, from its metrics record. */
-import type { EpochRecord } from './metrics.js';
+import type { EpochRecord } from '../io/metrics.js';
 import { formatPercent } from './result-table.js';
 
 /** Four significant digits without trailing zeros: 0.1, 0.0005, 12.35, 1.5e-7. */

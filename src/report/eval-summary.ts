@@ -12,8 +12,8 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { writeBytesAtomic } from '../train/atomic-write.js';
-import { runPath } from './run-dir.js';
+import { writeBytesAtomic } from '../io/atomic-write.js';
+import { runPath } from '../io/run-dir.js';
 
 export type CheckpointKind = 'best' | 'final';
 

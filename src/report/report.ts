@@ -5,12 +5,12 @@
  * any time (also for a run still in progress, or one that was killed).
  */
 import { basename, resolve } from 'node:path';
-import { writeBytesAtomic } from '../train/atomic-write.js';
+import { writeBytesAtomic } from '../io/atomic-write.js';
 import { formatNumber } from './epoch-line.js';
 import { readEvalSummary, type EvalSummary } from './eval-summary.js';
-import { readRecords, type EpochRecord, type ReadOptions } from './metrics.js';
+import { readRecords, type EpochRecord, type ReadOptions } from '../io/metrics.js';
 import { diffPercent, formatCount, formatPercent, resultTable, type ResultTable } from './result-table.js';
-import { runPath, RUN_FILES } from './run-dir.js';
+import { runPath, RUN_FILES } from '../io/run-dir.js';
 import { escapeXml, lineChart, palette, type Series } from './svg-chart.js';
 
 export interface ReportInput {

@@ -11,7 +11,7 @@
  * The two sources usually measure different numbers of examples (`matc eval --n 50` against the
  * pipeline's whole test subset during training), so every row carries its n, and the tables show it.
  */
-import type { EpochRecord } from './metrics.js';
+import type { EpochRecord } from '../io/metrics.js';
 import { compareTitles, titleFromLabel, type EvalSummary } from './eval-summary.js';
 
 export interface ResultRow {

@@ -9,8 +9,8 @@
  * A step's output never shares a slot with one of its own inputs, because the output is
  * allocated before that step's dead inputs are released.
  */
-import type { Graph } from '../graph/graph.js';
-import { sizeOf } from '../graph/shape.js';
+import type { Graph } from '../ir/graph.js';
+import { sizeOf } from '../ir/shape.js';
 import { stepOutput, stepReads, type Schedule } from './schedule.js';
 
 export interface Slot {

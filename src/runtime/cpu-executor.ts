@@ -2,9 +2,9 @@
  * Runs a graph on the CPU with every op's reference implementation. This is the ground
  * truth the GPU kernels are tested against, and a debugging aid; it is not fast.
  */
-import type { Graph, Node } from '../graph/graph.js';
-import { sizeOf, formatShape } from '../graph/shape.js';
-import { allocFor, type TypedArray } from '../graph/typed-array.js';
+import type { Graph, Node } from '../ir/graph.js';
+import { sizeOf, formatShape } from '../ir/shape.js';
+import { allocFor, type TypedArray } from '../ir/typed-array.js';
 import { neededNodes } from './schedule.js';
 import { InternalError } from '../util/internal-error.js';
 

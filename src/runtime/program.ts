@@ -5,10 +5,10 @@
  * back unless asked, and nothing is allocated per run, so programs can be encoded many times
  * into one submission (K attack iterations, then the training update).
  */
-import { isLeaf, type Graph, type Node } from '../graph/graph.js';
-import { sizeOf, formatShape } from '../graph/shape.js';
-import type { Tensor } from '../graph/tensor.js';
-import type { TypedArray } from '../graph/typed-array.js';
+import { isLeaf, type Graph, type Node } from '../ir/graph.js';
+import { sizeOf, formatShape } from '../ir/shape.js';
+import type { Tensor } from '../ir/tensor.js';
+import type { TypedArray } from '../ir/typed-array.js';
 import { elementwiseKernel } from '../../codegen/wgsl/elementwise.js';
 import { schedule, stepOutput, stepReads, type Schedule } from './schedule.js';
 import { buildEpilogue } from '../../codegen/wgsl/epilogue.js';

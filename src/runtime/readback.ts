@@ -1,6 +1,6 @@
 /** Copy a device buffer to the host. The only place matc waits on the GPU. */
-import type { DType } from '../graph/graph.js';
-import type { TypedArray } from '../graph/typed-array.js';
+import type { DType } from '../ir/graph.js';
+import type { TypedArray } from '../ir/typed-array.js';
 import { gpuWait } from './gpu-wait.js';
 
 export async function readBuffer(device: GPUDevice, src: GPUBuffer, count: number, dtype: DType, offsetBytes = 0): Promise<TypedArray> {

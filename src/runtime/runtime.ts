@@ -3,7 +3,7 @@
  * share variables by name. `submit` encodes several program runs into one command buffer,
  * which is how a training step (K attack iterations, then the update) reaches the GPU.
  */
-import type { Graph } from '../graph/graph.js';
+import type { Graph } from '../ir/graph.js';
 import { acquireDevice, type AcquireOptions, type GpuContext } from './device.js';
 import { PipelineCache } from './pipeline-cache.js';
 import { VariableStore } from './variables.js';

@@ -12,8 +12,8 @@
  *    whose every reader lies in one elementwise group of its own shape computes that group
  *    as it stores its output, so its own value never reaches memory (see epilogueFusions).
  */
-import { isLeaf, type Graph, type Node } from '../graph/graph.js';
-import { shapesEqual } from '../graph/shape.js';
+import { isLeaf, type Graph, type Node } from '../ir/graph.js';
+import { shapesEqual } from '../ir/shape.js';
 import { isElementwiseNode, type ElementwiseGroup } from '../../codegen/wgsl/elementwise.js';
 import { epilogueOperands } from '../../codegen/wgsl/epilogue.js';
 

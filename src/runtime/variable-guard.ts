@@ -7,7 +7,7 @@
  * has dropped something since the last check.
  */
 import type { Variable, VariableStore } from './variables.js';
-import type { DType } from '../graph/graph.js';
+import type { DType } from '../ir/graph.js';
 import { StaleProgramError } from './errors.js';
 
 export class VariableGuard {

@@ -9,9 +9,9 @@
  * (`drop`, `clear`) or `redeclare` them. That frees their buffers, so programs compiled against
  * them are refused from then on (variable-guard.ts) instead of reading freed memory.
  */
-import type { DType } from '../graph/graph.js';
-import { sizeOf, formatShape, shapesEqual } from '../graph/shape.js';
-import type { TypedArray } from '../graph/typed-array.js';
+import type { DType } from '../ir/graph.js';
+import { sizeOf, formatShape, shapesEqual } from '../ir/shape.js';
+import type { TypedArray } from '../ir/typed-array.js';
 import { readBuffer } from './readback.js';
 
 export interface Variable {

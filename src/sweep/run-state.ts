@@ -7,9 +7,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { readJsonFile } from '../util/json-file.js';
-import { writeBytesAtomicSync } from '../train/atomic-write.js';
-import { readCompletion } from '../train/run-complete.js';
-import { RUN_FILES } from '../report/run-dir.js';
+import { writeBytesAtomicSync } from '../io/atomic-write.js';
+import { readCompletion } from '../io/run-complete.js';
+import { RUN_FILES } from '../io/run-dir.js';
 
 export type RunState = 'finished' | 'partial' | 'fresh';
 

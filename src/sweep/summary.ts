@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { readRecords, type EpochRecord } from '../report/metrics.js';
+import { readRecords, type EpochRecord } from '../io/metrics.js';
 
 export interface EpochAccuracies {
   epoch: number;

@@ -4,14 +4,14 @@
  * output directory. Running it again skips finished runs and resumes interrupted ones.
  */
 import { mkdirSync } from 'node:fs';
-import { writeBytesAtomicSync } from '../train/atomic-write.js';
+import { writeBytesAtomicSync } from '../io/atomic-write.js';
 import { join } from 'node:path';
 import { expandGrid, parseGrid, type GridAxis } from './grid.js';
 import { checkPoints, type CheckedPoint } from './validate.js';
 import { runSweep, type SweepEvent, type SweepRunOptions, type PointOutcome } from './runner.js';
 import { summarizeRun, summaryCsv, summaryText, summaryMarkdown, type SummaryRow } from './summary.js';
-import { trainAccuracyChart, gapChart, numericAxis, gradNormChart } from '../analysis/sweep-charts.js';
-import { writeSweepReport } from '../analysis/sweep-report.js';
+import { trainAccuracyChart, gapChart, numericAxis, gradNormChart } from './sweep-charts.js';
+import { writeSweepReport } from './sweep-report.js';
 
 export interface SweepOptions extends SweepRunOptions {
   files: string[];

@@ -6,7 +6,7 @@
  */
 import type * as A from './ast.js';
 import { diagnostic, type Diagnostic } from './diagnostic.js';
-import { MAX_EXPRESSION_DEPTH } from './limits.js';
+import { MAX_EXPRESSION_DEPTH } from '../../grammar/limits.js';
 
 const expressionKinds: ReadonlySet<string> = new Set<A.Expr['kind']>([
   'NumberLiteral', 'StringLiteral', 'BooleanLiteral', 'NoneLiteral', 'EpochExpr', 'Identifier', 'UnaryExpr',

@@ -6,11 +6,11 @@
 import { join } from 'node:path';
 import type { ResolvedPipeline } from '../check/resolved.js';
 import type { Trainer, EpochMetrics } from './trainer.js';
-import { saveModel, saveTrainingState, loadTrainingState } from './checkpoint.js';
-import { appendRecord, keepRecordsThrough, type EpochRecord } from '../report/metrics.js';
-import { optimizerSlots } from './optimizer.js';
-import { writeCompletion, removeCompletion } from './run-complete.js';
-import { pipelineHash } from './run-manifest.js';
+import { saveModel, saveTrainingState, loadTrainingState } from '../io/checkpoint.js';
+import { appendRecord, keepRecordsThrough, type EpochRecord } from '../io/metrics.js';
+import { optimizerSlots } from '../lower/optimizer.js';
+import { writeCompletion, removeCompletion } from '../io/run-complete.js';
+import { pipelineHash } from '../io/run-manifest.js';
 
 export interface ResumeState {
   epoch: number;

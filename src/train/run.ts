@@ -7,16 +7,16 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResolvedPipeline } from '../check/resolved.js';
 import { Runtime } from '../runtime/runtime.js';
-import { loadModel } from './checkpoint.js';
+import { loadModel } from '../io/checkpoint.js';
 import { Trainer, NonFiniteLossError, type EpochMetrics, type ProgressInfo } from './trainer.js';
-import { loadRunData } from './data-setup.js';
+import { loadRunData } from '../lower/data-setup.js';
 import { RunStore } from './run-store.js';
-import { runPath, RUN_FILES } from '../report/run-dir.js';
-import { readRecords } from '../report/metrics.js';
-import { ensureRunDirectory, clearForFreshRun, RunDirError } from './run-folder.js';
-import { acquireRunLock } from './run-lock.js';
-import { readManifest, compareWithManifest, manifestFor, writeManifest, type RunManifest } from './run-manifest.js';
-import { readCompletion } from './run-complete.js';
+import { runPath, RUN_FILES } from '../io/run-dir.js';
+import { readRecords } from '../io/metrics.js';
+import { ensureRunDirectory, clearForFreshRun, RunDirError } from '../io/run-folder.js';
+import { acquireRunLock } from '../io/run-lock.js';
+import { readManifest, compareWithManifest, manifestFor, writeManifest, type RunManifest } from '../io/run-manifest.js';
+import { readCompletion } from '../io/run-complete.js';
 import { DivergenceWatch } from './divergence.js';
 
 export interface RunOptions {

@@ -7,13 +7,13 @@
  */
 import type { ResolvedPipeline } from '../check/resolved.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { StepCompiler } from './step-compiler.js';
-import type { EpochRecord } from '../report/metrics.js';
-import { batchVar, scheduleVar, metricVar, stateVar, gradNormSqVar } from './variables.js';
-import { LR_VARIABLE, ADAM_BIAS1_VARIABLE, ADAM_BIAS2_VARIABLE, optimizerSlots, optimizerStateName } from './optimizer.js';
+import { StepCompiler } from '../lower/step-compiler.js';
+import type { EpochRecord } from '../io/metrics.js';
+import { batchVar, scheduleVar, metricVar, stateVar, gradNormSqVar } from '../lower/variables.js';
+import { LR_VARIABLE, ADAM_BIAS1_VARIABLE, ADAM_BIAS2_VARIABLE, optimizerSlots, optimizerStateName } from '../lower/optimizer.js';
 import { evaluateSchedules, learningRate } from './schedule-eval.js';
 import { initialValues } from './init.js';
-import { modelVariableName } from '../compile/model.js';
+import { modelVariableName } from '../lower/model.js';
 import { batchAt, augmentBatch, epochOrder, type Dataset } from '../data/index.js';
 import { RobustEvaluator, type PgdSettings } from '../attacks/robust-eval.js';
 import { BlockAttacks } from '../eval/block-attacks.js';

@@ -10,9 +10,9 @@ import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { checkFile, type ResolvedPipeline } from '../../src/check/index.js';
 import { DataError, loadDataset, locateDataset } from '../../src/data/index.js';
-import { loadRunData, locatePipelineSplit, dataSourceLine } from '../../src/train/data-setup.js';
-import { loadModel, stateDictListing, CheckpointError, type CheckpointStore } from '../../src/train/checkpoint.js';
-import { writeSafetensors } from '../../src/train/safetensors.js';
+import { loadRunData, locatePipelineSplit, dataSourceLine } from '../../src/lower/data-setup.js';
+import { loadModel, stateDictListing, CheckpointError, type CheckpointStore } from '../../src/io/checkpoint.js';
+import { writeSafetensors } from '../../src/io/safetensors.js';
 import { hardExamplesPage } from '../../src/analysis/hard-examples-report.js';
 import { emitPipelineModule } from '../../codegen/ts/emit-pipeline.js';
 import { makeTempDir, writeFile, writeIdxDataset, idxImages, idxLabels } from '../data/fixtures.js';
@@ -236,7 +236,7 @@ describe('exit codes of the built binary', () => {
 
   /** A script that installs the binary's crash handlers, then fails the way `body` says. */
   const crash = (body: string, env: Record<string, string> = {}) => {
-    const errors = pathToFileURL('dist/src/cli/errors.js').href;
+    const errors = pathToFileURL('dist/src/util/errors.js').href;
     return runNode(['--input-type=module', '-e', `import { installCrashHandlers } from '${errors}';\ninstallCrashHandlers();\n${body}`], env);
   };
 

@@ -15,8 +15,8 @@ import { main } from '../../src/cli/main.js';
 import { makeDataset } from '../../src/data/index.js';
 import { parseSource } from '../../src/syntax/parse.js';
 import { printSourceFile } from '../../src/syntax/print.js';
-import { MAX_NESTING_DEPTH, MAX_PRINTED_DIAGNOSTICS } from '../../src/syntax/limits.js';
-import { applySubset } from '../../src/train/data-setup.js';
+import { MAX_NESTING_DEPTH, MAX_PRINTED_DIAGNOSTICS } from '../../grammar/limits.js';
+import { applySubset } from '../../src/lower/data-setup.js';
 
 // Hang guards, not speed goals (those live in `npm run bench`): linear work on these inputs takes
 // seconds even on a loaded 2-core machine, a cost per diagnostic or per line that grows with the

@@ -14,7 +14,7 @@ import { trainingData, fixedBatch } from '../../src/analysis/analysis-context.js
 import { gradientCurve } from '../../src/analysis/gradient-instability.js';
 import { worstCaseSharpness } from '../../src/analysis/weight-perturbation.js';
 import { initialValues } from '../../src/train/init.js';
-import { modelVariableName } from '../../src/compile/model.js';
+import { modelVariableName } from '../../src/lower/model.js';
 
 let dataDir = '';
 
@@ -68,7 +68,7 @@ describe('adversarial probe', () => {
 describe('gradient-norm log', () => {
   it('runPipeline with logGradientNorm writes a positive grad_norm_sq per epoch', { timeout: 300_000 }, async () => {
     const { runPipeline } = await import('../../src/train/run.js');
-    const { readRecords } = await import('../../src/report/metrics.js');
+    const { readRecords } = await import('../../src/io/metrics.js');
     const rt = await sharedTestRuntime();
     const dir = makeTempDir('matc-gradnorm-').dir;
     await runPipeline(pipeline(), { outDir: dir, runtime: rt, logGradientNorm: true });

@@ -7,7 +7,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { join } from 'node:path';
 import { checkSource, type ResolvedPipeline } from '../../src/check/index.js';
-import { loadRunData } from '../../src/train/data-setup.js';
+import { loadRunData } from '../../src/lower/data-setup.js';
 import { makeTempDir, writeIdxDataset } from '../data/fixtures.js';
 
 let dataDir = '';

@@ -1,7 +1,7 @@
 /**
  * The import direction among the compiler's core (docs/architecture.md, "Layers"):
  *
- *   src/util  <  src/graph (the IR)  <  codegen/wgsl  <  src/ops  <  src/runtime
+ *   src/util  <  src/ir (the IR)  <  codegen/wgsl  <  src/ops  <  src/runtime
  *
  * A file may import its own layer and the layers to its left, never one to its right nor
  * anything outside these five (the rest of src/ sits above them all). The IR defines what an
@@ -13,7 +13,7 @@
 import { describe, expect, test } from 'vitest';
 import { importCycles, importGraph } from './import-graph.js';
 
-const LAYERS = ['src/util/', 'src/graph/', 'codegen/wgsl/', 'src/ops/', 'src/runtime/'] as const;
+const LAYERS = ['src/util/', 'src/ir/', 'codegen/wgsl/', 'src/ops/', 'src/runtime/'] as const;
 
 /** Rank of the layer a file belongs to, or undefined outside the layered core. */
 function rankOf(file: string): number | undefined {
@@ -26,7 +26,7 @@ const graph = importGraph(process.cwd(), ['src', 'codegen']);
 describe('import structure of src/ and codegen/', () => {
   test('reads the tree', () => {
     expect(graph.size).toBeGreaterThan(100);
-    expect(graph.get('src/graph/graph.ts')).toBeDefined();
+    expect(graph.get('src/ir/graph.ts')).toBeDefined();
   });
 
   test('no import cycles', () => {

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { checkFile } from '../../src/check/index.js';
-import { saveModel } from '../../src/train/checkpoint.js';
+import { saveModel } from '../../src/io/checkpoint.js';
 import { summaryProblem } from '../../src/report/eval-summary.js';
 import { evalTargets, recordedPipeline, weightsIdentity, EvalTargetError } from '../../src/eval/targets.js';
 import { loadRecordForResume, newRecord, saveRecord, EvalRecordError, type EvalRecord } from '../../src/eval/record.js';

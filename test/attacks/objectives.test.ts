@@ -3,7 +3,7 @@
  * APGD-T's target choice, and the attack names and stages (the same under L-inf and L2).
  */
 import { describe, expect, it } from 'vitest';
-import { Graph } from '../../src/graph/graph.js';
+import { Graph } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
 import { gpuRun, expectClose } from '../helpers/op-harness.js';
 import { attackObjective, logitMargin } from '../../src/attacks/objectives.js';

@@ -5,7 +5,7 @@
  * and the box, a seed gives the same run, and the attack breaks points no gradient attack can see.
  */
 import { describe, expect, it } from 'vitest';
-import { Graph } from '../../src/graph/graph.js';
+import { Graph } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
 import { sharedTestRuntime } from '../helpers/gpu.js';
 import { gpuRun, expectClose, randu } from '../helpers/op-harness.js';

@@ -8,13 +8,13 @@
  *   await checkGradients((g, [x]) => x.relu().sum(), inputs);
  */
 import { expect } from 'vitest';
-import { Graph } from '../../src/graph/graph.js';
+import { Graph } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
-import type { DType } from '../../src/graph/graph.js';
-import type { Tensor } from '../../src/graph/tensor.js';
-import { grad } from '../../src/graph/autodiff.js';
+import type { DType } from '../../src/ir/graph.js';
+import type { Tensor } from '../../src/ir/tensor.js';
+import { grad } from '../../src/ir/autodiff.js';
 import { runCpu } from '../../src/runtime/cpu-executor.js';
-import type { TypedArray } from '../../src/graph/typed-array.js';
+import type { TypedArray } from '../../src/ir/typed-array.js';
 import { sharedTestRuntime } from './gpu.js';
 
 export interface InputSpec {

@@ -6,8 +6,8 @@
  * files (test/ops/*.test.ts) test edge cases and sizes.
  */
 import { describe, expect, it } from 'vitest';
-import { Graph } from '../../src/graph/graph.js';
-import type { OpName } from '../../src/graph/op-attrs.js';
+import { Graph } from '../../src/ir/graph.js';
+import type { OpName } from '../../src/ir/op-attrs.js';
 import { OPS, allOps } from '../../src/ops/registry.js';
 import { checkForward, checkGradients, randn, randu, type Builder, type GradCheckOptions, type InputSpec, type Tolerance } from '../helpers/op-harness.js';
 

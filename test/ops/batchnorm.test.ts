@@ -1,13 +1,13 @@
 import { describe, it, expect } from 'vitest';
 import { checkForward, checkGradients, cpuEval, randn, randu, expectClose, type InputSpec } from '../helpers/op-harness.js';
-import { grad } from '../../src/graph/autodiff.js';
-import { formatShape } from '../../src/graph/shape.js';
+import { grad } from '../../src/ir/autodiff.js';
+import { formatShape } from '../../src/ir/shape.js';
 import { sharedTestRuntime } from '../helpers/gpu.js';
-import { Graph } from '../../src/graph/graph.js';
+import { Graph } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
-import type { Tensor } from '../../src/graph/tensor.js';
+import type { Tensor } from '../../src/ir/tensor.js';
 import { runCpu } from '../../src/runtime/cpu-executor.js';
-import type { TypedArray } from '../../src/graph/typed-array.js';
+import type { TypedArray } from '../../src/ir/typed-array.js';
 import { batchNorm, batchNorm2d, type BatchNormOptions } from '../../src/ops/batchnorm.js';
 
 const f32 = (name: string, shape: number[], data: ArrayLike<number>): InputSpec => ({ name, shape, data: Float32Array.from(data) });

@@ -7,9 +7,9 @@
 import { describe, it, expect } from 'vitest';
 import { checkForward, checkGradients, cpuEval, expectClose, randn, type Builder, type InputSpec } from '../helpers/op-harness.js';
 import { sharedTestRuntime } from '../helpers/gpu.js';
-import { Graph, isLeaf } from '../../src/graph/graph.js';
+import { Graph, isLeaf } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
-import type { Tensor } from '../../src/graph/tensor.js';
+import type { Tensor } from '../../src/ir/tensor.js';
 import type { ConvGeometry } from '../../codegen/wgsl/conv.js';
 import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, directConvApplies, stripWidth, type DirectTiling } from '../../codegen/wgsl/conv-direct.js';
 import type { GemmKernel } from '../../codegen/wgsl/gemm.js';

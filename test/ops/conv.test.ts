@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { checkForward, checkGradients, cpuEval, expectClose, randn } from '../helpers/op-harness.js';
-import { Graph } from '../../src/graph/graph.js';
+import { Graph } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
-import { grad } from '../../src/graph/autodiff.js';
-import type { Tensor } from '../../src/graph/tensor.js';
+import { grad } from '../../src/ir/autodiff.js';
+import type { Tensor } from '../../src/ir/tensor.js';
 import { conv2dForwardKernel, conv2dGradInputThinKernel, gradWeightSplits } from '../../codegen/wgsl/conv.js';
 
 type Pair = [number, number];

@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { checkForward, checkGradients, randn, randu, cpuEval, gpuRun } from '../helpers/op-harness.js';
-import { Graph } from '../../src/graph/graph.js';
+import { Graph } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
-import { grad } from '../../src/graph/autodiff.js';
+import { grad } from '../../src/ir/autodiff.js';
 
 const binaryOps = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'] as const;
 

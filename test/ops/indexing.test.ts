@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Graph } from '../../src/graph/graph.js';
+import { Graph } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
-import { ShapeError } from '../../src/graph/shape.js';
+import { ShapeError } from '../../src/ir/shape.js';
 import { gather, gatherRows, scatterRows, takeAlongAxis } from '../../src/ops/indexing.js';
 import { checkForward, checkGradients, cpuEval, randn, type InputSpec } from '../helpers/op-harness.js';
 
@@ -46,7 +46,7 @@ describe('gather', () => {
 });
 
 describe('scatter_add', () => {
-  const build = (axis: number, size: number) => (g: Graph, [i, v]: import('../../src/graph/tensor.js').Tensor[]) => g.apply('scatter_add', [i!, v!], { axis, size });
+  const build = (axis: number, size: number) => (g: Graph, [i, v]: import('../../src/ir/tensor.js').Tensor[]) => g.apply('scatter_add', [i!, v!], { axis, size });
   it('matches a hand-written sum of duplicates, ignoring bad indices', async () => {
     const out = await checkForward(build(0, 3), [idx('i', [2, 0, 2, 7]), { name: 'v', shape: [4, 2], data: [1, 2, 10, 20, 100, 200, 5, 5] }]);
     expect([...out]).toEqual([10, 20, 0, 0, 101, 202]);

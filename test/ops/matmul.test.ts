@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { checkForward, checkGradients, expectClose, gpuRun, randn } from '../helpers/op-harness.js';
-import { Graph } from '../../src/graph/graph.js';
+import { Graph } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
 import { matmulKernel } from '../../codegen/wgsl/matmul.js';
 

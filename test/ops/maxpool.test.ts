@@ -5,10 +5,10 @@
  */
 import { describe, it, expect } from 'vitest';
 import { checkForward, checkGradients, expectClose, gpuRun, randn } from '../helpers/op-harness.js';
-import { Graph } from '../../src/graph/graph.js';
+import { Graph } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
-import type { Tensor } from '../../src/graph/tensor.js';
-import { grad } from '../../src/graph/autodiff.js';
+import type { Tensor } from '../../src/ir/tensor.js';
+import { grad } from '../../src/ir/autodiff.js';
 import { maxPoolGradKernel } from '../../codegen/wgsl/maxpool.js';
 import { poolGeometry } from '../../src/ops/pool.js';
 

@@ -1,8 +1,8 @@
 /** Average pooling; max pooling is in maxpool.test.ts. */
 import { describe, it, expect } from 'vitest';
 import { checkForward, checkGradients, cpuEval, expectClose, randn } from '../helpers/op-harness.js';
-import type { Graph } from '../../src/graph/graph.js';
-import type { Tensor } from '../../src/graph/tensor.js';
+import type { Graph } from '../../src/ir/graph.js';
+import type { Tensor } from '../../src/ir/tensor.js';
 
 import { input, label, type Case } from './pool-cases.js';
 

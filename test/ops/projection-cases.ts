@@ -1,6 +1,6 @@
 /** What the L-inf and L2 hyperplane-projection tests share: the op run on the CPU reference, and a row's dot product. */
 import { cpuEval } from '../helpers/op-harness.js';
-import type { Tensor } from '../../src/graph/tensor.js';
+import type { Tensor } from '../../src/ir/tensor.js';
 
 type Projection = (points: Tensor, normals: Tensor, offsets: Tensor) => Tensor;
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Graph } from '../../src/graph/graph.js';
+import { Graph } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
-import { ShapeError } from '../../src/graph/shape.js';
-import type { Tensor } from '../../src/graph/tensor.js';
-import type { TypedArray } from '../../src/graph/typed-array.js';
+import { ShapeError } from '../../src/ir/shape.js';
+import type { Tensor } from '../../src/ir/tensor.js';
+import type { TypedArray } from '../../src/ir/typed-array.js';
 import { bernoulliLike, bitsLike, normalLike, uniformLike, type RandomKey } from '../../src/ops/random.js';
 import { hashKey, mix32, Streams } from '../../src/util/random.js';
 import { runCpu } from '../../src/runtime/cpu-executor.js';

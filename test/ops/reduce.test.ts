@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { checkForward, checkGradients, randn, cpuEval } from '../helpers/op-harness.js';
-import type { Tensor } from '../../src/graph/tensor.js';
-import { grad } from '../../src/graph/autodiff.js';
+import type { Tensor } from '../../src/ir/tensor.js';
+import { grad } from '../../src/ir/autodiff.js';
 import { planReduction, useWorkgroupPerOutput } from '../../codegen/wgsl/reduce.js';
 
 const SHAPE = [3, 5, 7];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Graph } from '../../src/graph/graph.js';
+import { Graph } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
-import { ShapeError } from '../../src/graph/shape.js';
+import { ShapeError } from '../../src/ir/shape.js';
 import { concat } from '../../src/ops/shape.js';
 import { readBuffer } from '../../src/runtime/readback.js';
 import { checkForward, checkGradients, cpuEval, randn, type InputSpec } from '../helpers/op-harness.js';

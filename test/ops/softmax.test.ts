@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { checkForward, checkGradients, randn, expectClose } from '../helpers/op-harness.js';
-import { grad } from '../../src/graph/autodiff.js';
-import type { Tensor } from '../../src/graph/tensor.js';
+import { grad } from '../../src/ir/autodiff.js';
+import type { Tensor } from '../../src/ir/tensor.js';
 
 const ops = ['softmax', 'log_softmax'] as const;
 const apply = (op: (typeof ops)[number]) => (x: Tensor, axis: number) =>

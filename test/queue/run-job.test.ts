@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { executeRun } from '../../src/queue/run-job.js';
 import { writeRunRecord } from '../../src/sweep/run-state.js';
-import { writeCompletion } from '../../src/train/run-complete.js';
+import { writeCompletion } from '../../src/io/run-complete.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import type { RunJobData } from '../../src/queue/jobs.js';
 

@@ -1,4 +1,4 @@
-import type { EpochRecord } from '../../src/report/metrics.js';
+import type { EpochRecord } from '../../src/io/metrics.js';
 
 /** A plausible epoch record; override any field. */
 export function record(epoch: number, overrides: Partial<EpochRecord> = {}): EpochRecord {

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appendRecord, keepRecordsThrough, MetricsError, parseRecords, readRecords, recordLine, type EpochRecord } from '../../src/report/metrics.js';
+import { appendRecord, keepRecordsThrough, MetricsError, parseRecords, readRecords, recordLine, type EpochRecord } from '../../src/io/metrics.js';
 import { record } from './fixtures.js';
 
 const root = mkdtempSync(join(tmpdir(), 'matc-metrics-'));

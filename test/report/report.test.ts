@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { escapeXml, formatTick, lineChart, niceTicks } from '../../src/report/svg-chart.js';
-import { appendRecord } from '../../src/report/metrics.js';
+import { appendRecord } from '../../src/io/metrics.js';
 import { EvalSummaryError, readEvalSummary, writeEvalSummary, type EvalSummary } from '../../src/report/eval-summary.js';
 import { runResultTable, writeReport } from '../../src/report/report.js';
 import { record } from './fixtures.js';

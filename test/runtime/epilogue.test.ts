@@ -4,14 +4,14 @@
  * give what the unfused ones and the CPU reference give.
  */
 import { describe, it, expect } from 'vitest';
-import { Graph } from '../../src/graph/graph.js';
+import { Graph } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
-import type { Tensor } from '../../src/graph/tensor.js';
-import { grad } from '../../src/graph/autodiff.js';
+import type { Tensor } from '../../src/ir/tensor.js';
+import { grad } from '../../src/ir/autodiff.js';
 import { runCpu } from '../../src/runtime/cpu-executor.js';
 import { schedule, stepOutput, MAX_BINDINGS, type Schedule } from '../../src/runtime/schedule.js';
 import type { CompileOptions } from '../../src/runtime/program.js';
-import type { TypedArray } from '../../src/graph/typed-array.js';
+import type { TypedArray } from '../../src/ir/typed-array.js';
 import { sharedTestRuntime } from '../helpers/gpu.js';
 import { expectClose, randn } from '../helpers/op-harness.js';
 

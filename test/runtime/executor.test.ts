@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { Graph } from '../../src/graph/graph.js';
+import { Graph } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
-import { grad } from '../../src/graph/autodiff.js';
+import { grad } from '../../src/ir/autodiff.js';
 import { runCpu } from '../../src/runtime/cpu-executor.js';
 import { schedule } from '../../src/runtime/schedule.js';
 import { planBuffers } from '../../src/runtime/buffer-plan.js';

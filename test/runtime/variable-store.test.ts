@@ -4,7 +4,7 @@
  * refused with an error naming both, instead of submitting freed buffers to the GPU.
  */
 import { describe, it, expect } from 'vitest';
-import { Graph } from '../../src/graph/graph.js';
+import { Graph } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
 import { StaleProgramError } from '../../src/runtime/errors.js';
 import type { Runtime } from '../../src/runtime/runtime.js';

@@ -16,8 +16,8 @@ import {
   type DeviceDType,
   type DeviceValues,
   type TrainingMetadata,
-} from '../../src/train/checkpoint.js';
-import { readSafetensors, writeSafetensors } from '../../src/train/safetensors.js';
+} from '../../src/io/checkpoint.js';
+import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
 import { sharedTestRuntime } from '../helpers/gpu.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'matc-checkpoint-'));

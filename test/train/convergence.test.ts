@@ -4,12 +4,12 @@
  * on the GPU as one program per step (forward, backward, update).
  */
 import { describe, it, expect } from 'vitest';
-import { Graph } from '../../src/graph/graph.js';
+import { Graph } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
-import type { Tensor } from '../../src/graph/tensor.js';
-import { grad } from '../../src/graph/autodiff.js';
+import type { Tensor } from '../../src/ir/tensor.js';
+import { grad } from '../../src/ir/autodiff.js';
 import { crossEntropy } from '../../src/ops/losses.js';
-import { applyOptimizer, LR_VARIABLE } from '../../src/train/optimizer.js';
+import { applyOptimizer, LR_VARIABLE } from '../../src/lower/optimizer.js';
 import { sharedTestRuntime } from '../helpers/gpu.js';
 import { randn } from '../helpers/op-harness.js';
 

@@ -1,8 +1,8 @@
 /** The lowering of the new layer kinds, run on the CPU reference: normalize, dropout (eval), silu. */
 import { describe, expect, it } from 'vitest';
 import { instantiateModel, type ResolvedModel } from '../../src/check/index.js';
-import { ModelLowering } from '../../src/compile/model.js';
-import { Graph } from '../../src/graph/graph.js';
+import { ModelLowering } from '../../src/lower/model.js';
+import { Graph } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
 import { runCpu } from '../../src/runtime/cpu-executor.js';
 

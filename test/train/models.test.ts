@@ -9,8 +9,8 @@
 import { describe, it, expect } from 'vitest';
 import { checkFile } from '../../src/check/index.js';
 import { Trainer } from '../../src/train/trainer.js';
-import { batchVar, metricVar } from '../../src/train/variables.js';
-import { LR_VARIABLE } from '../../src/train/optimizer.js';
+import { batchVar, metricVar } from '../../src/lower/variables.js';
+import { LR_VARIABLE } from '../../src/lower/optimizer.js';
 import { makeDataset } from '../../src/data/index.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import { randu } from '../helpers/op-harness.js';

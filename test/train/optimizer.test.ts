@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { Graph } from '../../src/graph/graph.js';
+import { Graph } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
-import { applyOptimizer, LR_VARIABLE, ADAM_BIAS1_VARIABLE, ADAM_BIAS2_VARIABLE, optimizerStateName } from '../../src/train/optimizer.js';
+import { applyOptimizer, LR_VARIABLE, ADAM_BIAS1_VARIABLE, ADAM_BIAS2_VARIABLE, optimizerStateName } from '../../src/lower/optimizer.js';
 import { sharedTestRuntime } from '../helpers/gpu.js';
 import { expectClose } from '../helpers/op-harness.js';
 

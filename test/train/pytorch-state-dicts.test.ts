@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { instantiateModel, type ResolvedModel } from '../../src/check/index.js';
-import { stateDictListing, type StateDictEntry } from '../../src/train/checkpoint.js';
+import { stateDictListing, type StateDictEntry } from '../../src/io/checkpoint.js';
 
 const dir = 'test/fixtures/state-dicts';
 

@@ -7,9 +7,9 @@ import { describe, it, expect } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir } from '../data/fixtures.js';
-import { readManifest } from '../../src/train/run-manifest.js';
-import { readHolder } from '../../src/train/run-lock.js';
-import { readCompletion } from '../../src/train/run-complete.js';
+import { readManifest } from '../../src/io/run-manifest.js';
+import { readHolder } from '../../src/io/run-lock.js';
+import { readCompletion } from '../../src/io/run-complete.js';
 import { runState, writeRunRecord } from '../../src/sweep/run-state.js';
 import { pipelineOfRun } from '../../src/analysis/run-pipeline-of.js';
 

@@ -9,8 +9,8 @@ import {
   readSafetensors,
   writeSafetensors,
   type TensorToWrite,
-} from '../../src/train/safetensors.js';
-import { writeBytesAtomic, writeFileAtomic } from '../../src/train/atomic-write.js';
+} from '../../src/io/safetensors.js';
+import { writeBytesAtomic, writeFileAtomic } from '../../src/io/atomic-write.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'matc-safetensors-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

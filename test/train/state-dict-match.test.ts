@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { instantiateModel, type ResolvedModel } from '../../src/check/index.js';
-import { CheckpointError, loadModel } from '../../src/train/checkpoint.js';
-import { writeSafetensors } from '../../src/train/safetensors.js';
-import { compareStateDict, formatStateDictMismatch, rankArchitectures, suggestArchitecture } from '../../src/train/state-dict-match.js';
+import { CheckpointError, loadModel } from '../../src/io/checkpoint.js';
+import { writeSafetensors } from '../../src/io/safetensors.js';
+import { compareStateDict, formatStateDictMismatch, rankArchitectures, suggestArchitecture } from '../../src/io/state-dict-match.js';
 
 const fixtureKeys = (name: string): Map<string, number[]> =>
   new Map((JSON.parse(readFileSync(`test/fixtures/state-dicts/${name}.json`, 'utf8')).state_dict as { name: string; shape: number[] }[]).map((e) => [e.name, e.shape]));

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { zipSync } from 'fflate';
 import { instantiateModel, type ResolvedModel } from '../../src/check/index.js';
-import { modelVariableName } from '../../src/compile/model.js';
-import { loadModel, type CheckpointStore, type DeviceValues } from '../../src/train/checkpoint.js';
+import { modelVariableName } from '../../src/lower/model.js';
+import { loadModel, type CheckpointStore, type DeviceValues } from '../../src/io/checkpoint.js';
 import { recordedPipeline } from '../../src/eval/targets.js';
-import { decodeModelFile } from '../../src/train/model-file.js';
-import { CheckpointError, encodeSafetensors } from '../../src/train/safetensors.js';
-import { decodeTorchCheckpoint, readTorchCheckpoint } from '../../src/train/torch-checkpoint.js';
-import { unpickleCheckpoint } from '../../src/train/torch-pickle.js';
+import { decodeModelFile } from '../../src/io/model-file.js';
+import { CheckpointError, encodeSafetensors } from '../../src/io/safetensors.js';
+import { decodeTorchCheckpoint, readTorchCheckpoint } from '../../src/io/torch-checkpoint.js';
+import { unpickleCheckpoint } from '../../src/io/torch-pickle.js';
 
 /** Written by scripts/make-torch-fixtures.py with PyTorch 1.13. */
 const fixtures = fileURLToPath(new URL('../fixtures/torch/', import.meta.url));

@@ -3,7 +3,7 @@
  * docs/memorization.md. Argument checking lives here; the analyses in src/analysis.
  */
 import { Runtime } from '../../runtime/runtime.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../util/errors.js';
 import { AnalysisInputError, checkPipelineFile } from '../../analysis/run-pipeline-of.js';
 import { analyzeGradient } from '../../analysis/gradient-report.js';
 import { analyzeComplexity } from '../../analysis/complexity-report.js';

@@ -1,7 +1,7 @@
 /** `matc check FILE...`: diagnostics only; exit 1 if any file has errors. */
 import { checkFile, formatDiagnostics } from '../../check/index.js';
 import { existsSync } from 'node:fs';
-import { UserError } from '../errors.js';
+import { UserError } from '../../util/errors.js';
 
 export function check(files: readonly string[], overrides: readonly string[], out: (s: string) => void): void {
   if (!files.length) throw new UserError('check: name at least one .mat file');

@@ -3,11 +3,11 @@
  * against the CPU reference, so a user can tell at once whether the GPU path works.
  */
 import { Runtime } from '../../runtime/runtime.js';
-import { Graph } from '../../graph/graph.js';
+import { Graph } from '../../ir/graph.js';
 import { OPS } from '../../ops/registry.js';
-import { grad } from '../../graph/autodiff.js';
+import { grad } from '../../ir/autodiff.js';
 import { runCpu } from '../../runtime/cpu-executor.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../util/errors.js';
 
 const SHOWN_LIMITS = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupsPerDimension', 'maxStorageBuffersPerShaderStage'];
 

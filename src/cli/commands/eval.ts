@@ -9,20 +9,20 @@
 import { resolve } from 'node:path';
 import type { ResolvedPipeline } from '../../check/index.js';
 import { Runtime } from '../../runtime/runtime.js';
-import { loadModel } from '../../train/checkpoint.js';
+import { loadModel } from '../../io/checkpoint.js';
 import { evalClassifier } from '../../attacks/classifier.js';
 import { writeEvalSummary, type EvalSummary } from '../../report/eval-summary.js';
-import { runPath } from '../../report/run-dir.js';
+import { runPath } from '../../io/run-dir.js';
 import { parseAttackList, AttackPlanError } from '../../eval/attack-plan.js';
 import { evaluateRobustness, recordSettings, type EvalProgress } from '../../eval/evaluate.js';
 import { loadRecordForResume, saveRecord, EvalRecordError, type EvalRecord } from '../../eval/record.js';
 import { evalTargets, recordedPipeline, weightsIdentity, EvalTargetError, isRunDirectory, type EvalTarget } from '../../eval/targets.js';
 import { loadEvalData } from '../../eval/eval-data.js';
-import { dataSourceLine, locatePipelineSplit } from '../../train/data-setup.js';
+import { dataSourceLine, locatePipelineSplit } from '../../lower/data-setup.js';
 import { checkpointTable, bestFinalTable } from '../../eval/table.js';
-import { loadPipeline } from '../load-pipeline.js';
+import { loadPipeline } from '../../check/load-pipeline.js';
 import { ArchitectureError, defaultEps, EVAL_DATASETS, standardArchitectures, standalonePipeline, type EvalDatasetName } from '../../eval/standalone.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../util/errors.js';
 import type { QueueConnection } from '../../queue/connection.js';
 import type { EvalShardJobData } from '../../queue/jobs.js';
 

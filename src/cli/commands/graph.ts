@@ -3,8 +3,8 @@
  * with --kernels the kernels the executor will dispatch (after fusion), with buffer statistics.
  */
 import type { ResolvedPipeline } from '../../check/index.js';
-import { formatGraph } from '../../graph/print.js';
-import { StepGraphBuilder } from '../../train/step-graphs.js';
+import { formatGraph } from '../../ir/print.js';
+import { StepGraphBuilder } from '../../lower/step-graphs.js';
 
 export async function graph(p: ResolvedPipeline, opts: { batch: number; kernels: boolean; active: 'all' | 'none' }, out: (s: string) => void): Promise<void> {
   const active = new Set(opts.active === 'all' ? p.states.map((s) => s.name) : []);
@@ -17,7 +17,7 @@ export async function graph(p: ResolvedPipeline, opts: { batch: number; kernels:
   out(formatGraph(g.outer, 'outer'));
   if (!opts.kernels) return;
   // The GPU side is loaded only for --kernels: printing the graphs needs no device.
-  const [{ Runtime }, { StepCompiler }] = await Promise.all([import('../../runtime/runtime.js'), import('../../train/step-compiler.js')]);
+  const [{ Runtime }, { StepCompiler }] = await Promise.all([import('../../runtime/runtime.js'), import('../../lower/step-compiler.js')]);
   const rt = await Runtime.create();
   try {
     const progs = await new StepCompiler(rt, p, numExamples, p.settings.train.seed).programs(opts.batch, active);

@@ -1,5 +1,5 @@
 /** `matc queue status|drain|retry --queue URL [--group ID]` (src/queue/status.ts). */
-import { UserError } from '../errors.js';
+import { UserError } from '../../util/errors.js';
 
 export interface QueueCommandOptions {
   action: string;

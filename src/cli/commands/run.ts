@@ -3,10 +3,10 @@ import type { ResolvedPipeline } from '../../check/index.js';
 import { runPipeline, defaultRunDir } from '../../train/run.js';
 import type { EpochMetrics } from '../../train/trainer.js';
 import { ProgressView } from '../progress.js';
-import { RunDirError } from '../../train/run-folder.js';
-import { UserError } from '../errors.js';
+import { RunDirError } from '../../io/run-folder.js';
+import { UserError } from '../../util/errors.js';
 import { formatResultTable, runResultTable, writeReport, attackTitle } from '../../report/index.js';
-import { dataSourceLine, locatePipelineSplit } from '../../train/data-setup.js';
+import { dataSourceLine, locatePipelineSplit } from '../../lower/data-setup.js';
 
 function pct(v: number | null): string {
   return v === null ? '   -  ' : `${(100 * v).toFixed(2).padStart(6)}`;

@@ -1,5 +1,5 @@
 /** `matc worker --queue URL [--concurrency N] [--name NAME]`: one per GPU or machine (src/queue/worker.ts). */
-import { UserError } from '../errors.js';
+import { UserError } from '../../util/errors.js';
 
 export interface WorkerCommandOptions {
   queue: string;

@@ -7,8 +7,8 @@
  *    the first gradient (the reference clips only after each step).
  * The state is delta = x' - x; the input the model sees is x + delta.
  */
-import type { Graph } from '../graph/graph.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Graph } from '../ir/graph.js';
+import type { Tensor } from '../ir/tensor.js';
 import type { PerturbationBall, AttackStart } from '../check/resolved.js';
 import { uniformLike, normalLike, type RandomKey } from '../ops/random.js';
 

@@ -8,7 +8,7 @@
 import { openSync, writeSync, closeSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { RUN_FILES } from '../report/run-dir.js';
+import { RUN_FILES } from './run-dir.js';
 import { z } from 'zod';
 import { RunDirError } from './run-folder.js';
 import { readJsonFile } from '../util/json-file.js';

@@ -8,7 +8,7 @@
  * before the next append, so the log never holds a corrupt line in its middle.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
-import { writeBytesAtomic } from '../train/atomic-write.js';
+import { writeBytesAtomic } from './atomic-write.js';
 import { runPath } from './run-dir.js';
 
 /** One epoch of training. Accuracies are fractions in [0, 1]. */

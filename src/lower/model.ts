@@ -7,8 +7,8 @@
  * applications in order, exactly as consecutive PyTorch forward calls update them, and written back
  * once by `finish()`.
  */
-import type { Graph } from '../graph/graph.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Graph } from '../ir/graph.js';
+import type { Tensor } from '../ir/tensor.js';
 import { batchNorm } from '../ops/batchnorm.js';
 import type { ResolvedLayer, ResolvedModel, ForwardStep, TensorSpec } from '../check/resolved.js';
 import { forwardArithmetic, layerKinds, type LayerLowering, type ModelMode } from '../layers/index.js';

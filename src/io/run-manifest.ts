@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ResolvedPipeline } from '../check/resolved.js';
-import { runPath } from '../report/run-dir.js';
+import { runPath } from './run-dir.js';
 import { writeBytesAtomic } from './atomic-write.js';
 import { RunDirError } from './run-folder.js';
 import { readJsonFile } from '../util/json-file.js';

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readdirSync, rmSync, statSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { RUN_FILES } from '../report/run-dir.js';
+import { RUN_FILES } from './run-dir.js';
 
 /** A refusal about the run directory: a clear message for the user, nothing was changed. */
 export class RunDirError extends Error {

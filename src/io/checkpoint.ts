@@ -13,10 +13,10 @@
  */
 import type { ResolvedModel, TensorSpec } from '../check/resolved.js';
 import { z } from 'zod';
-import { modelVariableName } from '../compile/model.js';
+import { modelVariableName } from '../lower/model.js';
 import { assertFiniteTensors } from './checkpoint-finite.js';
-import { optimizerStateName } from './optimizer.js';
-import { stateVar } from './variables.js';
+import { optimizerStateName } from '../lower/optimizer.js';
+import { stateVar } from '../lower/variables.js';
 import {
   CheckpointError,
   elementCount,

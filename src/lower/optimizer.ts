@@ -4,8 +4,8 @@
  * Semantics follow torch.optim exactly (L2 weight decay added to the gradient; SGD momentum
  * buffer starts at zero, which equals PyTorch's first-step `buf = d_p` with dampening 0).
  */
-import type { Graph } from '../graph/graph.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Graph } from '../ir/graph.js';
+import type { Tensor } from '../ir/tensor.js';
 import type { PipelineSettings } from '../check/settings.js';
 
 export type OptimizerSettings = PipelineSettings['train']['optimizer'];

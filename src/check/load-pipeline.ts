@@ -1,7 +1,7 @@
 /** Check a .mat file for the CLI: diagnostics are printed and become a UserError. */
 import { existsSync } from 'node:fs';
-import { checkFile, formatDiagnostics, type ResolvedPipeline } from '../check/index.js';
-import { UserError } from './errors.js';
+import { checkFile, formatDiagnostics, type ResolvedPipeline } from './index.js';
+import { UserError } from '../util/errors.js';
 
 export function loadPipeline(file: string, overrides: readonly string[] = [], pipeline?: string): ResolvedPipeline {
   if (!existsSync(file)) throw new UserError(`${file}: no such file`);

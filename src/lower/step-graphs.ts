@@ -12,16 +12,16 @@
  *
  * All of them read the batch from device variables written once per step.
  */
-import { Graph } from '../graph/graph.js';
+import { Graph } from '../ir/graph.js';
 import { OPS } from '../ops/registry.js';
-import type { Tensor } from '../graph/tensor.js';
-import { grad } from '../graph/autodiff.js';
+import type { Tensor } from '../ir/tensor.js';
+import { grad } from '../ir/autodiff.js';
 import type { ResolvedPipeline, ResolvedAttack, TypedExpr, ResolvedState } from '../check/resolved.js';
-import { ModelLowering, type ModelMode } from '../compile/model.js';
-import { lowerObjective, lowerValue, dependsOnDelta, type ExprEnv } from '../compile/objective.js';
-import { exprKey } from '../compile/expr-key.js';
+import { ModelLowering, type ModelMode } from './model.js';
+import { lowerObjective, lowerValue, dependsOnDelta, type ExprEnv } from './objective.js';
+import { exprKey } from './expr-key.js';
 import { gatherRows, scatterRows } from '../ops/indexing.js';
-import { initialDelta, pgdStep } from '../attacks/perturbation.js';
+import { initialDelta, pgdStep } from './perturbation.js';
 import { applyOptimizer } from './optimizer.js';
 import { batchVar, stateVar, scheduleVar, deltaVar, hoistVar, metricVar, gradNormSqVar } from './variables.js';
 import { Streams } from '../util/random.js';

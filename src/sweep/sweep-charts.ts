@@ -6,8 +6,8 @@
  *   against a numeric grid axis (data.label_noise), one line per value of the other axes.
  */
 import { lineChart, palette, type Series } from '../report/svg-chart.js';
-import { readRecords } from '../report/metrics.js';
-import type { SummaryRow } from '../sweep/summary.js';
+import { readRecords } from '../io/metrics.js';
+import type { SummaryRow } from './summary.js';
 
 export interface RunCurves {
   name: string;

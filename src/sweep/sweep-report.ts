@@ -4,7 +4,7 @@
  * so one file shows a whole experiment.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { writeBytesAtomicSync } from '../train/atomic-write.js';
+import { writeBytesAtomicSync } from '../io/atomic-write.js';
 import { join } from 'node:path';
 import { escapeXml } from '../report/svg-chart.js';
 

@@ -6,7 +6,7 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import { z } from 'zod';
-import { runPath } from '../report/run-dir.js';
+import { runPath } from './run-dir.js';
 import { writeBytesAtomic } from './atomic-write.js';
 import { readJsonFile } from '../util/json-file.js';
 

@@ -8,7 +8,7 @@
  * Terms that read an inactive per-example state (before its `from` epoch) are dropped from sums,
  * which is the reference's `if epoch >= es` (the programs are compiled once per phase).
  */
-import type { Tensor } from '../graph/tensor.js';
+import type { Tensor } from '../ir/tensor.js';
 import type { TypedExpr } from '../check/resolved.js';
 import { someNode } from '../check/resolved.js';
 import { crossEntropy, tradesKl, klDiv, mse } from '../ops/losses.js';
