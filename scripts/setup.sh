@@ -28,7 +28,11 @@ apt_update() {
 # 1. npm dependencies (re-run only when package-lock.json changed).
 STAMP=node_modules/.matc-install-stamp
 LOCK_SUM="$(sha256sum package-lock.json package.json | sha256sum | cut -c1-16)"
-if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$LOCK_SUM" ]; then
+if [ -L node_modules ] && { [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$LOCK_SUM" ]; }; then
+  # A linked node_modules (a git worktree sharing another checkout's) is not ours to replace: npm ci
+  # deletes the whole tree first, under every process that uses it.
+  log "node_modules is a link to $(readlink node_modules); not reinstalling it (run npm ci in that checkout if it is out of date)"
+elif [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$LOCK_SUM" ]; then
   log "installing npm dependencies"
   npm ci --no-audit --no-fund --loglevel=error >&2
   echo "$LOCK_SUM" > "$STAMP"

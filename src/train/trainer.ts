@@ -157,6 +157,8 @@ export class Trainer {
     const schedulesAtEpoch = evaluateSchedules(p.schedules, { epoch, step: this.step });
     const lr = learningRate(t, { epoch, step: this.step }, schedulesAtEpoch);
     s.write(LR_VARIABLE, [lr], [], 'f32');
+    let lastLr = lr;
+    let lastSchedules = schedulesAtEpoch;
     let lastProgress = performance.now();
     const interval = (this.opts.progressInterval ?? 2) * 1000;
 
@@ -174,6 +176,14 @@ export class Trainer {
       s.write(batchVar.step(b), Uint32Array.of(this.step), [1], 'u32');
       const sched = evaluateSchedules(p.schedules, { epoch, step: this.step });
       for (const [name, value] of sched) s.write(scheduleVar(name), [value], [], 'f32');
+      lastSchedules = sched;
+      // A schedule named as `lr` may depend on `step` (a warm-up within an epoch): re-evaluate it every
+      // step. The other forms (number, piecewise, cosine) are per epoch and give the value written above.
+      if (typeof t.lr === 'string') {
+        const lrNow = learningRate(t, { epoch, step: this.step }, sched);
+        if (lrNow !== lastLr) s.write(LR_VARIABLE, [lrNow], [], 'f32');
+        lastLr = lrNow;
+      }
       if (t.optimizer.kind === 'adam') {
         const o = t.optimizer as { beta1: number; beta2: number };
         s.write(ADAM_BIAS1_VARIABLE, [1 - Math.pow(o.beta1, this.step + 1)], [], 'f32');
@@ -207,8 +217,9 @@ export class Trainer {
     const metrics: EpochMetrics = {
       epoch,
       step: this.step,
-      lr,
-      schedules: Object.fromEntries(schedulesAtEpoch),
+      // docs/metrics.md: the values at the epoch's last step (equal to the first unless they use `step`).
+      lr: lastLr,
+      schedules: Object.fromEntries(lastSchedules),
       train_loss: lossSum / Math.max(examples, 1),
       train_natural_acc: natural / Math.max(examples, 1),
       train_robust_acc: hasAttack ? robust / Math.max(examples, 1) : null,
