@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { Worker, UnrecoverableError, type Job } from 'bullmq';
 import type { Runtime } from '../runtime/runtime.js';
 import { userProblem } from '../util/errors.js';
-import { formatEpoch } from '../cli/commands/run.js';
+import { formatEpoch } from '../train/epoch-line.js';
 import { checkReachable, type QueueConnection } from './connection.js';
 import { QUEUE_NAME, QUEUE_PREFIX, jobDataSchema, type JobData, type JobResult } from './jobs.js';
 import { firstIssue } from '../util/json-file.js';

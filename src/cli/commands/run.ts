@@ -1,22 +1,12 @@
 /** `matc run FILE [--set k=v]... [--out DIR] [--resume] [--data-dir DIR]`. */
 import type { ResolvedPipeline } from '../../check/index.js';
 import { runPipeline, defaultRunDir } from '../../train/run.js';
-import type { EpochMetrics } from '../../train/trainer.js';
+import { formatEpoch } from '../../train/epoch-line.js';
 import { ProgressView } from '../progress.js';
 import { RunDirError } from '../../io/run-folder.js';
 import { UserError } from '../../util/errors.js';
 import { formatResultTable, runResultTable, writeReport, attackTitle } from '../../report/index.js';
 import { dataSourceLine, locatePipelineSplit } from '../../lower/data-setup.js';
-
-function pct(v: number | null): string {
-  return v === null ? '   -  ' : `${(100 * v).toFixed(2).padStart(6)}`;
-}
-
-export function formatEpoch(m: EpochMetrics, isBest: boolean): string {
-  const evals = Object.entries(m.eval).map(([k, v]) => `${k} ${(100 * v).toFixed(2)}%`).join(', ');
-  const sched = Object.entries(m.schedules).map(([k, v]) => `${k} ${v.toPrecision(3)}`).join(' ');
-  return `epoch ${String(m.epoch).padStart(3)}  loss ${m.train_loss.toFixed(4)}  train nat ${pct(m.train_natural_acc)}% rob ${pct(m.train_robust_acc)}%  test ${evals || '-'}  lr ${Number(m.lr.toPrecision(3))}${sched ? `  ${sched}` : ''}  ${m.seconds.toFixed(1)}s${isBest ? '  *best' : ''}`;
-}
 
 export async function run(p: ResolvedPipeline, opts: { outDir?: string; resume: boolean; dataDir?: string }, out: (s: string) => void): Promise<void> {
   const view = new ProgressView();

@@ -1,7 +1,7 @@
 /** `matc sweep FILE... --grid key=v1,v2 [--grid ...] [--set k=v]... [--jobs N] --out DIR [--dry-run]`. */
 import { sweep, planSweep, GridError, SweepValidationError, type SweepEvent } from '../../sweep/index.js';
 import { UserError } from '../../util/errors.js';
-import { formatEpoch } from './run.js';
+import { formatEpoch } from '../../train/epoch-line.js';
 
 export interface SweepCommandOptions {
   files: string[];
