@@ -10,8 +10,14 @@ export interface BenchFlags {
   noProfile: boolean;
   /** Also measure compile options off (fusion, buffer reuse). */
   ablations: boolean;
-  /** Include the ResNet-18 step on a software adapter too (minutes per step there). */
+  /** Time the PreAct ResNet-18 PGD-10 step (whole steps, measured; minutes per step on a software adapter). */
   resnet: boolean;
+  /** Batch of the ResNet-18 steps (default: 8 on a software adapter, 128 on a GPU). */
+  resnetBatch?: number;
+  /** Width of both ResNets (64 = the real models; smaller only to check the bench quickly). */
+  resnetWidth?: number;
+  /** Also write the results as JSON to this file. */
+  json?: string;
 }
 
 export function parseFlags(argv: readonly string[]): BenchFlags {
@@ -27,10 +33,13 @@ export function parseFlags(argv: readonly string[]): BenchFlags {
     else if (a === '--no-profile') flags.noProfile = true;
     else if (a === '--ablations') flags.ablations = true;
     else if (a === '--resnet') flags.resnet = true;
+    else if (a === '--resnet-batch') flags.resnetBatch = positiveInt(a, value());
+    else if (a === '--resnet-width') flags.resnetWidth = positiveInt(a, value());
+    else if (a === '--json') flags.json = value();
     else if (a === '--steps') flags.steps = positiveInt(a, value());
     else if (a === '--warmup') flags.warmup = Number.parseInt(value(), 10);
     else if (a === '--only') flags.only = new Set(value().split(','));
-    else throw new Error(`unknown flag ${a} (known: --quick --steps N --warmup N --only a,b --no-profile --ablations --resnet)`);
+    else throw new Error(`unknown flag ${a} (known: --quick --steps N --warmup N --only a,b --no-profile --ablations --resnet --resnet-batch N --resnet-width W --json FILE)`);
   }
   return flags;
 }

@@ -16,6 +16,7 @@ import { describeAdapter } from './adapter.js';
 import { formatTable } from './table.js';
 import { gradWeightSplits } from '../codegen/wgsl/conv.js';
 import { loadLine } from './machine-load.js';
+import { gpuWait } from '../src/runtime/gpu-wait.js';
 
 interface KernelCase {
   name: string;
@@ -96,7 +97,9 @@ async function timeKernel(rt: Runtime, c: KernelCase, minBatchMs: number): Promi
   const batch = async (times: number) => {
     const t0 = performance.now();
     submit(times);
-    await device.queue.onSubmittedWorkDone();
+    // Through gpuWait: dawn-node's own wait polls at 100% of a core, which on lavapipe is one of
+    // the two cores running the kernel (docs/performance.md, "The matmul ceiling").
+    await gpuWait(device.queue.onSubmittedWorkDone());
     return performance.now() - t0;
   };
   await batch(1); // warm-up: first dispatch pays for lazy setup

@@ -2,25 +2,27 @@
  * `npm run bench`: matc's performance on this machine's adapter.
  *   (a) kernel GFLOP/s (bench/kernels.ts, when present);
  *   (b) whole training steps: PGD-AT and TRADES on the reference CNN (batch 128, K=10), natural
- *       and PGD-20 evaluation, a ResNet-18 PGD-AT step (batch 32, 32x32x3 random data);
+ *       and PGD-20 evaluation, a ResNet-18 PGD-AT step (32x32x3 random data) and with --resnet a
+ *       PreAct ResNet-18 PGD-10 step (batch 128 on a GPU, 8 on a software adapter; --resnet-batch);
  *   (c) per step: dispatches, submissions, bytes moved, planned transient memory, and GPU time per
  *       kernel family (timestamp queries, or per-dispatch submit timing without them);
  *   memory: the planned GPU memory of a ResNet-18 step at batch 128 (compiled, not run).
  * Every measurement has a time budget so the whole run stays within a few minutes on a software
- * adapter (lavapipe); at least one whole step is always timed. On a software adapter one ResNet-18
- * step takes many minutes, so it runs there only when asked (`--resnet` or `--only resnet18`), and
- * is then predicted from one run of each of its programs (prologue + K x attack + outer), marked
- * "(predicted)"; on a hardware adapter it always runs and is timed like the others.
+ * adapter (lavapipe); at least one whole step is always timed. On a software adapter a ResNet-18
+ * step takes minutes, so the ResNets run there only when asked (`--resnet`, `--only resnet18`),
+ * and are then timed like the others (one warm-up run of each program, then whole steps).
  *
  *   node dist/bench/run.js [--quick] [--steps N] [--only kernels,pgd_at,trades,eval,resnet18,memory,ablations]
- *                          [--no-profile] [--ablations] [--resnet]
+ *                          [--no-profile] [--ablations] [--resnet] [--resnet-batch N] [--resnet-width W] [--json FILE]
  */
 import { Runtime } from '../src/runtime/runtime.js';
 import { parseFlags, wants, type BenchFlags } from './flags.js';
 import { describeAdapter } from './adapter.js';
 import { runKernelBenchIfPresent } from './kernel-bench-hook.js';
 import { measureStep, type StepMeasurement } from './matc/measure-step.js';
-import { REFERENCE_CNN_PGD_AT, REFERENCE_CNN_TRADES, RESNET18_PGD_AT, type StepWorkload } from './matc/workloads.js';
+import { REFERENCE_CNN_PGD_AT, REFERENCE_CNN_TRADES, RESNET18_PGD_AT, preactResnet18PgdAt, resnet18PgdAt, resnetBatch, type StepWorkload } from './matc/workloads.js';
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { measureEvaluation } from './matc/evaluation.js';
 import { loadPipeline } from './matc/load-pipeline.js';
 import { syntheticBatch } from './random-batch.js';
@@ -50,30 +52,35 @@ async function adapterInfo(): Promise<{ line: string; software: boolean }> {
   }
 }
 
-async function kernelSection(flags: BenchFlags): Promise<void> {
+async function kernelSection(flags: BenchFlags): Promise<string | null> {
   console.log('\n## (a) kernels');
   const rt = await Runtime.create();
   try {
     const text = await runKernelBenchIfPresent(rt, flags.quick);
     if (text) console.log(text);
+    return text;
   } finally {
     rt.destroy();
   }
 }
 
 async function stepSection(flags: BenchFlags, b: Budgets, software: boolean): Promise<StepMeasurement[]> {
-  const chosen: [StepWorkload, number][] = [[REFERENCE_CNN_PGD_AT, b.step], [REFERENCE_CNN_TRADES, b.step], [RESNET18_PGD_AT, b.resnet]];
+  const batch = flags.resnetBatch ?? resnetBatch(software);
+  const chosen: [StepWorkload, number][] = [[REFERENCE_CNN_PGD_AT, b.step], [REFERENCE_CNN_TRADES, b.step]];
+  // ResNet-18 (pipelines/pgd_at.mat): always on a GPU, on a software adapter only when named.
+  if (flags.only?.has('resnet18') || (!software && wants(flags, 'resnet18'))) chosen.push([resnet18PgdAt(batch, flags.resnetWidth ?? 64), b.resnet]);
+  else if (wants(flags, 'resnet18')) console.log('\n(resnet18 skipped on a software adapter: one step takes minutes there; add --only resnet18 [--resnet-batch N] to time it)');
+  // PreAct ResNet-18 PGD-10 step: with --resnet (or --only preact_resnet18).
+  if (flags.resnet || flags.only?.has('preact_resnet18')) chosen.push([preactResnet18PgdAt(batch, flags.resnetWidth ?? 64), b.resnet]);
   const results: StepMeasurement[] = [];
-  const resnetAsked = flags.resnet || (flags.only?.has(RESNET18_PGD_AT.name) ?? false);
   for (const [workload, budgetSeconds] of chosen) {
-    if (!wants(flags, workload.name)) continue;
-    if (workload === RESNET18_PGD_AT && software && !resnetAsked) {
-      console.log(`\n(${workload.name} skipped on a software adapter: one step takes many minutes there; add --resnet to run it)`);
-      continue;
-    }
+    const named = workload.name === 'resnet18' || workload.name === 'preact_resnet18';
+    if (!named && !wants(flags, workload.name)) continue;
     process.stderr.write(`[bench] ${workload.title} ...\n`);
-    const predictOnly = workload === RESNET18_PGD_AT && software;
-    results.push(await measureStep(workload, { iterations: flags.steps ?? 20, budgetSeconds, profile: !flags.noProfile, predictOnly }));
+    // Every step is measured (at least one whole step after one warm-up run of each program),
+    // also the ResNets on a software adapter; their profile repeats the step twice, so skip it there.
+    const profile = !flags.noProfile && !(named && software);
+    results.push(await measureStep(workload, { iterations: flags.steps ?? 20, budgetSeconds, profile }));
   }
   if (!results.length) return results;
   console.log('\n## (b) training steps (synthetic data written into the batch variables; one submission per step)');
@@ -118,11 +125,30 @@ async function main(): Promise<void> {
   const adapter = await adapterInfo();
   console.log(`adapter: ${adapter.line}`);
   console.log(loadLine());
-  if (wants(flags, 'kernels')) await kernelSection(flags);
-  await stepSection(flags, b, adapter.software);
+  const kernelText = wants(flags, 'kernels') ? await kernelSection(flags) : null;
+  const steps = await stepSection(flags, b, adapter.software);
   if (wants(flags, 'eval')) await evaluationSection(flags, b);
   if (flags.only ? flags.only.has('memory') : !flags.quick) await memorySection();
   if (flags.ablations || flags.only?.has('ablations')) console.log(await runAblations(REFERENCE_CNN_PGD_AT, flags.steps ?? 3));
+  if (flags.json) {
+    writeFileSync(flags.json, `${JSON.stringify({
+      date: new Date().toISOString(),
+      adapter: adapter.line,
+      software: adapter.software,
+      loadAverage: loadavg()[0],
+      kernels: kernelText,
+      steps: steps.map((m) => ({
+        name: m.workload.name,
+        title: m.workload.title,
+        batch: m.workload.batch,
+        imagesPerSecond: m.throughput?.perSecond ?? null,
+        msPerStep: m.throughput?.msPerIteration ?? null,
+        timedSteps: m.throughput?.iterations ?? 0,
+        compileSeconds: m.compileSeconds,
+        dispatchesPerStep: m.stats.dispatches,
+      })),
+    }, null, 2)}\n`);
+  }
 }
 
 main().catch((e: unknown) => {

@@ -95,7 +95,12 @@ export function tileDepth(K: number): number {
  * blocks do twice the FMAs per workgroup-memory read of 4x4 ones, so they run about twice as
  * fast; smaller tiles exist only to avoid padding a short axis (16 filters, 1 channel).
  */
-const CANDIDATES: { tiling: Omit<GemmTiling, 'tileK'>; efficiency: number }[] = [
+export const GEMM_CANDIDATES: readonly { tiling: Omit<GemmTiling, 'tileK'>; efficiency: number; matricesOnly?: boolean }[] = [
+  // 8x16 per thread: 24 values read from workgroup memory per 128 FMAs instead of 16 per 64
+  // (llvmpipe reads workgroup memory lane by lane): 0-20% less CPU time per dispatch than the
+  // 8x8 block on lavapipe, bench/matmul-ab.ts (docs/performance.md, "The matmul ceiling").
+  // Matmul only: a gather's hoisted rows would double with half the threads staging the tile.
+  { tiling: { threadsM: 8, threadsN: 4, regM: 8, regN: 16 }, efficiency: 1.1, matricesOnly: true }, // 64x64
   { tiling: { threadsM: 8, threadsN: 8, regM: 8, regN: 8 }, efficiency: 1.0 }, // 64x64
   { tiling: { threadsM: 4, threadsN: 4, regM: 8, regN: 8 }, efficiency: 0.95 }, // 32x32
   { tiling: { threadsM: 8, threadsN: 2, regM: 8, regN: 8 }, efficiency: 0.9 }, // 64x16
@@ -112,12 +117,14 @@ const PARALLEL_WORKGROUPS = 4;
 
 /**
  * The candidate with the least estimated time: padded tile work over efficiency, scaled up
- * when there are too few workgroups to occupy every core.
+ * when there are too few workgroups to occupy every core. `matrices`: both operands are strided
+ * matrices (no gather), which admits the matmul-only tilings.
  */
-export function chooseTiling(M: number, N: number, K: number, batch = 1): GemmTiling {
+export function chooseTiling(M: number, N: number, K: number, batch = 1, matrices = false): GemmTiling {
   let best: GemmTiling | undefined;
   let bestCost = Infinity;
-  for (const { tiling, efficiency } of CANDIDATES) {
+  for (const { tiling, efficiency, matricesOnly } of GEMM_CANDIDATES) {
+    if (matricesOnly && !matrices) continue;
     const tm = tiling.threadsM * tiling.regM;
     const tn = tiling.threadsN * tiling.regN;
     const groups = Math.ceil(M / tm) * Math.ceil(N / tn) * batch;

@@ -4,7 +4,7 @@
  * axis of the operand is contiguous in storage.
  */
 import { stridesOf, type Shape } from '../../src/ir/shape.js';
-import { gemmKernel, type GemmKernel, type GemmTiling } from './gemm.js';
+import { chooseTiling, gemmKernel, type GemmKernel, type GemmTiling } from './gemm.js';
 import type { Epilogue } from './epilogue.js';
 
 export interface MatmulShapes {
@@ -53,7 +53,7 @@ export function matmulKernel(s: MatmulShapes, tiling?: GemmTiling, epilogue?: Ep
     inputCount: 2,
     a: { kind: 'matrix', binding: 0, contiguous: s.transA ? 'mn' : 'k', offset: batchOffsetWGSL(s.aShape.slice(0, -2), outBatch, M * K) },
     b: { kind: 'matrix', binding: 1, contiguous: s.transB ? 'k' : 'mn', offset: batchOffsetWGSL(s.bShape.slice(0, -2), outBatch, K * N) },
-    ...(tiling ? { tiling } : {}),
+    tiling: tiling ?? chooseTiling(M, N, K, batch, true),
     ...(epilogue ? { epilogue } : {}),
   });
 }

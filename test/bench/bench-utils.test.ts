@@ -5,6 +5,8 @@ import { syntheticBatch, toNhwc } from '../../bench/random-batch.js';
 import { measureThroughput } from '../../bench/timing.js';
 import { formatTable } from '../../bench/table.js';
 import { parseFlags } from '../../bench/flags.js';
+import { preactResnet18PgdAt, resnet18PgdAt, resnetBatch } from '../../bench/matc/workloads.js';
+import { loadPipeline } from '../../bench/matc/load-pipeline.js';
 
 describe('syntheticBatch', () => {
   it('is deterministic, in [0, 1], with labels in range', () => {
@@ -62,5 +64,25 @@ describe('parseFlags', () => {
     expect(f.steps).toBe(3);
     expect([...f.only!]).toEqual(['pgd_at', 'eval']);
     expect(() => parseFlags(['--fast'])).toThrow(/unknown flag/);
+  });
+
+  it('reads the ResNet flags', () => {
+    const f = parseFlags(['--resnet', '--resnet-batch', '8', '--resnet-width', '16', '--json', '/tmp/b.json']);
+    expect(f).toMatchObject({ resnet: true, resnetBatch: 8, resnetWidth: 16, json: '/tmp/b.json' });
+    expect(() => parseFlags(['--resnet-batch', '0'])).toThrow(/positive integer/);
+  });
+});
+
+describe('ResNet step workloads', () => {
+  it('write pipelines that check, with the asked batch, width and PGD-10', () => {
+    expect(resnetBatch(true)).toBe(8);
+    expect(resnetBatch(false)).toBe(128);
+    for (const w of [preactResnet18PgdAt(2, 8), resnet18PgdAt(2, 8)]) {
+      const p = loadPipeline(w.file, w.overrides);
+      expect(p.settings.train.batch).toBe(2);
+      expect(w.batch).toBe(2);
+      expect(JSON.stringify(p)).toContain('"steps":10');
+    }
+    expect(preactResnet18PgdAt(4).title).toContain('PreAct ResNet-18, 32x32x3, batch 4, K=10');
   });
 });

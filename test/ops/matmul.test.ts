@@ -3,6 +3,8 @@ import { checkForward, checkGradients, expectClose, gpuRun, randn } from '../hel
 import { Graph } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
 import { matmulKernel } from '../../codegen/wgsl/matmul.js';
+import { GEMM_CANDIDATES, chooseTiling, tileDepth } from '../../codegen/wgsl/gemm.js';
+import { runRawKernel } from '../helpers/raw-kernel.js';
 
 /** The textbook triple loop, independent of the op's CPU reference; batch broadcast by index arithmetic. */
 function naiveMatmul(a: Float32Array, b: Float32Array, M: number, N: number, K: number, transA: boolean, transB: boolean): Float32Array {
@@ -113,6 +115,37 @@ describe('matmul gradients', () => {
       { name: 'b', shape: [1, 3, 3, 2], data: randn([1, 3, 3, 2], 42) },
     ];
     await checkGradients((_g, [a, b]) => a!.matmul(b!, { transA: false, transB: false }), inputs);
+  });
+});
+
+describe('matmul with every GEMM tiling, pinned (ragged tails on every axis)', () => {
+  // Sizes off every tile multiple (M, N, K odd, K below and above the K-tile), so every guarded
+  // load and store runs; the output buffer has a sentinel-filled margin that must stay intact.
+  // Two pipelines per tiling (each is a fresh lavapipe compile): a multi-tile ragged product with
+  // vec4 loads where aligned, and a product smaller than one tile with both operands transposed.
+  const cases: [number, number, number, boolean, boolean][] = [
+    [70, 132, 37, false, false],
+    [5, 3, 9, true, true],
+  ];
+  for (const { tiling } of GEMM_CANDIDATES) {
+    const name = `${tiling.threadsM}x${tiling.threadsN} threads, ${tiling.regM}x${tiling.regN} per thread`;
+    it(name, async () => {
+      for (const [M, N, K, transA, transB] of cases) {
+        {
+          const a = randn(shapeA(M, K, transA), M + K);
+          const b = randn(shapeB(K, N, transB), N + K);
+          const kernel = matmulKernel({ aShape: shapeA(M, K, transA), bShape: shapeB(K, N, transB), outShape: [M, N], transA, transB }, { ...tiling, tileK: tileDepth(K) });
+          const { out, tail } = await runRawKernel(kernel, [a, b], M * N, 64, -12345);
+          expectClose(out, naiveMatmul(a, b, M, N, K, transA, transB), { rtol: 1e-4, atol: 1e-4 }, `${name}: ${M}x${K}x${N} tA=${transA} tB=${transB}`);
+          expect([...tail].every((v) => v === -12345)).toBe(true);
+        }
+      }
+    });
+  }
+
+  it('the matmul-only 8x16 block is chosen for large matrices, never for gathers', () => {
+    expect(chooseTiling(512, 512, 512, 1, true)).toMatchObject({ regM: 8, regN: 16 });
+    expect(chooseTiling(512, 512, 512, 1, false).regN).toBe(8);
   });
 });
 
