@@ -47,7 +47,7 @@ export function spectralNorm(data: ArrayLike<number>, rows: number, cols: number
     for (let r = 0; r < rows; r++) {
       const o = r * cols;
       const ur = u[r]!;
-      for (let c = 0; c < cols; c++) w[c] += data[o + c]! * ur;
+      for (let c = 0; c < cols; c++) w[c] = w[c]! + data[o + c]! * ur;
     }
     let wn = 0;
     for (let c = 0; c < cols; c++) wn += w[c]! * w[c]!;

@@ -82,7 +82,7 @@ export class Tensor {
     return this.sum(ax, keepDims).mul(1 / n);
   }
   argmax(axis = -1): Tensor {
-    return this.op('argmax', [this], { axis: normalizeAxes(axis, this.rank)[0] });
+    return this.op('argmax', [this], { axis: normalizeAxes(axis, this.rank)[0]! });
   }
 
   // Linear algebra and neural-network primitives.
@@ -90,10 +90,10 @@ export class Tensor {
     return this.op('matmul', [this, o], { transA: opts.transA ?? false, transB: opts.transB ?? false });
   }
   softmax(axis = -1): Tensor {
-    return this.op('softmax', [this], { axis: normalizeAxes(axis, this.rank)[0] });
+    return this.op('softmax', [this], { axis: normalizeAxes(axis, this.rank)[0]! });
   }
   logSoftmax(axis = -1): Tensor {
-    return this.op('log_softmax', [this], { axis: normalizeAxes(axis, this.rank)[0] });
+    return this.op('log_softmax', [this], { axis: normalizeAxes(axis, this.rank)[0]! });
   }
 
   // Layout.

@@ -106,7 +106,7 @@ const scatterAddDef: KernelOpDef<'scatter_add'> = {
         if (j < 0 || j >= size) continue;
         const dst = (o * size + j) * inner;
         const src = (o * count + k) * inner;
-        for (let i = 0; i < inner; i++) result[dst + i] += g![src + i]!;
+        for (let i = 0; i < inner; i++) result[dst + i] = result[dst + i]! + g![src + i]!;
       }
     }
     return result;
