@@ -6,13 +6,12 @@
  */
 import { describe, it, expect } from 'vitest';
 import { checkForward, checkGradients, cpuEval, expectClose, randn, type Builder, type InputSpec } from '../helpers/op-harness.js';
-import { sharedTestRuntime } from '../helpers/gpu.js';
+import { runRawKernel } from '../helpers/raw-kernel.js';
 import { Graph, isLeaf } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
 import type { Tensor } from '../../src/ir/tensor.js';
 import type { ConvGeometry } from '../../codegen/wgsl/conv.js';
 import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, directConvApplies, stripWidth, type DirectTiling } from '../../codegen/wgsl/conv-direct.js';
-import type { GemmKernel } from '../../codegen/wgsl/gemm.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -53,34 +52,6 @@ function chosenKernel(build: Builder, inputs: InputSpec[]): string {
   const node = g.node(out.id);
   if (isLeaf(node)) throw new Error(`built a ${node.op}, not an op`);
   return g.op(node).kernel!({ node, inputs: node.inputs.map((i) => g.node(i)) }).code;
-}
-
-/** Run a kernel on the shared device with the given input arrays; returns its output. */
-async function runKernel(kernel: GemmKernel, inputs: Float32Array[], outLength: number): Promise<Float32Array> {
-  const device = (await sharedTestRuntime()).device;
-  const buffer = (bytes: number, usage: number) => device.createBuffer({ size: Math.max(16, Math.ceil(bytes / 16) * 16), usage });
-  const ins = inputs.map((a) => {
-    const b = buffer(a.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
-    device.queue.writeBuffer(b, 0, a);
-    return b;
-  });
-  const out = buffer(outLength * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
-  const read = buffer(outLength * 4, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
-  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code: kernel.code }), entryPoint: 'main' } });
-  const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [...ins, out].map((b, binding) => ({ binding, resource: { buffer: b } })) });
-  const enc = device.createCommandEncoder();
-  const pass = enc.beginComputePass();
-  pass.setPipeline(pipeline);
-  pass.setBindGroup(0, bindGroup);
-  pass.dispatchWorkgroups(...kernel.workgroups);
-  pass.end();
-  enc.copyBufferToBuffer(out, 0, read, 0, outLength * 4);
-  device.queue.submit([enc.finish()]);
-  await read.mapAsync(GPUMapMode.READ);
-  const result = new Float32Array(read.getMappedRange().slice(0, outLength * 4));
-  read.unmap();
-  for (const b of [...ins, out, read]) b.destroy();
-  return result;
 }
 
 const label = (l: Layer) => `x[${l.x}] o${l.o} pad ${l.pad}`;
@@ -142,9 +113,9 @@ describe('direct 3x3 stride-1 convolution kernel', { timeout: 900_000 }, () => {
       const dx = cpuEval(gradInput(l), gIn);
       for (const t of tilings) {
         const what = `${label(l)} tiling ${t.rows}x${t.pixels}x${t.channels}`;
-        const gotY = await runKernel(conv2dForwardDirectKernel(g, undefined, t), fIn.map((i) => i.data as Float32Array), y.length);
+        const gotY = (await runRawKernel(conv2dForwardDirectKernel(g, undefined, t), fIn.map((i) => i.data as Float32Array), y.length)).out;
         expectClose(gotY, y, { rtol: 1e-4, atol: 1e-4 }, `forward ${what}`);
-        const gotDx = await runKernel(conv2dGradInputDirectKernel(g, undefined, t), gIn.map((i) => i.data as Float32Array), dx.length);
+        const gotDx = (await runRawKernel(conv2dGradInputDirectKernel(g, undefined, t), gIn.map((i) => i.data as Float32Array), dx.length)).out;
         expectClose(gotDx, dx, { rtol: 1e-4, atol: 1e-4 }, `grad input ${what}`);
       }
     }
