@@ -17,6 +17,7 @@ import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, type DirectTili
 import type { GemmKernel } from '../codegen/wgsl/gemm.js';
 import { median } from './interleave.js';
 import { loadLine } from './machine-load.js';
+import { gpuWait } from '../src/runtime/gpu-wait.js';
 
 interface Variant {
   name: string;
@@ -45,7 +46,7 @@ function prepare(device: GPUDevice, v: Variant): { timer: Timer; destroy(): void
       pass.end();
     }
     device.queue.submit([enc.finish()]);
-    await device.queue.onSubmittedWorkDone();
+    await gpuWait(device.queue.onSubmittedWorkDone());
     const c = process.cpuUsage(c0);
     return { wall: (performance.now() - t0) / times, cpu: (c.user + c.system) / 1000 / times };
   };

@@ -14,6 +14,7 @@
 import type { Runtime } from '../../src/runtime/runtime.js';
 import type { Program } from '../../src/runtime/program.js';
 import { kernelFamily } from './kernel-families.js';
+import { gpuWait } from '../../src/runtime/gpu-wait.js';
 
 export interface FamilyTime {
   family: string;
@@ -93,7 +94,7 @@ async function timestampDispatches(device: GPUDevice, program: Program, repeats:
       enc.resolveQuerySet(querySet, 0, 2 * n, resolve, 0);
       enc.copyBufferToBuffer(resolve, 0, readback, 0, 16 * n);
       device.queue.submit([enc.finish()]);
-      await readback.mapAsync(GPUMapMode.READ);
+      await gpuWait(readback.mapAsync(GPUMapMode.READ));
       const ticks = new BigUint64Array(readback.getMappedRange().slice(0));
       readback.unmap();
       for (let i = 0; i < n; i++) best[i] = Math.min(best[i]!, Number(ticks[2 * i + 1]! - ticks[2 * i]!) / 1e6);
@@ -112,7 +113,7 @@ async function submitTimeDispatches(rt: Runtime, program: Program, repeats: numb
   for (const s of program.steps) {
     let best = Infinity;
     for (let r = 0; r < repeats; r++) {
-      await device.queue.onSubmittedWorkDone();
+      await gpuWait(device.queue.onSubmittedWorkDone());
       const t0 = performance.now();
       const enc = device.createCommandEncoder();
       const pass = enc.beginComputePass();
@@ -121,7 +122,7 @@ async function submitTimeDispatches(rt: Runtime, program: Program, repeats: numb
       pass.dispatchWorkgroups(...s.workgroups);
       pass.end();
       device.queue.submit([enc.finish()]);
-      await device.queue.onSubmittedWorkDone();
+      await gpuWait(device.queue.onSubmittedWorkDone());
       best = Math.min(best, performance.now() - t0);
     }
     ms.push(best);

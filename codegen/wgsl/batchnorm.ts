@@ -15,7 +15,7 @@
  */
 import type { Shape } from '../../src/ir/shape.js';
 import type { Kernel } from '../../src/ir/op.js';
-import { bindingsWGSL, dispatch1d, flatIndexWGSL, FLAT_BUILTINS } from './dispatch.js';
+import { bindingsWGSL, dispatch1d, flatIndexWGSL, FLAT_BUILTINS, rolledCount } from './dispatch.js';
 import { blockedElementKernel } from './element-blocks.js';
 import { blockedSumWGSL, nestedSumLoopsWGSL, offsetOf, planReduction, stridedWalkWGSL, useWorkgroupPerOutput, vectorizePlan, TUNING, type ReductionPlan } from './reduce.js';
 
@@ -225,7 +225,7 @@ function perElementKernel(shape: Shape, inputs: number, perElement: number[], ep
 @compute @workgroup_size(${ROW_WORKGROUP})
 fn main(${FLAT_BUILTINS}) {
   let group: u32 = wid.y * nwg.x + wid.x;
-  for (var rr: u32 = 0u; rr < ${rowsPerGroup}u; rr++) {
+  for (var rr: u32 = 0u; rr < ${rolledCount(rowsPerGroup)}; rr++) {
     let row: u32 = group * ${rowsPerGroup}u + rr;
     if (row >= ${rows}u) { break; }
     let c: u32 = row % ${C}u;

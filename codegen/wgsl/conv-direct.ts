@@ -16,7 +16,7 @@
  */
 import type { Epilogue } from './epilogue.js';
 import type { GemmKernel } from './gemm.js';
-import { dispatch1d } from './dispatch.js';
+import { dispatch1d, rolledCount } from './dispatch.js';
 import type { ConvGeometry } from './conv.js';
 
 export interface DirectConvSpec {
@@ -65,8 +65,24 @@ export function stripWidth(outW: number): number {
  * 3.1x/4.3x, 2x7x16 3.2x/5.7x, 2x4x16 1.9x/2.8x (the narrower strip wastes a column per 14).
  */
 export function chooseDirectTiling(s: DirectConvSpec): DirectTiling {
-  return { pixels: stripWidth(s.outW), rows: Math.min(2, s.outH), channels: Math.min(16, s.outC) };
+  const macs = s.N * s.outC * s.outH * s.outW * s.inC * s.kh * s.kw;
+  const pixels = stripWidth(s.outW);
+  if (macs < SMALL_DIRECT_MACS) return { pixels, rows: 1, channels: Math.min(4, s.outC) };
+  return { pixels, rows: Math.min(2, s.outH), channels: Math.min(s.inC <= 4 ? 8 : 16, s.outC) };
 }
+
+/**
+ * What a kernel costs to compile counts too: every distinct shape is a fresh lavapipe compile on a
+ * machine's first run, and compile time grows faster than the accumulators per thread: 1x4x4 (16)
+ * compiled in 0.5 s, 2x7x8 (112) in 3-6 s, 2x7x16 (224) in 20-25 s, 38 s with a fused epilogue.
+ * Measured per dispatch at batch 64 (bench/conv-ab.ts, 2026-12-06, load 1.5): on the 16->32 layer
+ * 2x7x16 took 6.6 / 6.5 ms (forward / input gradient), 2x7x8 9.8 / 7.4, 1x7x4 15.4 / 12.9; on the
+ * 1->16 layer (7.2M multiply-adds) 4.9, 4.7 and 7.1 ms forward. So: below 2^23 multiply-adds (a
+ * test's layer, a few images) the big blocks save a millisecond or two per dispatch and cost tens
+ * of seconds to compile, and the 1-row, 4-channel block is used; a layer with 4 input channels or
+ * fewer gains nothing from 16 channels per thread over 8.
+ */
+export const SMALL_DIRECT_MACS = 1 << 23;
 
 export function directConvKernel(s: DirectConvSpec, epilogue?: Epilogue, tiling?: DirectTiling): GemmKernel {
   const { pixels: P, rows: R, channels } = tiling ?? chooseDirectTiling(s);
@@ -156,7 +172,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 ${cols.join('\n')}
 ${accs.join('\n')}
   var planeBase = n * ${s.inC * plane}u;
-  for (var c0 = 0u; c0 < ${s.inC}u; c0 += ${chunk}u) {
+  for (var c0 = 0u; c0 < ${rolledCount(s.inC)}; c0 += ${chunk}u) {
     workgroupBarrier();
     // Staged once per workgroup rather than read by every thread: lavapipe turns a storage read
     // inside a loop into a per-lane gather even when every lane reads the same address.
@@ -170,7 +186,7 @@ ${accs.join('\n')}
       shW[rest * ${T4}u + t / 4u][t % 4u] = wv;
     }
     workgroupBarrier();
-    for (var icl = 0u; icl < ${chunk}u; icl++) {
+    for (var icl = 0u; icl < ${rolledCount(chunk)}; icl++) {
 ${chunks * chunk !== s.inC ? `      if (c0 + icl >= ${s.inC}u) { break; }\n` : ''}${body.join('\n')}
       planeBase += ${plane}u;
     }

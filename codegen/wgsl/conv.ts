@@ -14,7 +14,7 @@
  */
 import { gemmKernel, chooseTiling, type GemmKernel, type GemmTiling, type Operand } from './gemm.js';
 import type { Epilogue } from './epilogue.js';
-import { dispatch1d } from './dispatch.js';
+import { dispatch1d, rolledCount } from './dispatch.js';
 
 export interface ConvGeometry {
   N: number;
@@ -275,7 +275,7 @@ ${Array.from({ length: g.C }, (_, c) => `    wv[${c}] = in1[(o * ${g.C}u + ${c}u
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
-  for (var o = 0u; o < ${g.O}u; o++) {
+  for (var o = 0u; o < ${rolledCount(g.O)}; o++) {
     let gyBase = (n * ${g.O}u + o) * ${g.OH * g.OW}u;
 ${lines.join('\n')}
   }

@@ -9,7 +9,7 @@
  * SIMD batch touches consecutive addresses.
  */
 import type { Kernel } from '../../src/ir/op.js';
-import { dispatch1d } from './dispatch.js';
+import { dispatch1d, rolledCount } from './dispatch.js';
 
 export const BLOCK_WORKGROUP = 8;
 export const ELEMENTS_PER_INVOCATION = 256;
@@ -26,7 +26,7 @@ export function blockedElementKernel(decls: string, total: number, body: string)
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let first: u32 = (wid.y * nwg.x + wid.x) * ${WG * per}u + lid;
-  for (var k: u32 = 0u; k < ${per}u; k++) {
+  for (var k: u32 = 0u; k < ${rolledCount(per)}; k++) {
     let i: u32 = first + k * ${WG}u;
     if (i >= ${total}u) { break; }
 ${body}

@@ -15,7 +15,7 @@ import type { Graph, Node, DType } from '../../src/ir/graph.js';
 import { broadcastStrides, sizeOf, stridesOf, shapesEqual } from '../../src/ir/shape.js';
 import type { Kernel } from '../../src/ir/op.js';
 import { wgslLiteral } from './literal.js';
-import { dispatch1d, flatIndexWGSL, FLAT_BUILTINS } from './dispatch.js';
+import { dispatch1d, flatIndexWGSL, FLAT_BUILTINS, rolledCount } from './dispatch.js';
 import { InternalError } from '../../src/util/internal-error.js';
 
 export const ELEMENTWISE_WORKGROUP = 64;
@@ -176,7 +176,7 @@ function kernelShell(
 @compute @workgroup_size(${ELEMENTWISE_WORKGROUP})
 fn main(${FLAT_BUILTINS}) {
   ${flatIndexWGSL('t', ELEMENTWISE_WORKGROUP)}
-  for (var u = 0u; u < ${k.perThread}u; u++) {
+  for (var u = 0u; u < ${rolledCount(k.perThread)}; u++) {
     let ${k.index} = t * ${k.perThread}u + u;
     if (${k.index} >= ${k.count}u) { return; }
 ${k.coordsOf ? coordLines(k.outShape, k.coordsOf, '    ').join('\n') : ''}

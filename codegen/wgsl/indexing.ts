@@ -10,6 +10,7 @@
  */
 import type { Kernel } from '../../src/ir/op.js';
 import { threadKernel, u32 } from './thread-kernel.js';
+import { rolledCount } from './dispatch.js';
 
 /**
  * Data viewed as [outer, axis, inner]; `out[o, k, i] = x[o, indices[k], i]`.
@@ -45,7 +46,7 @@ export function scatterAddKernel(type: string, outer: number, count: number, siz
     `let last: u32 = min(first + ${u32(chunk)}, ${u32(inner)});`,
     `let dst: u32 = (o * ${u32(size)} + j) * ${u32(inner)};`,
     `for (var i: u32 = first; i < last; i = i + 1u) { out[dst + i] = ${type}(); }`,
-    `for (var k: u32 = 0u; k < ${u32(count)}; k = k + 1u) {`,
+    `for (var k: u32 = 0u; k < ${rolledCount(count)}; k = k + 1u) {`,
     '  if (in0[k] == i32(j)) {',
     `    let src: u32 = (o * ${u32(count)} + k) * ${u32(inner)};`,
     '    for (var i: u32 = first; i < last; i = i + 1u) { out[dst + i] = out[dst + i] + in1[src + i]; }',
@@ -78,7 +79,7 @@ export function scatterRowsKernel(type: string, rows: number, rowSize: number, c
     `let last: u32 = min(first + ${u32(chunk)}, ${u32(rowSize)});`,
     // Scan backwards so the first hit is the last writer.
     'var winner: i32 = -1i;',
-    `for (var b: u32 = ${u32(count)}; b > 0u; b = b - 1u) {`,
+    `for (var b: u32 = ${rolledCount(count)}; b > 0u; b = b - 1u) {`,
     '  if (in1[b - 1u] == i32(n)) { winner = i32(b - 1u); break; }',
     '}',
     `for (var j: u32 = first; j < last; j = j + 1u) {`,

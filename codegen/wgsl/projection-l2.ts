@@ -11,7 +11,7 @@
  * linear piece of G there is solved exactly.
  */
 import type { Kernel } from '../../src/ir/op.js';
-import { bindingsWGSL, dispatch1d, FLAT_BUILTINS } from './dispatch.js';
+import { bindingsWGSL, dispatch1d, FLAT_BUILTINS, rolledCount } from './dispatch.js';
 import { hyperplaneRowPrologueWGSL, PROJECTION_WG } from './projection.js';
 
 const WG = PROJECTION_WG;
@@ -33,7 +33,7 @@ fn main(${FLAT_BUILTINS}) {
   ${hyperplaneRowPrologueWGSL(rows, n)}
   var full: f32 = 0.0;
   var rmax: f32 = 0.0;
-  for (var i: u32 = 0u; i < ${n}u; i++) {
+  for (var i: u32 = 0u; i < ${rolledCount(n)}; i++) {
     ${coordinate}
     if (moving) {
       full += a * p;
@@ -46,12 +46,12 @@ fn main(${FLAT_BUILTINS}) {
     // Invariant: G(lo) < need <= G(hi) (G(rmax) = full > need).
     var lo: u32 = 0u;
     var hi: u32 = bitcast<u32>(rmax);
-    for (var k: u32 = 0u; k < ${BISECTIONS}u; k++) {
+    for (var k: u32 = 0u; k < ${rolledCount(BISECTIONS)}; k++) {
       if (hi - lo <= 1u) { break; }
       let mid = lo + (hi - lo) / 2u;
       let m = bitcast<f32>(mid);
       var g: f32 = 0.0;
-      for (var i: u32 = 0u; i < ${n}u; i++) {
+      for (var i: u32 = 0u; i < ${rolledCount(n)}; i++) {
         ${coordinate}
         if (moving) { g += a * min(m * a, p); }
       }
@@ -62,7 +62,7 @@ fn main(${FLAT_BUILTINS}) {
     // On [lo, hi]: G = saturated + slope * alpha.
     var saturated: f32 = 0.0;
     var slope: f32 = 0.0;
-    for (var i: u32 = 0u; i < ${n}u; i++) {
+    for (var i: u32 = 0u; i < ${rolledCount(n)}; i++) {
       ${coordinate}
       if (moving) {
         if (p / a <= lof) { saturated += a * p; } else { slope += a * a; }
@@ -70,7 +70,7 @@ fn main(${FLAT_BUILTINS}) {
     }
     alpha = select(hif, clamp((need - saturated) / slope, lof, hif), slope > 0.0);
   }
-  for (var i: u32 = 0u; i < ${n}u; i++) {
+  for (var i: u32 = 0u; i < ${rolledCount(n)}; i++) {
     ${coordinate}
     let step = select(p, min(alpha * a, p), reachable);
     out[base + i] = select(0.0, select(-1.0, 1.0, w < 0.0) * step, moving);

@@ -6,7 +6,7 @@
  * number of halvings beyond float resolution.
  */
 import type { Kernel } from '../../src/ir/op.js';
-import { bindingsWGSL, dispatch1d, flatIndexWGSL, FLAT_BUILTINS } from './dispatch.js';
+import { bindingsWGSL, dispatch1d, flatIndexWGSL, FLAT_BUILTINS, rolledCount } from './dispatch.js';
 
 /** Workgroup size of both hyperplane-projection kernels (the row prologue indexes with it). */
 export const PROJECTION_WG = 64;
@@ -24,7 +24,7 @@ export function hyperplaneRowPrologueWGSL(rows: number, n: number): string {
   if (row >= ${rows}u) { return; }
   let base: u32 = row * ${n}u;
   var dot: f32 = 0.0;
-  for (var i: u32 = 0u; i < ${n}u; i++) { dot += in1[base + i] * in0[base + i]; }
+  for (var i: u32 = 0u; i < ${rolledCount(n)}; i++) { dot += in1[base + i] * in0[base + i]; }
   let side: f32 = select(-1.0, 1.0, dot - in2[row] >= 0.0);
   let need: f32 = abs(dot - in2[row]);`;
 }
@@ -37,7 +37,7 @@ fn main(${FLAT_BUILTINS}) {
   ${hyperplaneRowPrologueWGSL(rows, n)}
   var full: f32 = 0.0;
   var pmax: f32 = 0.0;
-  for (var i: u32 = 0u; i < ${n}u; i++) {
+  for (var i: u32 = 0u; i < ${rolledCount(n)}; i++) {
     let w = side * in1[base + i];
     let p = select(in0[base + i], 1.0 - in0[base + i], w < 0.0);
     full += abs(w) * p;
@@ -47,10 +47,10 @@ fn main(${FLAT_BUILTINS}) {
   if (need < full) {
     var lo: f32 = 0.0;
     var hi: f32 = pmax;
-    for (var k: u32 = 0u; k < ${BISECTIONS}u; k++) {
+    for (var k: u32 = 0u; k < ${rolledCount(BISECTIONS)}; k++) {
       let mid = 0.5 * (lo + hi);
       var g: f32 = 0.0;
-      for (var i: u32 = 0u; i < ${n}u; i++) {
+      for (var i: u32 = 0u; i < ${rolledCount(n)}; i++) {
         let w = side * in1[base + i];
         g += abs(w) * min(mid, select(in0[base + i], 1.0 - in0[base + i], w < 0.0));
       }
@@ -59,14 +59,14 @@ fn main(${FLAT_BUILTINS}) {
     // On [lo, next breakpoint): G = saturated + slope * lambda.
     var saturated: f32 = 0.0;
     var slope: f32 = 0.0;
-    for (var i: u32 = 0u; i < ${n}u; i++) {
+    for (var i: u32 = 0u; i < ${rolledCount(n)}; i++) {
       let w = side * in1[base + i];
       let p = select(in0[base + i], 1.0 - in0[base + i], w < 0.0);
       if (p <= lo) { saturated += abs(w) * p; } else { slope += abs(w); }
     }
     lambda = select(hi, clamp((need - saturated) / slope, lo, hi), slope > 0.0);
   }
-  for (var i: u32 = 0u; i < ${n}u; i++) {
+  for (var i: u32 = 0u; i < ${rolledCount(n)}; i++) {
     let w = side * in1[base + i];
     let p = select(in0[base + i], 1.0 - in0[base + i], w < 0.0);
     out[base + i] = select(select(-1.0, 1.0, w < 0.0) * min(lambda, p), 0.0, w == 0.0);

@@ -18,7 +18,7 @@ import type { DType } from '../../src/ir/dtype.js';
 import { stridesOf, type Shape } from '../../src/ir/shape.js';
 import type { Kernel } from '../../src/ir/op.js';
 import { wgslLiteral } from './literal.js';
-import { bindingsWGSL, dispatch1d, flatIndexWGSL, FLAT_BUILTINS } from './dispatch.js';
+import { bindingsWGSL, dispatch1d, flatIndexWGSL, FLAT_BUILTINS, rolledCount } from './dispatch.js';
 
 export type ReduceKind = 'sum' | 'max' | 'argmax';
 
@@ -140,10 +140,10 @@ export function nestedSumLoopsWGSL(dims: Dim[], base: string, sums: LoopSum[]): 
   const pad = (k: number) => '  '.repeat(k + 1);
   const last = n - 1;
   const inner = dims[last]!;
-  dims.slice(0, last).forEach((d, k) => lines.push(`${pad(k)}for (var j${k}: u32 = 0u; j${k} < ${d.size}u; j${k}++) {`));
-  lines.push(`${pad(last)}for (var jb: u32 = 0u; jb < ${inner.size}u; jb += ${SUM_BLOCK}u) {`);
+  dims.slice(0, last).forEach((d, k) => lines.push(`${pad(k)}for (var j${k}: u32 = 0u; j${k} < ${rolledCount(d.size)}; j${k}++) {`));
+  lines.push(`${pad(last)}for (var jb: u32 = 0u; jb < ${rolledCount(inner.size)}; jb += ${SUM_BLOCK}u) {`);
   for (const s of sums) lines.push(`${pad(last + 1)}var ${s.acc}_block: ${blockType(s.type, s.vec)} = ${blockType(s.type, s.vec)}(0);`);
-  lines.push(`${pad(last + 1)}for (var j${last}: u32 = jb; j${last} < min(jb + ${SUM_BLOCK}u, ${inner.size}u); j${last}++) {`);
+  lines.push(`${pad(last + 1)}for (var j${last}: u32 = jb; j${last} < min(jb + ${SUM_BLOCK}u, ${rolledCount(inner.size)}); j${last}++) {`);
   lines.push(`${pad(last + 2)}let i: u32 = ${terms.join(' + ')};`);
   for (const s of sums) lines.push(`${pad(last + 2)}${s.acc}_block += ${s.expr};`);
   lines.push(`${pad(last + 1)}}`);
@@ -265,7 +265,7 @@ function threadPerOutput(spec: ReductionSpec, scalarPlan: ReductionPlan): Kernel
   const terms: string[] = ['base'];
   plan.reduced.forEach((d, k) => {
     const pad = '  '.repeat(k + 1);
-    loops.push(`${pad}for (var j${k}: u32 = 0u; j${k} < ${d.size}u; j${k}++) {`);
+    loops.push(`${pad}for (var j${k}: u32 = 0u; j${k} < ${rolledCount(d.size)}; j${k}++) {`);
     closes.unshift(`${pad}}`);
     terms.push(d.stride === 1 ? `j${k}` : `j${k} * ${d.stride}u`);
   });

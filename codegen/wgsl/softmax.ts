@@ -5,7 +5,7 @@
  * exp overflows and the largest term of the sum is exactly 1.
  */
 import type { Kernel } from '../../src/ir/op.js';
-import { bindingsWGSL, dispatch1d, flatIndexWGSL, FLAT_BUILTINS } from './dispatch.js';
+import { bindingsWGSL, dispatch1d, flatIndexWGSL, FLAT_BUILTINS, rolledCount } from './dispatch.js';
 import { rowBaseWGSL, rowElemWGSL, type RowLayout } from './rows.js';
 
 const WG = 64;
@@ -14,9 +14,9 @@ const WG = 64;
 function rowStats(l: RowLayout): string {
   const at = (j: string) => `in0[${rowElemWGSL(l, j)}]`;
   return `  var m: f32 = ${at('0u')};
-  for (var j: u32 = 1u; j < ${l.size}u; j++) { m = max(m, ${at('j')}); }
+  for (var j: u32 = 1u; j < ${rolledCount(l.size)}; j++) { m = max(m, ${at('j')}); }
   var s: f32 = 0.0;
-  for (var j: u32 = 0u; j < ${l.size}u; j++) { s += exp(${at('j')} - m); }`;
+  for (var j: u32 = 0u; j < ${rolledCount(l.size)}; j++) { s += exp(${at('j')} - m); }`;
 }
 
 function rowKernel(l: RowLayout, inputTypes: string[], body: string): Kernel {
@@ -44,7 +44,7 @@ export function softmaxKernel(l: RowLayout, log: boolean): Kernel {
     ['f32'],
     `${rowStats(l)}
   ${log ? 'let ls: f32 = log(s);' : 'let inv: f32 = 1.0 / s;'}
-  for (var j: u32 = 0u; j < ${l.size}u; j++) { ${write} }`,
+  for (var j: u32 = 0u; j < ${rolledCount(l.size)}; j++) { ${write} }`,
   );
 }
 

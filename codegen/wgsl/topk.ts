@@ -7,7 +7,7 @@
  * (size <= ~1000, k <= ~5: DLR needs the top 3 or 4 logits).
  */
 import type { Kernel } from '../../src/ir/op.js';
-import { bindingsWGSL, dispatch1d, flatIndexWGSL, FLAT_BUILTINS } from './dispatch.js';
+import { bindingsWGSL, dispatch1d, flatIndexWGSL, FLAT_BUILTINS, rolledCount } from './dispatch.js';
 
 const WG = 64;
 
@@ -21,10 +21,10 @@ fn main(${FLAT_BUILTINS}) {
   let base: u32 = row * ${size}u;
   var prevV: f32 = 0.0;
   var prevI: i32 = -1;
-  for (var k: u32 = 0u; k < ${k}u; k++) {
+  for (var k: u32 = 0u; k < ${rolledCount(k)}; k++) {
     var bestV: f32 = 0.0;
     var bestI: i32 = -1;
-    for (var j: u32 = 0u; j < ${size}u; j++) {
+    for (var j: u32 = 0u; j < ${rolledCount(size)}; j++) {
       let v = in0[base + j];
       let i = i32(j);
       let after = prevI < 0 || v < prevV || (v == prevV && i > prevI);

@@ -6,6 +6,7 @@
  */
 import { GpuError } from './errors.js';
 import { gpuWait } from './gpu-wait.js';
+import { logKernel } from './kernel-log.js';
 
 export class PipelineCache {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
@@ -45,6 +46,7 @@ export class PipelineCache {
     }
     this.pipelines.set(key, pipeline);
     this.compiled++;
+    logKernel(code, inputs, label);
     return pipeline;
   }
 

@@ -245,11 +245,19 @@ export class Trainer {
     const attacks = evaluation.attacks;
     const labels = attacks.map((a) => a.label);
     const correct = new Map<string, number>(labels.map((l) => [l, 0]));
-    const order = Int32Array.from({ length: data.n }, (_, i) => i); // evaluation reads in file order
+    // A last, partial batch is padded to B with copies of its own rows when every attack treats
+    // examples independently (natural, PGD and C&W: summed losses, random starts keyed by dataset
+    // index), so the programs compiled for B serve it: a second batch size would compile every
+    // kernel again, minutes on a software GPU. The copies' results are dropped. Block attacks
+    // (APGD, FAB, Square) get the exact batch.
+    const padLast = attacks.every((a) => a.settings.kind === 'natural' || a.settings.kind === 'pgd' || a.settings.kind === 'cw');
     for (let start = 0; start < data.n; start += B) {
-      const batch = batchAt(data, order, start, B);
+      const real = Math.min(B, data.n - start);
+      const rows = padLast ? B : real;
+      // Evaluation reads in file order.
+      const positions = Int32Array.from({ length: rows }, (_, k) => start + (k % real));
+      const batch = batchAt(data, positions, 0, rows);
       const b = batch.n;
-      const positions = Int32Array.from({ length: b }, (_, k) => start + k);
       this.evaluator.setBatch(b, batch.images, batch.labels, positions);
       const nat = await this.evaluator.naturalCorrect(b);
       for (let i = 0; i < attacks.length; i++) {
@@ -264,7 +272,7 @@ export class Trainer {
           if (!robust) continue; // no ball to attack in
           flags = robust;
         }
-        correct.set(label, correct.get(label)! + flags.reduce((x, y) => x + y, 0));
+        correct.set(label, correct.get(label)! + flags.subarray(0, real).reduce((x, y) => x + y, 0));
       }
     }
     return Object.fromEntries([...correct].map(([k, v]) => [k, v / data.n]));

@@ -4,6 +4,8 @@
  * The output buffer is `outLength + guard` floats, pre-filled with a sentinel, so a test can
  * see a store that lands past the output's end (`tail`).
  */
+import { gpuWait } from '../../src/runtime/gpu-wait.js';
+import { logKernel } from '../../src/runtime/kernel-log.js';
 import { sharedTestRuntime } from './gpu.js';
 
 export interface RawKernel {
@@ -24,7 +26,8 @@ export async function runRawKernel(kernel: RawKernel, inputs: Float32Array[], ou
   const out = buffer(total * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
   device.queue.writeBuffer(out, 0, new Float32Array(Math.ceil(total / 4) * 4).fill(sentinel));
   const read = buffer(total * 4, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
-  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code: kernel.code }), entryPoint: 'main' } });
+  const pipeline = await gpuWait(device.createComputePipelineAsync({ layout: 'auto', compute: { module: device.createShaderModule({ code: kernel.code }), entryPoint: 'main' } }));
+  logKernel(kernel.code, inputs.length, 'raw kernel');
   const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [...ins, out].map((b, binding) => ({ binding, resource: { buffer: b } })) });
   const enc = device.createCommandEncoder();
   const pass = enc.beginComputePass();
@@ -34,7 +37,8 @@ export async function runRawKernel(kernel: RawKernel, inputs: Float32Array[], ou
   pass.end();
   enc.copyBufferToBuffer(out, 0, read, 0, Math.ceil((total * 4) / 16) * 16);
   device.queue.submit([enc.finish()]);
-  await read.mapAsync(GPUMapMode.READ);
+  // gpuWait: a bare await spins this thread while lavapipe compiles (src/runtime/gpu-wait.ts).
+  await gpuWait(read.mapAsync(GPUMapMode.READ));
   const all = new Float32Array(read.getMappedRange().slice(0, total * 4));
   read.unmap();
   for (const b of [...ins, out, read]) b.destroy();

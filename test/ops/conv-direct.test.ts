@@ -76,6 +76,11 @@ describe('direct 3x3 stride-1 convolution kernel', { timeout: 900_000 }, () => {
     expect(chosenKernel(gradInput(l), gradInputs(l, 1))).toMatch(/direct conv \(grad input\)/);
     const thin: Layer = { x: [2, 3, 7, 9], o: 6, pad: 1 };
     expect(chosenKernel(gradInput(thin), gradInputs(thin, 1))).toMatch(/thin layer/);
+    // Small problems take the block that compiles in half a second; the reference CNN's 16->32
+    // layer at a training batch takes the measured 2 rows x 7 pixels x 16 channels.
+    expect(chosenKernel(forward(l), forwardInputs(l, 1))).toMatch(/1 row\(s\) x 5 pixels x 4 channels per thread/);
+    const big: Layer = { x: [64, 16, 14, 14], o: 32, pad: 1 };
+    expect(chosenKernel(forward(big), forwardInputs(big, 1))).toMatch(/2 row\(s\) x 7 pixels x 16 channels per thread/);
     expect(stripWidth(14)).toBe(7);
     expect(stripWidth(28)).toBe(7);
     expect(stripWidth(3)).toBe(3);
@@ -94,30 +99,35 @@ describe('direct 3x3 stride-1 convolution kernel', { timeout: 900_000 }, () => {
   });
 
   it('every tiling tail: 1 and 2 rows per thread, 4 to 16 channels, staged input channels in several chunks', async () => {
-    // 23 input channels with 16-channel blocks stage 21 channels at a time (a chunk of 2 follows).
-    const layers: Layer[] = [
-      { x: [3, 23, 7, 9], o: 6, pad: 1 },
-      { x: [1, 5, 5, 11], o: 19, pad: 1 },
+    // Each tiling runs on one of two ragged layers (forward and input gradient): every tiling
+    // leaves a tail on its axes (rows: 7 and 5 output rows; pixels: 9 and 11 columns; channels: 6
+    // and 19 outputs, 23 and 5 inputs), and 23 input channels with 16-channel blocks stage 21
+    // channels at a time (a chunk of 2 follows). Each kernel is a separate lavapipe compile of
+    // 0.5-12 s, so the pairs are chosen to hit every tail once rather than every tiling twice.
+    const ragged23: Layer = { x: [3, 23, 7, 9], o: 6, pad: 1 };
+    const ragged19: Layer = { x: [1, 5, 5, 11], o: 19, pad: 1 };
+    const runs: [Layer, DirectTiling][] = [
+      [ragged23, { rows: 1, pixels: 4, channels: 4 }],
+      [ragged23, { rows: 2, pixels: 5, channels: 16 }],
+      [ragged19, { rows: 2, pixels: 7, channels: 8 }],
+      [ragged19, { rows: 1, pixels: 8, channels: 16 }],
     ];
-    const tilings: DirectTiling[] = [
-      { rows: 1, pixels: 4, channels: 4 },
-      { rows: 2, pixels: 7, channels: 8 },
-      { rows: 2, pixels: 5, channels: 16 },
-      { rows: 1, pixels: 8, channels: 16 },
-    ];
-    for (const l of layers) {
+    // `npm run test:slow` runs every tiling on both layers, and the trained CNN's 2x7x16 block.
+    if (process.env['MATC_SLOW']) {
+      const tilings = [...runs.map(([, t]) => t), { rows: 2, pixels: 7, channels: 16 }];
+      runs.splice(0, runs.length, ...[ragged23, ragged19].flatMap((l) => tilings.map((t): [Layer, DirectTiling] => [l, t])));
+    }
+    for (const [l, t] of runs) {
       const g = geometry(l);
       const fIn = forwardInputs(l, 11);
       const gIn = gradInputs(l, 13);
       const y = cpuEval(forward(l), fIn);
       const dx = cpuEval(gradInput(l), gIn);
-      for (const t of tilings) {
-        const what = `${label(l)} tiling ${t.rows}x${t.pixels}x${t.channels}`;
-        const gotY = (await runRawKernel(conv2dForwardDirectKernel(g, undefined, t), fIn.map((i) => i.data as Float32Array), y.length)).out;
-        expectClose(gotY, y, { rtol: 1e-4, atol: 1e-4 }, `forward ${what}`);
-        const gotDx = (await runRawKernel(conv2dGradInputDirectKernel(g, undefined, t), gIn.map((i) => i.data as Float32Array), dx.length)).out;
-        expectClose(gotDx, dx, { rtol: 1e-4, atol: 1e-4 }, `grad input ${what}`);
-      }
+      const what = `${label(l)} tiling ${t.rows}x${t.pixels}x${t.channels}`;
+      const gotY = (await runRawKernel(conv2dForwardDirectKernel(g, undefined, t), fIn.map((i) => i.data as Float32Array), y.length)).out;
+      expectClose(gotY, y, { rtol: 1e-4, atol: 1e-4 }, `forward ${what}`);
+      const gotDx = (await runRawKernel(conv2dGradInputDirectKernel(g, undefined, t), gIn.map((i) => i.data as Float32Array), dx.length)).out;
+      expectClose(gotDx, dx, { rtol: 1e-4, atol: 1e-4 }, `grad input ${what}`);
     }
   });
 });

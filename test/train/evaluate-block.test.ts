@@ -32,7 +32,7 @@ function writeBarDataset(dir: string): void {
   }
 }
 
-function pipeline(): ResolvedPipeline {
+function pipeline(evaluate = `evaluate { every: 1, batch: ${N}, attacks: [natural, apgd_ce(steps: 10), square(queries: 60)], select: apgd_ce }`): ResolvedPipeline {
   const source = `import "models/mlp.mat"
 pipeline tiny_block_attacks {
   data fashion_mnist { path: "${dataDir}", subset: first(${N}), test_subset: first(${N}) }
@@ -42,7 +42,7 @@ pipeline tiny_block_attacks {
   }
   minimize ce(f(adv), y)
   train { epochs: 2, batch: ${N}, seed: 5, optimizer: adam(lr: 0.01) }
-  evaluate { every: 1, batch: ${N}, attacks: [natural, apgd_ce(steps: 10), square(queries: 60)], select: apgd_ce }
+  ${evaluate}
 }`;
   const r = checkSource(source, join(process.cwd(), 'pipelines', 'tiny_block_attacks.mat'));
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
@@ -78,5 +78,30 @@ describe('evaluate blocks with APGD and Square', () => {
     // The model learnt something, and APGD-CE broke some of it (here 30% -> 15% after epoch 1).
     expect(result.final!.eval['natural']!).toBeGreaterThan(0.2);
     expect(lines.some((l) => l.eval['apgd_ce']! < l.eval['natural']!)).toBe(true);
+  });
+});
+
+describe('evaluation batches', () => {
+  beforeAll(() => {
+    dataDir = makeTempDir('matc-block-').dir;
+    writeBarDataset(dataDir);
+  });
+
+  it('a partial last batch padded to the full batch gives the same natural, PGD and C&W accuracy as unpadded batches', { timeout: 300_000 }, async () => {
+    const rt = await sharedTestRuntime();
+    const attacks = 'attacks: [natural, pgd(ball: linf(0.3), steps: 5, step: 0.1), cw(ball: linf(0.3), steps: 5, step: 0.1)], select: pgd';
+    const accuracies = async (batch: number) => {
+      const outDir = makeTempDir('matc-evalpad-').dir;
+      const result = await runPipeline(pipeline(`evaluate { every: 1, batch: ${batch}, ${attacks} }`), { outDir, runtime: rt });
+      return result.final!.eval;
+    };
+    // 40 examples: batches of 16 leave a last batch of 8 (padded to 16), batches of 20 none.
+    const padded = await accuracies(16);
+    const whole = await accuracies(20);
+    expect(Object.keys(padded).sort()).toEqual(['cw', 'natural', 'pgd']);
+    expect(padded).toEqual(whole);
+    for (const acc of Object.values(padded)) expect(Math.abs(acc * N - Math.round(acc * N))).toBeLessThan(1e-6);
+    // Something was attacked: the property is not vacuous.
+    expect(padded['pgd']!).toBeLessThan(padded['natural']!);
   });
 });
