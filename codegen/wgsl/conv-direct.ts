@@ -131,23 +131,33 @@ export function directConvKernel(s: DirectConvSpec, epilogue?: Epilogue, tiling?
     body.push(`      }`);
   }
 
+  // Stores from one rolled loop over the thread's block: written out once per accumulator, the
+  // store (and a fused epilogue's index arithmetic and operand reads) made the kernel several times
+  // larger; the copy into \`res\` runs once per thread, after the channel loop.
   const accs: string[] = [];
-  const stores: string[] = [];
+  const stores: string[] = [`  var res: array<f32, ${R * P * T}>;`];
   for (let i = 0; i < R; i++) {
     for (let t = 0; t < T; t++) {
       for (let p = 0; p < P; p++) {
         accs.push(`  var ${acc(i, p, t)} = 0.0;`);
-        const conds = [
-          'live',
-          s.outH % R !== 0 ? `oy0 + ${i}i < ${s.outH}i` : '',
-          s.outW % P !== 0 ? `ox0 + ${p}i < ${s.outW}i` : '',
-          s.outC % T !== 0 ? `ocBase + ${t}u < ${s.outC}u` : '',
-        ].filter(Boolean);
-        const flat = `((n * ${s.outC}u + ocBase + ${t}u) * ${s.outH}u + u32(oy0 + ${i}i)) * ${s.outW}u + u32(ox0 + ${p}i)`;
-        stores.push(`  if (${conds.join(' && ')}) { let flat = ${flat}; out[flat] = ${epilogue ? `epilogue(flat, ${acc(i, p, t)})` : acc(i, p, t)}; }`);
+        stores.push(`  res[${(i * T + t) * P + p}u] = ${acc(i, p, t)};`);
       }
     }
   }
+  const conds = [
+    'live',
+    s.outH % R !== 0 ? `oy < ${s.outH}i` : '',
+    s.outW % P !== 0 ? `ox < ${s.outW}i` : '',
+    s.outC % T !== 0 ? `oc < ${s.outC}u` : '',
+  ].filter(Boolean);
+  stores.push(
+    `  for (var r = 0u; r < ${rolledCount(R * P * T)}; r++) {`,
+    `    let oy = oy0 + i32(r / ${T * P}u);`,
+    `    let oc = ocBase + (r / ${P}u) % ${T}u;`,
+    `    let ox = ox0 + i32(r % ${P}u);`,
+    `    if (${conds.join(' && ')}) { let flat = ((n * ${s.outC}u + oc) * ${s.outH}u + u32(oy)) * ${s.outW}u + u32(ox); out[flat] = ${epilogue ? 'epilogue(flat, res[r])' : 'res[r]'}; }`,
+    '  }',
+  );
 
   const [gx, gy] = dispatch1d(items, WORKGROUP);
   const stageCount = chunk * taps * T;
