@@ -27,6 +27,7 @@ import { measureEvaluation } from './matc/evaluation.js';
 import { loadPipeline } from './matc/load-pipeline.js';
 import { syntheticBatch } from './random-batch.js';
 import { throughputTable, stepCostTable, familyTable, slowestKernelsTable, evaluationTable } from './matc/report.js';
+import { torchPreactStep } from './matc/torch-peer.js';
 import { runAblations } from './matc/ablations.js';
 import { loadLine } from './machine-load.js';
 import { planMemory } from './matc/memory-plan.js';
@@ -78,8 +79,9 @@ async function stepSection(flags: BenchFlags, b: Budgets, software: boolean): Pr
     if (!named && !wants(flags, workload.name)) continue;
     process.stderr.write(`[bench] ${workload.title} ...\n`);
     // Every step is measured (at least one whole step after one warm-up run of each program),
-    // also the ResNets on a software adapter; their profile repeats the step twice, so skip it there.
-    const profile = !flags.noProfile && !(named && software);
+    // also the ResNets on a software adapter, and profiled per kernel family (the profile runs the
+    // step's programs again dispatch by dispatch; --no-profile skips it).
+    const profile = !flags.noProfile;
     results.push(await measureStep(workload, { iterations: flags.steps ?? 20, budgetSeconds, profile }));
   }
   if (!results.length) return results;
@@ -94,6 +96,21 @@ async function stepSection(flags: BenchFlags, b: Budgets, software: boolean): Pr
     console.log(`\n### ${m.workload.name}: ${familyTable(m.profile, wall)}`);
     console.log(`\nslowest kernels (${m.workload.name})`);
     console.log(slowestKernelsTable(m.profile, 8));
+  }
+  const preact = results.find((m) => m.workload.name === 'preact_resnet18');
+  if (preact?.throughput) {
+    const width = flags.resnetWidth ?? 64;
+    process.stderr.write('[bench] the same step in PyTorch (CPU) ...\n');
+    const peer = torchPreactStep(preact.workload.batch, width);
+    console.log(`\n## preact_resnet18 against PyTorch on this machine's CPU (scripts/torch-preact-step.py)`);
+    if (typeof peer === 'string') console.log(`PyTorch not measured: ${peer}`);
+    else {
+      const ours = preact.throughput.msPerIteration;
+      console.log(formatTable(
+        ['PGD-10 AT step, batch ' + preact.workload.batch, 'ms/step', 'matc / PyTorch time'],
+        [[`matc (${software ? 'software adapter' : 'GPU'})`, ours, (ours / peer.msPerStep).toFixed(2)], [`PyTorch ${peer.torch} CPU, ${peer.threads} threads`, peer.msPerStep, '1.00']],
+      ));
+    }
   }
   return results;
 }

@@ -41,3 +41,37 @@ export function kernelFamily(program: Program, step: CompiledStep): string {
   if (/^(sum|mean|max|min|prod|reduce|argmax|argmin|norm)/.test(step.op)) return 'reductions';
   return `other: ${step.op}`;
 }
+
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * Floating-point operations of one run of a compute-bound kernel (2 per multiply-add), for the
+ * per-family GFLOP/s: convolutions (all three passes) and matmuls; 0 for the rest, whose cost is
+ * memory traffic, not arithmetic.
+ */
+export function kernelFlops(program: Program, step: CompiledStep): number {
+  const graph = program.graph;
+  const node = graph.node(step.node);
+  const input = (i: number) => graph.node(node.inputs[i]!).shape;
+  switch (node.op) {
+    case 'conv2d':
+    case 'conv2d_grad_input': {
+      // Forward: out [N, O, OH, OW] from w [O, C, kh, kw]; input gradient: the same products, from gy.
+      const w = input(1);
+      const gy = node.op === 'conv2d' ? node.shape : input(0);
+      return 2 * size(gy) * size(w.slice(1));
+    }
+    case 'conv2d_grad_weight': {
+      // dw [O, C, kh, kw] from x [N, C, H, W] and gy [N, O, OH, OW]: every gy element meets C*kh*kw taps.
+      const [kh, kw] = node.attrs.kernel as [number, number];
+      return 2 * size(input(1)) * input(0)[1]! * kh * kw;
+    }
+    case 'matmul': {
+      const a = input(0);
+      const k = node.attrs.transA ? a[a.length - 2]! : a[a.length - 1]!;
+      return 2 * size(node.shape) * k;
+    }
+    default:
+      return 0;
+  }
+}

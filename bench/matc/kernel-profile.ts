@@ -13,7 +13,7 @@
  */
 import type { Runtime } from '../../src/runtime/runtime.js';
 import type { Program } from '../../src/runtime/program.js';
-import { kernelFamily } from './kernel-families.js';
+import { kernelFamily, kernelFlops } from './kernel-families.js';
 import { gpuWait } from '../../src/runtime/gpu-wait.js';
 
 export interface FamilyTime {
@@ -22,6 +22,8 @@ export interface FamilyTime {
   dispatches: number;
   /** GPU milliseconds per step. */
   ms: number;
+  /** Floating-point operations per step (convolutions and matmuls; 0 for memory-bound families). */
+  flops: number;
 }
 
 /** One kernel of one program, for the "slowest kernels" listing. */
@@ -61,9 +63,10 @@ export async function profileStep(rt: Runtime, sequence: readonly Program[], rep
     const ms = rt.ctx.hasTimestamps ? await timestampDispatches(rt.device, program, repeats) : await submitTimeDispatches(rt, program, repeats);
     program.steps.forEach((step, i) => {
       const family = kernelFamily(program, step);
-      const f = families.get(family) ?? { family, dispatches: 0, ms: 0 };
+      const f = families.get(family) ?? { family, dispatches: 0, ms: 0, flops: 0 };
       f.dispatches += count;
       f.ms += count * ms[i]!;
+      f.flops += count * kernelFlops(program, step);
       families.set(family, f);
       kernels.push({ program: program.label, op: step.op, family, shape: program.graph.node(step.node).shape, workgroups: step.workgroups, count, ms: ms[i]! });
     });

@@ -24,10 +24,11 @@ export function stepCostTable(ms: readonly StepMeasurement[]): string {
 }
 
 export function familyTable(p: StepProfile, wallMsPerStep: number): string {
-  const rows: (string | number)[][] = p.families.map((f) => [f.family, f.dispatches, f.ms, `${((100 * f.ms) / p.totalMs).toFixed(1)}%`]);
-  rows.push(['sum of kernels', p.families.reduce((s, f) => s + f.dispatches, 0), p.totalMs, '100%']);
-  rows.push(['wall time of the step', '', wallMsPerStep, `${((100 * wallMsPerStep) / p.totalMs).toFixed(0)}% of kernel sum`]);
-  return `GPU time per kernel family (${p.method}), per step\n` + formatTable(['family', 'dispatches', 'ms', 'share'], rows);
+  const gflops = (flops: number, ms: number) => (flops > 0 && ms > 0 ? (flops / ms / 1e6).toFixed(2) : '');
+  const rows: (string | number)[][] = p.families.map((f) => [f.family, f.dispatches, f.ms, `${((100 * f.ms) / p.totalMs).toFixed(1)}%`, gflops(f.flops, f.ms)]);
+  rows.push(['sum of kernels', p.families.reduce((s, f) => s + f.dispatches, 0), p.totalMs, '100%', '']);
+  rows.push(['wall time of the step', '', wallMsPerStep, `${((100 * wallMsPerStep) / p.totalMs).toFixed(0)}% of kernel sum`, '']);
+  return `GPU time per kernel family (${p.method}), per step\n` + formatTable(['family', 'dispatches', 'ms', 'share', 'GFLOP/s'], rows);
 }
 
 export function slowestKernelsTable(p: StepProfile, count: number): string {
