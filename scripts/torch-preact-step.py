@@ -10,48 +10,23 @@ on the adversarial batch, batch norm in train mode throughout. Prints one JSON l
     /usr/bin/python3 scripts/torch-preact-step.py --batch 8 --width 64 --steps 3
 """
 import argparse
+import importlib.util
 import json
+import os
 import statistics
 import time
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 
-class PreActBlock(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.bn1 = nn.BatchNorm2d(cin)
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.shortcut = nn.Conv2d(cin, cout, 1, stride, bias=False) if stride != 1 or cin != cout else None
-
-    def forward(self, x):
-        out = F.relu(self.bn1(x))
-        skip = self.shortcut(out) if self.shortcut is not None else x
-        out = self.conv1(out)
-        out = self.conv2(F.relu(self.bn2(out)))
-        return out + skip
-
-
-class PreActResNet18(nn.Module):
-    def __init__(self, width=64, classes=10):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, width, 3, 1, 1, bias=False)
-        layers, cin = [], width
-        for i, stride in enumerate([1, 2, 2, 2]):
-            cout = width * 2 ** i
-            layers += [PreActBlock(cin, cout, stride), PreActBlock(cout, cout, 1)]
-            cin = cout
-        self.layers = nn.Sequential(*layers)
-        self.bn = nn.BatchNorm2d(cin)
-        self.linear = nn.Linear(cin, classes)
-
-    def forward(self, x):
-        out = F.relu(self.bn(self.layers(self.conv1(x))))
-        return self.linear(F.adaptive_avg_pool2d(out, 1).flatten(1))
+def preact_resnet18(width):
+    """The PreAct ResNet-18 whose state dicts load into matc's preact_resnet18 (the interop fixtures' model)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    spec = importlib.util.spec_from_file_location('interop_fixtures', os.path.join(here, 'make-interop-fixtures.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.PreActResNet18(classes=10, width=width)
 
 
 def pgd_at_step(model, opt, x, y, eps, alpha, steps):
@@ -73,9 +48,11 @@ def main():
     p.add_argument('--batch', type=int, default=8)
     p.add_argument('--width', type=int, default=64)
     p.add_argument('--steps', type=int, default=3, help='timed training steps (after one warm-up step)')
+    p.add_argument('--threads', type=int, default=os.cpu_count(), help='intra-op threads (default: every core, as lavapipe uses)')
     a = p.parse_args()
+    torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    model = PreActResNet18(a.width).train()
+    model = preact_resnet18(a.width).train()
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
     x = torch.rand(a.batch, 3, 32, 32)
     y = torch.randint(0, 10, (a.batch,))

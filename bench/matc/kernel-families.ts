@@ -51,7 +51,8 @@ const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
  */
 export function kernelFlops(program: Program, step: CompiledStep): number {
   const graph = program.graph;
-  const node = graph.node(step.node);
+  // The producer, not the written node: a conv with a fused epilogue writes the epilogue's root.
+  const node = graph.node(step.producer);
   const input = (i: number) => graph.node(node.inputs[i]!).shape;
   switch (node.op) {
     case 'conv2d':

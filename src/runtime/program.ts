@@ -35,6 +35,8 @@ export interface CompileOptions {
 export interface CompiledStep {
   /** The node whose value the step writes. */
   node: number;
+  /** The node whose op the kernel runs: `node` itself, or an epilogue's producer (a conv, a matmul). */
+  producer: number;
   /** The kernel's op: the producer's op when it has an epilogue, else the written node's. */
   op: string;
   /** Nodes computed by this kernel (fused elementwise members, or the node itself; an epilogue's producer first). */
@@ -155,7 +157,7 @@ export class Program {
       for (const r of reads) bytesMoved += bytesOf(graph, r);
       bytesMoved += bytesOf(graph, out);
       const hasEpilogue = step.kind === 'kernel' && step.epilogue !== undefined;
-      return { node: out, op: node.op, fusedOps, epilogue: hasEpilogue, pipeline, bindGroup, workgroups, code };
+      return { node: out, producer: node.id, op: node.op, fusedOps, epilogue: hasEpilogue, pipeline, bindGroup, workgroups, code };
     });
     steps.push(...(await Promise.all(pending)));
 

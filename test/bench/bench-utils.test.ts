@@ -86,3 +86,36 @@ describe('ResNet step workloads', () => {
     expect(preactResnet18PgdAt(4).title).toContain('PreAct ResNet-18, 32x32x3, batch 4, K=10');
   });
 });
+
+describe('kernelFlops (the per-family GFLOP/s of the bench)', () => {
+  it('counts a conv with a fused bias + ReLU epilogue, its gradients and a matmul: 2 flops per multiply-add', async () => {
+    const { Graph } = await import('../../src/ir/graph.js');
+    const { OPS } = await import('../../src/ops/registry.js');
+    const { grad } = await import('../../src/ir/autodiff.js');
+    const { sharedTestRuntime } = await import('../helpers/gpu.js');
+    const { kernelFlops, kernelFamily } = await import('../../bench/matc/kernel-families.js');
+    const g = new Graph(OPS);
+    const x = g.input('x', [2, 3, 6, 6]);
+    const w = g.input('w', [4, 3, 3, 3]);
+    const b = g.input('b', [1, 4, 1, 1]);
+    const m = g.input('m', [5, 16]);
+    const y = x.conv2d(w, { pad: 1 }).add(b).relu();
+    const z = y.reshape([2, 144]).matmul(g.input('v', [144, 5])).matmul(m);
+    const [dx, dw] = grad(z.sum(), [x, w]);
+    const rt = await sharedTestRuntime();
+    const program = await rt.compile(g, { fetch: [z, dx!, dw!] });
+    const flops = new Map<string, number>();
+    for (const step of program.steps) {
+      const family = kernelFamily(program, step);
+      flops.set(family, (flops.get(family) ?? 0) + kernelFlops(program, step));
+    }
+    const conv = 2 * (2 * 4 * 6 * 6) * (3 * 3 * 3); // every output element: C * kh * kw multiply-adds
+    expect(program.steps.some((s) => s.op === 'conv2d' && s.epilogue)).toBe(true); // the case that matters
+    expect(flops.get('conv forward')).toBe(conv);
+    expect(flops.get('conv input-gradient')).toBe(conv);
+    expect(flops.get('conv weight-gradient')).toBe(conv);
+    // Forward [2,144]x[144,5] and [2,5]x[5,16]; backward: two products per matmul that needs a gradient.
+    expect(flops.get('matmul (linear fwd+bwd)')! % 2).toBe(0);
+    expect(flops.get('matmul (linear fwd+bwd)')!).toBeGreaterThanOrEqual(2 * (2 * 5 * 144) + 2 * (2 * 16 * 5));
+  });
+});

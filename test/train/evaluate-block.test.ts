@@ -50,12 +50,12 @@ pipeline tiny_block_attacks {
   return r.pipeline!;
 }
 
-describe('evaluate blocks with APGD and Square', () => {
-  beforeAll(() => {
-    dataDir = makeTempDir('matc-block-').dir;
-    writeBarDataset(dataDir);
-  });
+beforeAll(() => {
+  dataDir = makeTempDir('matc-block-').dir;
+  writeBarDataset(dataDir);
+});
 
+describe('evaluate blocks with APGD and Square', () => {
   it('logs natural >= every robust accuracy, as fractions of the test examples', { timeout: 300_000 }, async () => {
     const rt = await sharedTestRuntime();
     const outDir = makeTempDir('matc-block-run-').dir;
@@ -82,11 +82,6 @@ describe('evaluate blocks with APGD and Square', () => {
 });
 
 describe('evaluation batches', () => {
-  beforeAll(() => {
-    dataDir = makeTempDir('matc-block-').dir;
-    writeBarDataset(dataDir);
-  });
-
   it('a partial last batch padded to the full batch gives the same natural, PGD and C&W accuracy as unpadded batches', { timeout: 300_000 }, async () => {
     const rt = await sharedTestRuntime();
     const attacks = 'attacks: [natural, pgd(ball: linf(0.3), steps: 5, step: 0.1), cw(ball: linf(0.3), steps: 5, step: 0.1)], select: pgd';
