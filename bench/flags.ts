@@ -8,6 +8,8 @@ export interface BenchFlags {
   only?: Set<string>;
   /** Skip the per-kernel profile. */
   noProfile: boolean;
+  /** Skip the PyTorch CPU run beside the PreAct ResNet-18 step (scripts/torch-preact-step.py). */
+  noPeer: boolean;
   /** Also measure compile options off (fusion, buffer reuse). */
   ablations: boolean;
   /** Time the PreAct ResNet-18 PGD-10 step (whole steps, measured; minutes per step on a software adapter). */
@@ -21,7 +23,7 @@ export interface BenchFlags {
 }
 
 export function parseFlags(argv: readonly string[]): BenchFlags {
-  const flags: BenchFlags = { quick: false, noProfile: false, ablations: false, resnet: false };
+  const flags: BenchFlags = { quick: false, noProfile: false, noPeer: false, ablations: false, resnet: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -31,6 +33,7 @@ export function parseFlags(argv: readonly string[]): BenchFlags {
     };
     if (a === '--quick') flags.quick = true;
     else if (a === '--no-profile') flags.noProfile = true;
+    else if (a === '--no-peer') flags.noPeer = true;
     else if (a === '--ablations') flags.ablations = true;
     else if (a === '--resnet') flags.resnet = true;
     else if (a === '--resnet-batch') flags.resnetBatch = positiveInt(a, value());
@@ -39,7 +42,7 @@ export function parseFlags(argv: readonly string[]): BenchFlags {
     else if (a === '--steps') flags.steps = positiveInt(a, value());
     else if (a === '--warmup') flags.warmup = Number.parseInt(value(), 10);
     else if (a === '--only') flags.only = new Set(value().split(','));
-    else throw new Error(`unknown flag ${a} (known: --quick --steps N --warmup N --only a,b --no-profile --ablations --resnet --resnet-batch N --resnet-width W --json FILE)`);
+    else throw new Error(`unknown flag ${a} (known: --quick --steps N --warmup N --only a,b --no-profile --no-peer --ablations --resnet --resnet-batch N --resnet-width W --json FILE)`);
   }
   return flags;
 }

@@ -98,7 +98,7 @@ async function stepSection(flags: BenchFlags, b: Budgets, software: boolean): Pr
     console.log(slowestKernelsTable(m.profile, 8));
   }
   const preact = results.find((m) => m.workload.name === 'preact_resnet18');
-  if (preact?.throughput) {
+  if (preact?.throughput && !flags.noPeer) {
     const width = flags.resnetWidth ?? 64;
     process.stderr.write('[bench] the same step in PyTorch (CPU) ...\n');
     const peer = torchPreactStep(preact.workload.batch, width);

@@ -1,4 +1,4 @@
-// Summary of scripts/gpu-check.sh: reads OUTDIR/{parts.tsv, doctor.log, vitest.json, bench.json,
+// Summary of scripts/gpu-check.sh: reads OUTDIR/{parts.tsv, doctor.log, vitest.json, bench.json, loops.log,
 // resnet18.json}, prints the figures and writes OUTDIR/gpu-check.json. Plain JavaScript so that it
 // runs even when the TypeScript build failed. Missing parts are null, never an error.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -45,6 +45,8 @@ const step = (doc, name) => {
 };
 const bench = json('bench.json');
 const resnet = json('resnet18.json');
+// bench/matmul-ab.ts lines: "  gemm8x4r8x16k16u robust   best  11.65 GFLOP/s (23.04 ms), median ..."
+const loops = [...(read('loops.log') ?? '').matchAll(/^\s*(gemm\S+)\s+\S+\s+best\s+([\d.]+) GFLOP\/s.*median\s+([\d.]+)/gm)].map((m) => ({ variant: m[1], unrolledK: m[1].endsWith('u'), bestGflops: Number(m[2]), medianGflops: Number(m[3]) }));
 const gflops = [...(bench?.kernels ?? '').matchAll(/^\|?\s*(matmul [^|]*?)\s*\|\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|?$/gm)].map((m) => ({ kernel: m[1], ms: Number(m[2]), gflops: Number(m[3]) }));
 
 const summary = {
@@ -61,6 +63,7 @@ const summary = {
     referenceCnnPgdAt: step(bench, 'pgd_at'),
     referenceCnnTrades: step(bench, 'trades'),
     matmulGflops: gflops,
+    gemmKLoopUnrolledVsRolled: loops,
   },
   parts,
 };
@@ -77,5 +80,6 @@ for (const [label, st] of [['PreAct ResNet-18 PGD-10 step', s.preactResnet18PgdS
   console.log(`${label}: ${st ? `batch ${st.batch}, ${f(st.imagesPerSecond, 2)} images/s, ${f(st.msPerStep, 0)} ms/step (${st.timedSteps} timed), compile ${f(st.compileSeconds)} s` : 'no result'}`);
 }
 for (const g of s.matmulGflops) console.log(`${g.kernel}: ${f(g.gflops, 2)} GFLOP/s`);
+for (const g of s.gemmKLoopUnrolledVsRolled) console.log(`${g.variant} (k loop ${g.unrolledK ? 'unrolled' : 'rolled'}): ${f(g.bestGflops, 2)} GFLOP/s best, ${f(g.medianGflops, 2)} median`);
 console.log(`parts: ${Object.entries(parts).map(([n, p]) => `${n} ${p.status} (${p.seconds} s)`).join(', ')}`);
 console.log(`written: ${join(out, 'gpu-check.json')}`);

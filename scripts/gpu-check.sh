@@ -7,7 +7,8 @@
 #   4. bench     `npm run bench -- --quick --resnet` (the runner directly, without setup.sh, which
 #                could reach for the network): kernel GFLOP/s, the reference-CNN steps, and one
 #                PreAct ResNet-18 PGD-10 training step measured at the bench's batch (128 on a GPU)
-#   5. resnet18  a ResNet-18 PGD-AT step (pipelines/pgd_at.mat, K=10) at batch 128 on
+#   5. loops     the GEMM with its k loop unrolled and rolled (bench/matmul-ab.ts), 1024^3
+#   6. resnet18  a ResNet-18 PGD-AT step (pipelines/pgd_at.mat, K=10) at batch 128 on
 #                CIFAR-shaped random data, in images/s (measured, whole steps)
 #
 # Every part runs under `timeout` (and all of them within GPU_CHECK_BUDGET seconds), so one that
@@ -18,7 +19,7 @@
 # Shrink it (to check the script itself on lavapipe, where a full-size ResNet step takes minutes):
 #   GPU_CHECK_PREACT_BATCH=2 GPU_CHECK_PREACT_WIDTH=8 GPU_CHECK_RESNET_BATCH=2 GPU_CHECK_RESNET_WIDTH=8 \
 #   GPU_CHECK_TESTS=test/ops/matmul.test.ts GPU_CHECK_BUDGET=1800 scripts/gpu-check.sh /tmp/gc
-# Other knobs: GPU_CHECK_T_<PART> (per-part limit in seconds: BUILD, DOCTOR, TESTS, BENCH, RESNET18).
+# Other knobs: GPU_CHECK_T_<PART> (per-part limit in seconds: BUILD, DOCTOR, TESTS, BENCH, LOOPS, RESNET18).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -71,8 +72,12 @@ fi
 part doctor "${GPU_CHECK_T_DOCTOR:-60}" node dist/src/cli/bin.js doctor
 # shellcheck disable=SC2086
 part tests "${GPU_CHECK_T_TESTS:-120}" npx vitest run $TESTS --reporter=default --reporter=json --outputFile.json="$OUT/vitest.json"
-part bench "${GPU_CHECK_T_BENCH:-150}" node dist/bench/run.js --quick --resnet --no-profile \
+part bench "${GPU_CHECK_T_BENCH:-150}" node dist/bench/run.js --quick --resnet --no-profile --no-peer \
   ${PREACT_BATCH:+--resnet-batch "$PREACT_BATCH"} --resnet-width "$PREACT_WIDTH" --json "$OUT/bench.json"
+# Loops that stay loops (codegen/wgsl/dispatch.ts rolledCount) were measured on lavapipe only: the
+# same GEMM with its k loop unrolled ("u") and rolled, on this GPU.
+part loops "${GPU_CHECK_T_LOOPS:-40}" node dist/bench/matmul-ab.js --size 1024 --rounds 3 --robust on \
+  --variants gemm8x4r8x16k16u,gemm8x4r8x16k16,gemm8x8r8x8k16u,gemm8x8r8x8k16
 part resnet18 "${GPU_CHECK_T_RESNET18:-120}" node dist/bench/run.js --only resnet18 --resnet-batch "$RESNET_BATCH" --resnet-width "$RESNET_WIDTH" --no-profile --json "$OUT/resnet18.json"
 
 node scripts/gpu-check-summary.mjs "$OUT"
