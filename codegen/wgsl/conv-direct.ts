@@ -133,7 +133,7 @@ export function directConvKernel(s: DirectConvSpec, epilogue?: Epilogue, tiling?
 
   // Stores from one rolled loop over the thread's block: written out once per accumulator, the
   // store (and a fused epilogue's index arithmetic and operand reads) made the kernel several times
-  // larger; the copy into \`res\` runs once per thread, after the channel loop.
+  // larger; the copy into `res` runs once per thread, after the channel loop.
   const accs: string[] = [];
   const stores: string[] = [`  var res: array<f32, ${R * P * T}>;`];
   for (let i = 0; i < R; i++) {

@@ -314,7 +314,7 @@ export function gemmKernel(spec: GemmSpec): GemmKernel {
     // Element stores (an epilogue's or a custom index's) from one rolled loop over the block: inlined
     // once per accumulator, an epilogue's index arithmetic and operand reads made an 8x8 block's
     // code several times larger (a conv with a fused batch norm, residual and ReLU compiled in 12-22 s).
-    // The copy into \`res\` runs once per thread, after the k loop.
+    // The copy into `res` runs once per thread, after the k loop.
     const conds = [needRow ? `m < ${u(M)}` : '', needCol ? `n + l < ${u(N)}` : ''].filter(Boolean);
     const st = 'storeC(batch, m, n + l, v[l]);';
     stores.unshift(`  var res: array<vec4<f32>, ${t.regM * rn4}>;`);

@@ -3,7 +3,7 @@
  * once per machine (then Mesa's shader cache serves it), so what a cold run pays is the number
  * of distinct kernels times their compile time. With MATC_KERNEL_LOG=DIR every newly built
  * pipeline appends one line to DIR/log.jsonl (who asked: MATC_KERNEL_LOG_TAG, e.g. the test
- * file) and saves its source once as DIR/wgsl/HASH.wgsl, which scripts/kernel-census.ts then
+ * file) and saves its source once as DIR/wgsl/HASH.wgsl, which bench/kernel-census.ts then
  * compiles one by one against an empty cache. Off (and free) unless the variable is set.
  */
 import { createHash } from 'node:crypto';
