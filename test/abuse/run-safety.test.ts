@@ -7,7 +7,8 @@ import { readFileSync, writeFileSync, existsSync, mkdirSync, rmSync, linkSync, r
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { checkSource, type ResolvedPipeline } from '../../src/check/index.js';
+import type { ResolvedPipeline } from '../../src/check/index.js';
+import { checkedSource } from '../helpers/pipeline.js';
 import { runPipeline, type RunEvent } from '../../src/train/run.js';
 import { RunDirError } from '../../src/io/run-folder.js';
 import { acquireRunLock } from '../../src/io/run-lock.js';
@@ -38,10 +39,7 @@ pipeline tiny {
   train { epochs: ${o.epochs ?? 1}, batch: 50, seed: ${o.seed ?? 1}, optimizer: ${o.optimizer ?? 'sgd(lr: 0.05, momentum: 0.9)'}${o.lr ? `, lr: ${o.lr}` : ''} }
   evaluate { every: 1, batch: 40, attacks: [natural], select: natural }
 }`;
-  const r = checkSource(source, join(process.cwd(), 'pipelines', 'tiny.mat'));
-  const errors = r.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) throw new Error(JSON.stringify(errors));
-  return r.pipeline!;
+  return checkedSource(source, 'tiny.mat');
 }
 
 async function run(p: ResolvedPipeline, outDir: string, resume = false, onEvent: (e: RunEvent) => void = () => {}) {

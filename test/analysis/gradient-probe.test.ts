@@ -5,8 +5,8 @@
  * worst-case sharpness ascent raises the loss and stays inside its box.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
-import { join } from 'node:path';
-import { checkSource, type ResolvedPipeline } from '../../src/check/index.js';
+import type { ResolvedPipeline } from '../../src/check/index.js';
+import { checkedSource } from '../helpers/pipeline.js';
 import { sharedTestRuntime } from '../helpers/gpu.js';
 import { makeTempDir, writeIdxDataset } from '../data/fixtures.js';
 import { AdversarialProbe } from '../../src/analysis/adversarial-probe.js';
@@ -29,10 +29,7 @@ pipeline probe_pgd {
   minimize ce(f(adv), y)
   train { epochs: 1, batch: 20, seed: 3, optimizer: sgd(lr: 0.1) }
 }`;
-  const r = checkSource(source, join(process.cwd(), 'pipelines', 'probe_pgd.mat'));
-  const errors = r.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) throw new Error(JSON.stringify(errors));
-  return r.pipeline!;
+  return checkedSource(source, 'probe_pgd.mat');
 }
 
 describe('adversarial probe', () => {

@@ -5,8 +5,8 @@
  * seed, and leave the test labels alone.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
-import { join } from 'node:path';
-import { checkSource, type ResolvedPipeline } from '../../src/check/index.js';
+import type { ResolvedPipeline } from '../../src/check/index.js';
+import { checkedSource } from '../helpers/pipeline.js';
 import { loadRunData } from '../../src/lower/data-setup.js';
 import { makeTempDir, writeIdxDataset } from '../data/fixtures.js';
 
@@ -20,10 +20,7 @@ pipeline noisy {
   minimize ce(f(x), y)
   train { epochs: 1, batch: 100, seed: ${seed}, optimizer: sgd(lr: 0.1) }
 }`;
-  const r = checkSource(source, join(process.cwd(), 'pipelines', 'noisy.mat'));
-  const errors = r.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) throw new Error(JSON.stringify(errors));
-  return r.pipeline!;
+  return checkedSource(source, 'noisy.mat');
 }
 
 describe('label noise through the pipeline', () => {

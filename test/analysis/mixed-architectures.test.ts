@@ -7,7 +7,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkFile, type ResolvedPipeline } from '../../src/check/index.js';
+import { checkedFile } from '../helpers/pipeline.js';
 import { sharedTestRuntime } from '../helpers/gpu.js';
 import { makeTempDir, writeIdxDataset } from '../data/fixtures.js';
 import { saveModel, type CheckpointStore } from '../../src/io/checkpoint.js';
@@ -39,12 +39,6 @@ pipeline mlp${hidden} {
 }`;
 }
 
-function check(file: string): ResolvedPipeline {
-  const r = checkFile(file);
-  const errors = r.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) throw new Error(JSON.stringify(errors));
-  return r.pipeline!;
-}
 
 /** A host-side store for writing checkpoints without the GPU. */
 function memoryStore(): CheckpointStore {
@@ -63,7 +57,7 @@ async function writeRun(dataDir: string, run: (typeof runs)[number]): Promise<vo
   const file = join(root, `${run.name}.mat`);
   writeFileSync(file, pipelineSource(dataDir, run.hidden));
   writeFileSync(join(dir, RUN_RECORD), JSON.stringify({ file, overrides: [] }));
-  const p = check(file);
+  const p = checkedFile(file);
   const store = memoryStore();
   p.model.stateDict.forEach((spec, i) => store.write(modelVariableName(spec.name), initialValues(spec, i, run.hidden), spec.shape, 'f32'));
   await saveModel(join(dir, 'model-final.safetensors'), p.model, store);
@@ -85,7 +79,7 @@ describe('analyses over mixed architectures on one runtime', () => {
 
   it('complexity measures and hard examples for MLPs of hidden 16 and 24', { timeout: 600_000 }, async () => {
     const rt = await sharedTestRuntime();
-    const shapes = runs.map((r) => check(join(root, `${r.name}.mat`)).model.stateDict.find((s) => s.name === '1.weight')!.shape);
+    const shapes = runs.map((r) => checkedFile(join(root, `${r.name}.mat`)).model.stateDict.find((s) => s.name === '1.weight')!.shape);
     expect(shapes).toEqual([[16, 784], [24, 784]]);
 
     const c = await analyzeComplexity(rt, { sweepDir: root, n: 8, alpha: 0.005 }, () => {});

@@ -9,7 +9,8 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkSource, type ResolvedPipeline } from '../../src/check/index.js';
+import type { ResolvedPipeline } from '../../src/check/index.js';
+import { checkedSource } from '../helpers/pipeline.js';
 import { runPipeline } from '../../src/train/run.js';
 import { sharedTestRuntime } from '../helpers/gpu.js';
 import { idxBytes, makeTempDir, writeFile } from '../data/fixtures.js';
@@ -44,10 +45,7 @@ pipeline tiny_block_attacks {
   train { epochs: 2, batch: ${N}, seed: 5, optimizer: adam(lr: 0.01) }
   ${evaluate}
 }`;
-  const r = checkSource(source, join(process.cwd(), 'pipelines', 'tiny_block_attacks.mat'));
-  const errors = r.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) throw new Error(JSON.stringify(errors));
-  return r.pipeline!;
+  return checkedSource(source, 'tiny_block_attacks.mat');
 }
 
 beforeAll(() => {

@@ -6,7 +6,8 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkSource, type ResolvedPipeline } from '../../src/check/index.js';
+import type { ResolvedPipeline } from '../../src/check/index.js';
+import { checkedSource } from '../helpers/pipeline.js';
 import { runPipeline } from '../../src/train/run.js';
 import { sharedTestRuntime } from '../helpers/gpu.js';
 import { makeTempDir, writeIdxDataset } from '../data/fixtures.js';
@@ -24,10 +25,7 @@ pipeline tiny_lr {
   train { epochs: 1, batch: 40, seed: 5, optimizer: sgd(lr: 0.05), lr: lr_s }
   evaluate { every: 1, batch: 40, attacks: [natural] }
 }`;
-  const r = checkSource(source, join(process.cwd(), 'pipelines', 'tiny_lr.mat'));
-  const errors = r.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) throw new Error(JSON.stringify(errors));
-  return r.pipeline!;
+  return checkedSource(source, 'tiny_lr.mat');
 }
 
 describe('a step-dependent lr schedule', () => {

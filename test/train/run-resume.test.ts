@@ -6,7 +6,8 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkSource, type ResolvedPipeline } from '../../src/check/index.js';
+import type { ResolvedPipeline } from '../../src/check/index.js';
+import { checkedSource } from '../helpers/pipeline.js';
 import { runPipeline } from '../../src/train/run.js';
 import { sharedTestRuntime } from '../helpers/gpu.js';
 import { makeTempDir, writeIdxDataset } from '../data/fixtures.js';
@@ -27,10 +28,7 @@ pipeline tiny_te {
   train { epochs: ${epochs}, batch: 40, seed: 3, optimizer: sgd(lr: 0.05, momentum: 0.9, weight_decay: 5e-4) }
   evaluate { every: 1, batch: 40, attacks: [natural, pgd(steps: 2)], select: pgd }
 }`;
-  const r = checkSource(source, join(process.cwd(), 'pipelines', 'tiny_te.mat'));
-  const errors = r.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) throw new Error(JSON.stringify(errors));
-  return r.pipeline!;
+  return checkedSource(source, 'tiny_te.mat');
 }
 
 async function snapshot(names: string[]): Promise<Map<string, Buffer>> {
