@@ -33,8 +33,8 @@ export function flatIndexWGSL(name: string, workgroupSize: number): string {
  * registry's contract), and a runtime-sized binding is never empty, so the select always yields
  * `count`. Not for loops that index a register tile: those must unroll to stay in registers.
  */
-export function rolledCount(count: number | string): string {
-  return `select(${typeof count === 'number' ? `${count}u` : count}, 0u, arrayLength(&out) == 0u)`;
+export function rolledCount(count: number): string {
+  return `select(${count}u, 0u, arrayLength(&out) == 0u)`;
 }
 
 /** Standard entry-point builtins matching flatIndexWGSL. */
