@@ -63,12 +63,18 @@ export function stripWidth(outW: number): number {
  * 2 rows x a strip x 16 channels: on the 16->32 layer (lavapipe, process CPU time, alternating
  * with the GEMM) 1x7x16 was 2.7x/3.2x (forward/input gradient) faster than the GEMM, 2x7x8
  * 3.1x/4.3x, 2x7x16 3.2x/5.7x, 2x4x16 1.9x/2.8x (the narrower strip wastes a column per 14).
+ * ResNet's layers at batch 8 (bench/conv-ab.ts, 2026-12-06, load 0.8; GFLOP/s forward / input
+ * gradient, the implicit GEMM in brackets): 64->64 on 32x32 2x8x16 21.9 / 20.6 (11.0 / 9.7);
+ * 128->128 on 16x16 2x8x16 22.0 / 24.2, 4x4x16 23.4 / 24.2 (10.9 / 11.8); 256->256 on 8x8 2x8x16
+ * 22.8 / 25.5, 4x4x16 24.0 / 21.5 (10.4 / 11.3); 512->512 on 4x4 4x4x16 25.1 / 22.4, 2x4x16
+ * 15.9 / 14.6, 1x4x16 10.4 / 9.6 (5.9 / 6.4). A 4-pixel strip shares too little of each input
+ * row, so it takes 4 rows: 4x4x16 holds as many accumulators as 2x8x16.
  */
 export function chooseDirectTiling(s: DirectConvSpec): DirectTiling {
   const macs = s.N * s.outC * s.outH * s.outW * s.inC * s.kh * s.kw;
   const pixels = stripWidth(s.outW);
   if (macs < SMALL_DIRECT_MACS) return { pixels, rows: 1, channels: Math.min(4, s.outC) };
-  return { pixels, rows: Math.min(2, s.outH), channels: Math.min(s.inC <= 4 ? 8 : 16, s.outC) };
+  return { pixels, rows: Math.min(pixels <= 4 ? 4 : 2, s.outH), channels: Math.min(s.inC <= 4 ? 8 : 16, s.outC) };
 }
 
 /**
@@ -159,7 +165,11 @@ export function directConvKernel(s: DirectConvSpec, epilogue?: Epilogue, tiling?
     '  }',
   );
 
-  const [gx, gy] = dispatch1d(items, WORKGROUP);
+  // A small image (4x4 at batch 8 is 16 items per channel block) would leave most of a 64-wide
+  // workgroup idle; lavapipe runs the idle lanes anyway. Narrow the group to the items, in whole
+  // 8-lane SIMD rows.
+  const WG = Math.min(WORKGROUP, Math.ceil(items / 8) * 8);
+  const [gx, gy] = dispatch1d(items, WG);
   const stageCount = chunk * taps * T;
   const code = `// direct conv (${s.label}): ${s.N}x${s.inC}x${s.inH}x${s.inW} -> ${s.outC}x${s.outH}x${s.outW}, ${s.kh}x${s.kw} taps, ${R} row(s) x ${P} pixels x ${T} channels per thread
 @group(0) @binding(0) var<storage, read> in0: array<f32>;
@@ -168,10 +178,10 @@ ${epilogue?.code ?? ''}
 @group(0) @binding(${2 + (epilogue?.bindings ?? 0)}) var<storage, read_write> out: array<${epilogue?.outType ?? 'f32'}>;
 // The workgroup's filter block for ${chunk} input channel(s): shW[(ic * ${taps} + tap) * ${T4} + t / 4][t % 4].
 var<workgroup> shW: array<vec4<f32>, ${chunk * taps * T4}>;
-@compute @workgroup_size(${WORKGROUP})
+@compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let ocBase = wid.z * ${T}u;
-  let idx = (wid.y * nwg.x + wid.x) * ${WORKGROUP}u + lid;
+  let idx = (wid.y * nwg.x + wid.x) * ${WG}u + lid;
   // Threads past the end still stage weights and pass the barriers; they only skip the stores.
   let live = idx < ${items}u;
   let item = min(idx, ${items - 1}u);
@@ -186,7 +196,7 @@ ${accs.join('\n')}
     workgroupBarrier();
     // Staged once per workgroup rather than read by every thread: lavapipe turns a storage read
     // inside a loop into a per-lane gather even when every lane reads the same address.
-    for (var i = lid; i < ${stageCount}u; i += ${WORKGROUP}u) {
+    for (var i = lid; i < ${stageCount}u; i += ${WG}u) {
       let t = i % ${T}u;
       let rest = i / ${T}u;
       let ic = c0 + rest / ${taps}u;
@@ -212,10 +222,10 @@ ${stores.join('\n')}
  * layers), the shapes it was measured on; everything else keeps the implicit GEMM.
  */
 export function directConvApplies(g: ConvGeometry): boolean {
-  // Measured and tested up to 32 channels each way (the reference CNN's layers); wider layers
-  // (ResNet's 64-512) stage their filters in many chunks and have not been timed, so they keep the
-  // implicit GEMM until they are.
-  return g.sh === 1 && g.sw === 1 && g.kh === 3 && g.kw === 3 && g.C <= 32 && g.O <= 32;
+  // Any channel count: the staged filters come in chunks of input channels, and the block per
+  // thread does not depend on the widths (ResNet's 64-512 channels run at 2-4x the implicit GEMM;
+  // figures at chooseDirectTiling).
+  return g.sh === 1 && g.sw === 1 && g.kh === 3 && g.kw === 3;
 }
 
 /** y = conv2d(x, w) by the direct kernel: inputs x (binding 0), w (binding 1). */

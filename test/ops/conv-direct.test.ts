@@ -71,7 +71,7 @@ describe('direct 3x3 stride-1 convolution kernel', { timeout: 900_000 }, () => {
     expect(directConvApplies(geometry(l))).toBe(true);
     expect(directConvApplies({ ...geometry(l), sh: 2, sw: 2 })).toBe(false);
     expect(directConvApplies({ ...geometry(l), kh: 5, kw: 5 })).toBe(false);
-    expect(directConvApplies({ ...geometry(l), C: 64, O: 64 })).toBe(false); // wide layers keep the GEMM
+    expect(directConvApplies({ ...geometry(l), C: 512, O: 512 })).toBe(true); // ResNet's widths too
     expect(chosenKernel(forward(l), forwardInputs(l, 1))).toMatch(/direct conv \(forward\)/);
     expect(chosenKernel(gradInput(l), gradInputs(l, 1))).toMatch(/direct conv \(grad input\)/);
     const thin: Layer = { x: [2, 3, 7, 9], o: 6, pad: 1 };
@@ -81,6 +81,11 @@ describe('direct 3x3 stride-1 convolution kernel', { timeout: 900_000 }, () => {
     expect(chosenKernel(forward(l), forwardInputs(l, 1))).toMatch(/1 row\(s\) x 5 pixels x 4 channels per thread/);
     const big: Layer = { x: [64, 16, 14, 14], o: 32, pad: 1 };
     expect(chosenKernel(forward(big), forwardInputs(big, 1))).toMatch(/2 row\(s\) x 7 pixels x 16 channels per thread/);
+    // A 4-pixel-wide image (ResNet's last stage) takes 4 rows, in workgroups no wider than its items.
+    const last: Layer = { x: [8, 128, 4, 4], o: 128, pad: 1 };
+    const lastKernel = chosenKernel(forward(last), forwardInputs(last, 1));
+    expect(lastKernel).toMatch(/4 row\(s\) x 4 pixels x 16 channels per thread/);
+    expect(lastKernel).toMatch(/@workgroup_size\(8\)/);
     expect(stripWidth(14)).toBe(7);
     expect(stripWidth(28)).toBe(7);
     expect(stripWidth(3)).toBe(3);
@@ -98,9 +103,9 @@ describe('direct 3x3 stride-1 convolution kernel', { timeout: 900_000 }, () => {
     await checkGradients(forward(l), forwardInputs(l, 7));
   });
 
-  it('every tiling tail: 1 and 2 rows per thread, 4 to 16 channels, staged input channels in several chunks', async () => {
+  it('every tiling tail: 1, 2 and 4 rows per thread, 4 to 16 channels, staged input channels in several chunks', async () => {
     // Each tiling runs on one of two ragged layers (forward and input gradient): every tiling
-    // leaves a tail on its axes (rows: 7 and 5 output rows; pixels: 9 and 11 columns; channels: 6
+    // leaves a tail on its axes (rows: 7 and 5 output rows, 1, 2 and 4 per thread; pixels: 9 and 11 columns; channels: 6
     // and 19 outputs, 23 and 5 inputs), and 23 input channels with 16-channel blocks stage 21
     // channels at a time (a chunk of 2 follows). Each kernel is a separate lavapipe compile of
     // 0.5-12 s, so the pairs are chosen to hit every tail once rather than every tiling twice.
@@ -111,6 +116,7 @@ describe('direct 3x3 stride-1 convolution kernel', { timeout: 900_000 }, () => {
       [ragged23, { rows: 2, pixels: 5, channels: 16 }],
       [ragged19, { rows: 2, pixels: 7, channels: 8 }],
       [ragged19, { rows: 1, pixels: 8, channels: 16 }],
+      [ragged23, { rows: 4, pixels: 4, channels: 8 }],
     ];
     // `npm run test:slow` runs every tiling on both layers, and the trained CNN's 2x7x16 block.
     if (process.env['MATC_SLOW']) {

@@ -184,7 +184,7 @@ describe('epilogue fusion: GPU results', { timeout: 300_000 }, () => {
     await expectSameEverywhere(g, feeds, [y], ['conv2d+mul+add+add+relu']);
   });
 
-  it('convolution gradients with epilogues (thin and GEMM input gradients, weight gradient)', async () => {
+  it('convolution gradients with epilogues (thin, direct and GEMM input gradients, weight gradient)', async () => {
     const g = new Graph(OPS);
     const gy = g.input('gy', [2, 6, 8, 8]);
     const wThin = g.input('wt', [6, 2, 3, 3]);
@@ -196,12 +196,17 @@ describe('epilogue fusion: GPU results', { timeout: 300_000 }, () => {
     const step = d.add(dxThin.sign().mul(0.1)).clamp(-0.3, 0.3);
     const dxWide = g.apply('conv2d_grad_input', [gy, wWide], { stride: 1, pad: 1, inputShape: [2, 7, 8, 8] });
     const masked = dxWide.mul(x.gt(0));
+    // Stride 2 keeps the implicit GEMM.
+    const gyHalf = g.input('gh', [2, 6, 4, 4]);
+    const dxStrided = g.apply('conv2d_grad_input', [gyHalf, wWide], { stride: 2, pad: 1, inputShape: [2, 7, 8, 8] });
+    const maskedStrided = dxStrided.mul(x.gt(0)).mul(0.5);
     const dw = g.apply('conv2d_grad_weight', [x, gy], { stride: 1, pad: 1, kernel: [3, 3] });
     const decayed = dw.add(wWide.mul(5e-4)).mul(0.9);
-    const feeds = { gy: randn([2, 6, 8, 8], 10), wt: randn([6, 2, 3, 3], 11), ww: randn([6, 7, 3, 3], 12), x: randn([2, 7, 8, 8], 13), d: randn([2, 2, 8, 8], 14, 0.1) };
-    await expectSameEverywhere(g, feeds, [step, masked, decayed], [
+    const feeds = { gy: randn([2, 6, 8, 8], 10), wt: randn([6, 2, 3, 3], 11), ww: randn([6, 7, 3, 3], 12), x: randn([2, 7, 8, 8], 13), d: randn([2, 2, 8, 8], 14, 0.1), gh: randn([2, 6, 4, 4], 15) };
+    await expectSameEverywhere(g, feeds, [step, masked, maskedStrided, decayed], [
       'conv2d_grad_input+sign+mul+add+clamp',
       'conv2d_grad_input+greater+mul',
+      'conv2d_grad_input+greater+mul+mul',
       'conv2d_grad_weight+mul+add+mul',
     ], { rtol: 1e-4, atol: 2e-4 });
   });
