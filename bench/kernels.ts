@@ -18,14 +18,14 @@ import { gradWeightSplits } from '../codegen/wgsl/conv.js';
 import { loadLine } from './machine-load.js';
 import { gpuWait } from '../src/runtime/gpu-wait.js';
 
-interface KernelCase {
+export interface KernelCase {
   name: string;
   /** Builds the op node to time (inputs are graph inputs). */
   build(g: Graph): Tensor;
   flops: number;
 }
 
-const mm = (M: number, N: number, K: number, transA = false, transB = false, label?: string): KernelCase => ({
+export const mm = (M: number, N: number, K: number, transA = false, transB = false, label?: string): KernelCase => ({
   name: label ?? `matmul ${M}x${K} · ${K}x${N}${transA ? ' (Aᵀ)' : ''}${transB ? ' (Bᵀ)' : ''}`,
   build: (g) => g.input('a', transA ? [K, M] : [M, K]).matmul(g.input('b', transB ? [N, K] : [K, N]), { transA, transB }),
   flops: 2 * M * N * K,
@@ -71,16 +71,26 @@ export interface KernelTiming {
 
 /** Time one op's kernel on random-free zeroed buffers (timing does not depend on values). */
 async function timeKernel(rt: Runtime, c: KernelCase, minBatchMs: number): Promise<KernelTiming> {
-  const device = rt.device;
   const g = new Graph(OPS);
   const out = c.build(g);
-  const node = g.node(out.id);
+  const ms = await timeNodeKernel(rt, g, out.id, c.name, minBatchMs);
+  return { name: c.name, ms, gflops: c.flops / ms / 1e6 };
+}
+
+/**
+ * Best milliseconds per dispatch of the kernel node `id`'s op would run (no fused epilogue), on
+ * zeroed buffers: warm-up dispatches, then timed batches of back-to-back dispatches closed by
+ * `queue.onSubmittedWorkDone()`, grown to at least `minBatchMs`; the best of three batches counts.
+ */
+export async function timeNodeKernel(rt: Runtime, g: Graph, id: number, name: string, minBatchMs: number): Promise<number> {
+  const device = rt.device;
+  const node = g.node(id);
   const inputs = node.inputs.map((i) => g.node(i));
-  if (isLeaf(node)) throw new Error(`${c.name}: builds a ${node.op}, not an op`);
+  if (isLeaf(node)) throw new Error(`${name}: builds a ${node.op}, not an op`);
   const kernel = g.op(node).kernel!({ node, inputs });
   const bytes = (shape: readonly number[]) => Math.max(16, Math.ceil((shape.reduce((p, d) => p * d, 1) * 4) / 16) * 16);
   const buffers = [...inputs.map((n) => n.shape), node.shape].map((s) => device.createBuffer({ size: bytes(s), usage: GPUBufferUsage.STORAGE }));
-  const module = device.createShaderModule({ code: kernel.code, label: c.name });
+  const module = device.createShaderModule({ code: kernel.code, label: name });
   const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
   const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })) });
   const submit = (times: number) => {
@@ -112,7 +122,7 @@ async function timeKernel(rt: Runtime, c: KernelCase, minBatchMs: number): Promi
   let best = ms / times;
   for (let r = 0; r < 2; r++) best = Math.min(best, (await batch(times)) / times);
   for (const b of buffers) b.destroy();
-  return { name: c.name, ms: best, gflops: c.flops / best / 1e6 };
+  return best;
 }
 
 /** Runs every case and returns the table (with the adapter and the host load) as text. */

@@ -3,6 +3,7 @@
  * round needs to know is "how much goes to convolution backward" rather than per-node names.
  */
 import type { Program, CompiledStep } from '../../src/runtime/program.js';
+import type { Graph, Node } from '../../src/ir/graph.js';
 import { isElementwiseNode } from '../../codegen/wgsl/elementwise.js';
 
 const FAMILY_OF_OP: Record<string, string> = {
@@ -50,9 +51,12 @@ const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
  * memory traffic, not arithmetic.
  */
 export function kernelFlops(program: Program, step: CompiledStep): number {
-  const graph = program.graph;
   // The producer, not the written node: a conv with a fused epilogue writes the epilogue's root.
-  const node = graph.node(step.producer);
+  return nodeFlops(program.graph, program.graph.node(step.producer));
+}
+
+/** Floating-point operations of one node's kernel (see kernelFlops). */
+export function nodeFlops(graph: Graph, node: Node): number {
   const input = (i: number) => graph.node(node.inputs[i]!).shape;
   switch (node.op) {
     case 'conv2d':

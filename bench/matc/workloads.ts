@@ -77,6 +77,19 @@ export function preactResnet18PgdAt(batch: number, width = 64): StepWorkload {
   };
 }
 
+/** WideResNet-34-10 (pipelines/models/wrn34_10.mat, the paper's large model) PGD-10 training step. */
+export function wrn34_10PgdAt(batch: number): StepWorkload {
+  return {
+    name: 'wrn34_10',
+    title: `PGD-10 AT step, WRN-34-10, 32x32x3, batch ${batch}, K=10`,
+    file: pgdAtPipeline('models/wrn34_10.mat', 'wrn34_10(classes: 10)', batch),
+    overrides: [],
+    batch,
+    shape: [3, 32, 32],
+    classes: 10,
+  };
+}
+
 /**
  * A PGD-AT pipeline (the CIFAR settings of pipelines/pgd_at.mat) around `model`, written to a
  * temporary file: a model's arguments are not settings, so they cannot be overridden with --set.
