@@ -65,6 +65,8 @@ function oriented(
   pre: string,
   tiling?: GemmTiling,
   epilogue?: Epilogue,
+  /** Per-batch depth and store guard (the strided input gradient's phases): see GemmSpec. */
+  phased?: { depth: string; storeGuard: (r: string, q: string) => string },
 ): GemmKernel {
   const swap = cols.size > rows.size;
   const [M, N] = swap ? [cols.size, rows.size] : [rows.size, cols.size];
@@ -81,6 +83,7 @@ function oriented(
     prelude: pre,
     tiling: t,
     ...(epilogue ? { epilogue } : {}),
+    ...(phased ? { depth: phased.depth, storeGuard: swap ? phased.storeGuard('n', 'm') : phased.storeGuard('m', 'n') } : {}),
   });
 }
 
@@ -144,6 +147,93 @@ export function conv2dGradInputKernel(g: ConvGeometry, tiling?: GemmTiling, epil
     prelude(g),
     tiling,
     epilogue,
+  );
+}
+
+/**
+ * dx = conv2d_grad_input(gy, w) for a strided layer, by phases. Input row iy receives gradient
+ * only through the taps ky = (iy + ph) mod sh + sh*j, so the plain gather above (one K of
+ * O*kh*kw for every pixel) multiplies zeros in all but 1/(sh*sw) of its products: at stride 2,
+ * ResNet's downsampling layers ran at 2-3 GFLOP/s. Here the input pixels are split into the
+ * sh*sw phases (py, px) = ((iy + ph) mod sh, (ix + pw) mod sw); within a phase every pixel meets
+ * the same ceil((kh - py)/sh) x ceil((kw - px)/sw) taps, all of them real, so each phase is a
+ * dense GEMM of its own depth (O x its taps). The phases are the GEMM's batch (image * sh*sw +
+ * phase); the pixel axis covers the largest phase and the store skips the rest.
+ *
+ * k = t * O + o for tap t = jy * tapsX + jx: ky = py + sh*jy, kx = px + sw*jx, and the output
+ * pixel it reads is (by - jy, bx - jx) where by = (iy + ph - py) / sh.
+ */
+export function conv2dGradInputStridedKernel(g: ConvGeometry, tiling?: GemmTiling, epilogue?: Epilogue): GemmKernel {
+  const phases = g.sh * g.sw;
+  // Pixels of the largest phase (the phase whose first row and column are 0).
+  const rowsMax = Math.ceil(g.H / g.sh);
+  const colsMax = Math.ceil(g.W / g.sw);
+  const K = Math.ceil(g.kh / g.sh) * Math.ceil(g.kw / g.sw) * g.O;
+  const pre = `${prelude(g)}
+const PHASES = ${phases}u; const COLS_MAX = ${colsMax}u;
+// Phase of GEMM batch b: (py, px, taps along y, taps along x).
+fn phaseOf(b: u32) -> vec4<u32> {
+  let p = b % PHASES;
+  let py = p / u32(SW);
+  let px = p % u32(SW);
+  return vec4<u32>(py, px, select(0u, (KH - py + u32(SH) - 1u) / u32(SH), py < KH), select(0u, (KW - px + u32(SW) - 1u) / u32(SW), px < KW));
+}
+// First input row (column) of phase p along an axis of stride s and padding pad, and how many there are.
+fn phaseFirst(p: u32, pad: u32, s: u32) -> u32 { return (p + s - pad % s) % s; }
+fn phaseCount(first: u32, n: u32, s: u32) -> u32 { return select(0u, (n - first + s - 1u) / s, first < n); }
+// Input pixel (iy, ix) of phase pixel q, and whether q lies inside its phase.
+fn phasePixel(b: u32, q: u32) -> vec3<i32> {
+  let ph = phaseOf(b);
+  let fy = phaseFirst(ph.x, u32(PH), u32(SH));
+  let fx = phaseFirst(ph.y, u32(PW), u32(SW));
+  let a = q / COLS_MAX;
+  let c = q % COLS_MAX;
+  let inside = a < phaseCount(fy, u32(H_), u32(SH)) && c < phaseCount(fx, u32(W_), u32(SW));
+  return vec3<i32>(i32(fy + a * u32(SH)), i32(fx + c * u32(SW)), select(0, 1, inside));
+}
+// Index in dx of channel c at phase pixel q.
+fn phaseStore(b: u32, c: u32, q: u32) -> u32 {
+  let pix = phasePixel(b, q);
+  return ((b / PHASES) * C_ + c) * u32(H_ * W_) + u32(pix.x * W_ + pix.y);
+}`;
+  // The tap of k in phase ph: (jy, jx), or jy = taps along y when k is past the phase's depth.
+  const tap = `  let ph = phaseOf(batch);
+  let t = k / O_;
+  let o = k % O_;
+  let tx = max(ph.w, 1u);
+  let jy = t / tx;
+  let jx = t % tx;
+  if (jy >= ph.z) { return 0.0; }`;
+  const weights: Operand = {
+    kind: 'gather',
+    // Row c: w[0, c, py, px]'s index; tap (jy, jx) of filter o adds o*C*kh*kw + sh*kw*jy + sw*jx.
+    row: `  let ph = phaseOf(batch);
+  return vec4<i32>(i32(mn * KH * KW + ph.x * KW + ph.y), 0, 0, 0);`,
+    body: `${tap}
+  return in1[o * C_ * KH * KW + u32(r.x) + jy * u32(SH) * KW + jx * u32(SW)];`,
+  };
+  const grads: Operand = {
+    kind: 'gather',
+    // Per phase pixel: gy's image offset and (by, bx), the output pixel of tap (0, 0).
+    row: `  let ph = phaseOf(batch);
+  let pix = phasePixel(batch, mn);
+  return vec4<i32>(i32((batch / PHASES) * O_ * OH * OW), (pix.x + PH - i32(ph.x)) / SH, (pix.y + PW - i32(ph.y)) / SW, 0);`,
+    body: `${tap}
+  let oy = r.y - i32(jy);
+  let ox = r.z - i32(jx);
+  if (oy < 0 || ox < 0 || oy >= i32(OH) || ox >= i32(OW)) { return 0.0; }
+  return in0[u32(r.x) + (o * OH + u32(oy)) * OW + u32(ox)];`,
+  };
+  return oriented(
+    { size: g.C, op: weights },
+    { size: rowsMax * colsMax, op: grads },
+    K,
+    g.N * phases,
+    (c, q) => `phaseStore(batch, ${c}, ${q})`,
+    pre,
+    tiling,
+    epilogue,
+    { depth: 'phaseOf(batch).z * phaseOf(batch).w * O_', storeGuard: (_c, q) => `phasePixel(batch, ${q}).z == 1` },
   );
 }
 

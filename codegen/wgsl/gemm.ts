@@ -72,6 +72,14 @@ export interface GemmSpec {
    * Default: row-major out[batch][M][N], vectorised when N is a multiple of 4 and there is no epilogue.
    */
   storeIndex?: string;
+  /**
+   * A WGSL u32 expression of `batch`: this batch's own depth (<= K), for GEMMs whose batches sum
+   * over different lengths (the phases of a strided convolution's input gradient). The K loop
+   * stops after the tile holding the last of it; the gathers must return 0 past it within that tile.
+   */
+  depth?: string;
+  /** A WGSL bool of `batch`, `m`, `n`: C(batch, m, n) is stored only where it holds. */
+  storeGuard?: string;
   /** Elementwise consumers applied to each element as it is stored (codegen/wgsl/epilogue.ts). */
   epilogue?: Epilogue;
   /** Extra module-scope WGSL (constants, helpers) the gathers and store use. */
@@ -259,7 +267,7 @@ export function gemmKernel(spec: GemmSpec): GemmKernel {
   }
 
   // An epilogue computes per element (its broadcast operands need each element's index).
-  const vecOut = !spec.storeIndex && !spec.epilogue && N % 4 === 0;
+  const vecOut = !spec.storeIndex && !spec.storeGuard && !spec.epilogue && N % 4 === 0;
   const outBinding = spec.inputCount + (spec.epilogue?.bindings ?? 0);
   const outType = spec.epilogue?.outType ?? 'f32';
   const bindingDecl = (i: number, op: Operand | undefined) => {
@@ -274,7 +282,7 @@ export function gemmKernel(spec: GemmSpec): GemmKernel {
   const bVar = spec.b.kind === 'matrix' ? `in${spec.b.binding}` : '';
 
   const storeIndex = spec.storeIndex ?? `batch * ${u(M * N)} + m * ${u(N)} + n`;
-  const storeFn = `  let flat = ${storeIndex};\n  out[flat] = ${spec.epilogue ? 'epilogue(flat, v)' : 'v'};`;
+  const storeFn = `${spec.storeGuard ? `  if (!(${spec.storeGuard})) { return; }\n` : ''}  let flat = ${storeIndex};\n  out[flat] = ${spec.epilogue ? 'epilogue(flat, v)' : 'v'};`;
 
   // Accumulators acc_i_j: row i of the thread's block, columns 4j..4j+3.
   const rn4 = t.regN / 4;
@@ -329,6 +337,8 @@ export function gemmKernel(spec: GemmSpec): GemmKernel {
   }
 
   const kTiles = Math.ceil(K / t.tileK);
+  // The bound depends on wid.z only, so it is uniform across the workgroup (the barriers need that).
+  const kLoopBound = spec.depth ? `min((${spec.depth} + ${u(t.tileK - 1)}) / ${u(t.tileK)}, ${rolledCount(kTiles)})` : rolledCount(kTiles);
   const code = `// gemm ${batch}x[${M}x${K}]x[${K}x${N}] tile ${tileM}x${tileN}x${t.tileK}, ${t.regM}x${t.regN} per thread
 ${bindings.join('\n')}
 ${spec.prelude ?? ''}
@@ -350,7 +360,7 @@ ${operandOffset('B', spec.b)}
 ${hoistedRows('A', spec.a, tileM, t.tileK, threads)}
 ${hoistedRows('B', spec.b, tileN, t.tileK, threads)}
 ${accDecl.join('\n')}
-  for (var kt = 0u; kt < ${rolledCount(kTiles)}; kt++) {
+  for (var kt = 0u; kt < ${kLoopBound}; kt++) {
     let kBase = kt * ${u(t.tileK)};
 ${tileLoad('A', spec.a, M, K, tileM, t.tileK, threads, aVar)}
 ${tileLoad('B', spec.b, N, K, tileN, t.tileK, threads, bVar)}
