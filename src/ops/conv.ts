@@ -15,7 +15,7 @@ import type { KernelOpDef } from '../ir/op.js';
 import type { TypedArray } from '../ir/typed-array.js';
 import { formatShape, ShapeError, type Shape } from '../ir/shape.js';
 import type { Tensor } from '../ir/tensor.js';
-import { conv2dForwardKernel, conv2dGradInputKernel, conv2dGradInputStridedKernel, conv2dGradInputThinKernel, conv2dGradWeightKernel, gradWeightSplits, type ConvGeometry } from '../../codegen/wgsl/conv.js';
+import { conv2dForwardKernel, conv2dForwardPointwiseKernel, conv2dGradInputKernel, conv2dGradInputPointwiseKernel, conv2dGradInputStridedKernel, isPointwise, conv2dGradInputThinKernel, conv2dGradWeightKernel, gradWeightSplits, type ConvGeometry } from '../../codegen/wgsl/conv.js';
 import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, directConvApplies } from '../../codegen/wgsl/conv-direct.js';
 import { outputExtent } from '../util/window.js';
 
@@ -159,6 +159,7 @@ const conv2dDef: KernelOpDef<'conv2d'> = {
   },
   kernel(ctx) {
     const g = convGeometry('conv2d', ctx.inputs[0]!.shape, ctx.inputs[1]!.shape, ctx.node.attrs);
+    if (isPointwise(g)) return conv2dForwardPointwiseKernel(g, ctx.epilogue);
     return directConvApplies(g) ? conv2dForwardDirectKernel(g, ctx.epilogue) : conv2dForwardKernel(g, undefined, ctx.epilogue);
   },
   fusesEpilogue: true,
@@ -199,7 +200,8 @@ const conv2dGradInputDef: KernelOpDef<'conv2d_grad_input'> = {
     // Thin layers (<= 4 channels) keep the pixel-strip kernel, which vectorises over channels.
     // Strided layers run by phases, so that no product is with a zero the stride put there.
     return conv2dGradInputThinKernel(g, ctx.epilogue)
-      ?? (directConvApplies(g) ? conv2dGradInputDirectKernel(g, ctx.epilogue)
+      ?? (isPointwise(g) ? conv2dGradInputPointwiseKernel(g, ctx.epilogue)
+        : directConvApplies(g) ? conv2dGradInputDirectKernel(g, ctx.epilogue)
         : g.sh > 1 || g.sw > 1 ? conv2dGradInputStridedKernel(g, undefined, ctx.epilogue)
         : conv2dGradInputKernel(g, undefined, ctx.epilogue));
   },

@@ -13,7 +13,7 @@ import { runRawKernel } from '../helpers/raw-kernel.js';
 import { Graph, isLeaf } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
 import { convGeometry } from '../../src/ops/conv.js';
-import { conv2dGradInputStridedKernel } from '../../codegen/wgsl/conv.js';
+import { conv2dGradInputStridedKernel, conv2dForwardKernel, imagesPerBatch } from '../../codegen/wgsl/conv.js';
 
 interface Layer {
   x: [number, number, number, number];
@@ -47,6 +47,29 @@ describe('strided convolution input gradient by phases', { timeout: 300_000 }, (
     expect(g.op(node).kernel!({ node, inputs: node.inputs.map((i) => g.node(i)) }).code).toMatch(/fn phaseOf/);
   });
 
+  it('images share a GEMM axis in whole divisors of the batch, up to 65536 pixels', () => {
+    expect(imagesPerBatch(128, 256)).toBe(128);
+    expect(imagesPerBatch(128, 1024)).toBe(64);
+    expect(imagesPerBatch(6, 16384)).toBe(3);
+    expect(imagesPerBatch(7, 16384)).toBe(1);
+    expect(imagesPerBatch(3, 100000)).toBe(1);
+  });
+
+  it('the strided forward GEMM with images split over GEMM batches matches the CPU reference', async () => {
+    const l: Layer = { x: [4, 3, 9, 7], o: 5, k: [3, 3], stride: [2, 2], pad: [1, 1] };
+    const inputs: InputSpec[] = [
+      { name: 'x', shape: [...l.x], data: randn([...l.x], 5) },
+      { name: 'w', shape: [l.o, l.x[1], ...l.k], data: randn([l.o, l.x[1], ...l.k], 6, 0.5) },
+    ];
+    const want = cpuEval((_g, [x, w]) => x!.conv2d(w!, { stride: l.stride, pad: l.pad }), inputs);
+    const geo = convGeometry('conv2d', l.x, [l.o, l.x[1], ...l.k], { stride: l.stride, pad: l.pad });
+    for (const per of [4, 2, 1]) {
+      const got = await runRawKernel(conv2dForwardKernel(geo, undefined, undefined, per), inputs.map((i) => i.data as Float32Array), want.length, 8, SENTINEL);
+      expectClose(got.out, want, { rtol: 1e-4, atol: 1e-4 }, `forward, ${per} image(s) per GEMM batch`);
+      expect(Array.from(got.tail)).toEqual(new Array(8).fill(SENTINEL));
+    }
+  });
+
   for (const l of LAYERS) {
     it(`GPU vs CPU reference, every element written once: ${label(l)}`, async () => {
       const geo = convGeometry('conv2d', l.x, [l.o, l.x[1], ...l.k], { stride: l.stride, pad: l.pad });
@@ -57,10 +80,13 @@ describe('strided convolution input gradient by phases', { timeout: 300_000 }, (
         { name: 'w', shape: wShape, data: randn(wShape, 4, 0.5) },
       ];
       const want = cpuEval((g, [gy, w]) => g.apply('conv2d_grad_input', [gy!, w!], { stride: l.stride, pad: l.pad, inputShape: [...l.x] }), inputs);
-      const got = await runRawKernel(conv2dGradInputStridedKernel(geo), inputs.map((i) => i.data as Float32Array), want.length, 8, SENTINEL);
-      expect(Array.from(got.out).filter((v) => v === SENTINEL)).toEqual([]);
-      expectClose(got.out, want, { rtol: 1e-4, atol: 1e-4 }, label(l));
-      expect(Array.from(got.tail)).toEqual(new Array(8).fill(SENTINEL));
+      // All images on one pixel axis (the default for these sizes) and, with 2 images, one per GEMM batch.
+      for (const per of geo.N > 1 ? [geo.N, 1] : [1]) {
+        const got = await runRawKernel(conv2dGradInputStridedKernel(geo, undefined, undefined, per), inputs.map((i) => i.data as Float32Array), want.length, 8, SENTINEL);
+        expect(Array.from(got.out).filter((v) => v === SENTINEL)).toEqual([]);
+        expectClose(got.out, want, { rtol: 1e-4, atol: 1e-4 }, `${label(l)}, ${per} image(s) per GEMM batch`);
+        expect(Array.from(got.tail)).toEqual(new Array(8).fill(SENTINEL));
+      }
     });
   }
 });

@@ -57,6 +57,7 @@ const FORWARD_CASES: Case[] = [
   { x: [1, 2, 3, 2], o: 3, k: [5, 4], stride: [1, 1], pad: [2, 2] },
   { x: [2, 3, 11, 13], o: 17, k: [3, 3], stride: [2, 2], pad: [1, 1] },
   { x: [2, 5, 6, 6], o: 33, k: [3, 3], stride: [1, 1], pad: [1, 1] },
+  { x: [2, 8, 4, 4], o: 12, k: [1, 1], stride: [1, 1], pad: [0, 0] }, // pointwise, vec4 operands
 ];
 
 describe('conv2d forward', () => {
@@ -89,9 +90,11 @@ describe('conv2d forward', () => {
   it('puts the larger output axis on the tall side of the GEMM tile', () => {
     const geo = { N: 128, C: 1, H: 28, W: 28, O: 16, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, OH: 28, OW: 28 };
     const k = conv2dForwardKernel(geo);
-    // 784 output pixels on m, 16 filters on n: one column of workgroups per 16 filters.
+    // 64 images x 784 output pixels on m (one axis of at most 65536 pixels), 16 filters on n: one
+    // column of workgroups for the 16 filters, two GEMM batches of 64 images.
     expect(k.workgroups[0]).toBe(1);
-    expect(k.workgroups[2]).toBe(128);
+    expect(k.workgroups[1]).toBeGreaterThanOrEqual(Math.ceil((64 * 784) / 64));
+    expect(k.workgroups[2]).toBe(2);
   });
 });
 
@@ -101,6 +104,7 @@ const GRAD_CASES: Case[] = [
   { x: [1, 3, 7, 6], o: 2, k: [3, 2], stride: [2, 2], pad: [1, 0] },
   { x: [2, 2, 4, 5], o: 3, k: [1, 1], stride: [2, 1], pad: [0, 0] },
   { x: [1, 2, 3, 2], o: 2, k: [4, 3], stride: [1, 1], pad: [2, 1] },
+  { x: [2, 5, 3, 5], o: 6, k: [1, 1], stride: [1, 1], pad: [0, 0] }, // pointwise (matmul per image), scalar operands
 ];
 
 describe('conv2d gradients', () => {
