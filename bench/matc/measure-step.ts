@@ -54,7 +54,8 @@ export async function measureStep(workload: StepWorkload, opts: MeasureOptions):
     const compileSeconds = (performance.now() - t0) / 1000;
     progress(`compiled in ${compileSeconds.toFixed(1)} s; warming up (each program once)`);
     const predictedMsPerStep = step.predictStepMs(await step.warmUp());
-    progress(`one step should take about ${(predictedMsPerStep / 1000).toFixed(1)} s`);
+    // An upper bound: on a software adapter the warm-up also pays for compiling each kernel at its first dispatch.
+    progress(`one step should take at most about ${(predictedMsPerStep / 1000).toFixed(1)} s (the warm-up included first-dispatch compiles)`);
     const throughput = opts.predictOnly
       ? null
       : await measureThroughput(() => step.run(), () => rt.sync(), { warmup: 0, iterations: opts.iterations, examplesPerIteration: workload.batch, budgetSeconds: opts.budgetSeconds });

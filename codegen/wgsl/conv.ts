@@ -120,6 +120,13 @@ export function conv2dForwardKernel(g: ConvGeometry, tiling?: GemmTiling, epilog
   );
 }
 
+/**
+ * Pixels of a phase axis at most (stride-2 input gradients at batch 8, GFLOP/s with 1 / 2 / 8
+ * images per GEMM batch, 2026-12-06): 64->128 3x3 on 32x32 (256 pixels per phase) 8.6 / 9.4 / 6.9,
+ * its 1x1 shortcut 4.4 / 4.7 / 3.4; 256->512 3x3 on 8x8 (16 pixels) 6.3 / 6.9 / 8.0.
+ */
+const MAX_PHASE_PIXELS = 512;
+
 /** Pixels on one GEMM axis at most: a 4-wide tile still needs no more than 16384 workgroups along it. */
 const MAX_FOLDED_PIXELS = 65536;
 
@@ -127,8 +134,8 @@ const MAX_FOLDED_PIXELS = 65536;
  * Images whose pixels share one GEMM axis (the rest go to the GEMM's batch): the largest divisor
  * of the batch that keeps the axis within MAX_FOLDED_PIXELS (all 128 CIFAR images of a batch).
  */
-export function imagesPerBatch(images: number, pixels: number): number {
-  for (let d = Math.min(images, Math.floor(MAX_FOLDED_PIXELS / pixels)); d > 1; d--) if (images % d === 0) return d;
+export function imagesPerBatch(images: number, pixels: number, maxPixels = MAX_FOLDED_PIXELS): number {
+  for (let d = Math.min(images, Math.floor(maxPixels / pixels)); d > 1; d--) if (images % d === 0) return d;
   return 1;
 }
 
@@ -214,12 +221,18 @@ export function conv2dGradInputKernel(g: ConvGeometry, tiling?: GemmTiling, epil
  * dense GEMM of its own depth (O x its taps). The phases (times batches of images) are the GEMM's
  * batch; its pixel axis runs over the images of a batch (imagesPerBatch), each with as many pixels
  * as the largest phase (the store skips the rest in smaller phases), so a small image still
- * fills a tile (see conv2dForwardKernel).
+ * fills a tile (see conv2dForwardKernel). Only up to MAX_PHASE_PIXELS, though: each phase sweeps
+ * its batch's gy and dx, and sweeps over many images no longer meet in the cache.
  *
  * k = t * O + o for tap t = jy * tapsX + jx: ky = py + sh*jy, kx = px + sw*jx, and the output
  * pixel it reads is (by - jy, bx - jx) where by = (iy + ph - py) / sh.
  */
-export function conv2dGradInputStridedKernel(g: ConvGeometry, tiling?: GemmTiling, epilogue?: Epilogue, per = imagesPerBatch(g.N, Math.ceil(g.H / g.sh) * Math.ceil(g.W / g.sw))): GemmKernel {
+export function conv2dGradInputStridedKernel(
+  g: ConvGeometry,
+  tiling?: GemmTiling,
+  epilogue?: Epilogue,
+  per = imagesPerBatch(g.N, Math.ceil(g.H / g.sh) * Math.ceil(g.W / g.sw), MAX_PHASE_PIXELS),
+): GemmKernel {
   const phases = g.sh * g.sw;
   // Pixels of the largest phase (the phase whose first row and column are 0).
   const rowsMax = Math.ceil(g.H / g.sh);
