@@ -6,13 +6,15 @@
  *       PreAct ResNet-18 PGD-10 step (batch 128 on a GPU, 8 on a software adapter; --resnet-batch);
  *   (c) per step: dispatches, submissions, bytes moved, planned transient memory, and GPU time per
  *       kernel family (timestamp queries, or per-dispatch submit timing without them);
+ *   conv shapes (with --resnet, or --only conv_shapes): every convolution of ResNet-18 and
+ *       WRN-34-10, forward and both gradients, GFLOP/s and share of the matmul (bench/conv-shapes.ts);
  *   memory: the planned GPU memory of a ResNet-18 step at batch 128 (compiled, not run).
  * Every measurement has a time budget so the whole run stays within a few minutes on a software
  * adapter (lavapipe); at least one whole step is always timed. On a software adapter a ResNet-18
  * step takes minutes, so the ResNets run there only when asked (`--resnet`, `--only resnet18`),
  * and are then timed like the others (one warm-up run of each program, then whole steps).
  *
- *   node dist/bench/run.js [--quick] [--steps N] [--only kernels,pgd_at,trades,eval,resnet18,memory,ablations]
+ *   node dist/bench/run.js [--quick] [--steps N] [--only kernels,pgd_at,trades,eval,resnet18,preact_resnet18,conv_shapes,memory,ablations]
  *                          [--no-profile] [--ablations] [--resnet] [--resnet-batch N] [--resnet-width W] [--json FILE]
  */
 import { Runtime } from '../src/runtime/runtime.js';
@@ -32,6 +34,7 @@ import { runAblations } from './matc/ablations.js';
 import { loadLine } from './machine-load.js';
 import { planMemory } from './matc/memory-plan.js';
 import { formatTable, mib } from './table.js';
+import { runConvShapes } from './conv-shapes.js';
 
 interface Budgets {
   /** Seconds of timed steps per workload. */
@@ -124,6 +127,20 @@ async function evaluationSection(flags: BenchFlags, b: Budgets): Promise<void> {
   console.log(evaluationTable(e, batch));
 }
 
+/** Every convolution shape of ResNet-18 and WRN-34-10 against the matmul (bench/conv-shapes.ts). */
+async function convShapesSection(flags: BenchFlags, software: boolean): Promise<Awaited<ReturnType<typeof runConvShapes>>> {
+  const batch = flags.resnetBatch ?? resnetBatch(software);
+  process.stderr.write(`[bench] convolutions of ResNet-18 and WRN-34-10 shape by shape, batch ${batch} ...\n`);
+  const rt = await Runtime.create();
+  try {
+    const result = await runConvShapes({ rt, batch, nets: ['resnet18', 'wrn34_10'], ...(flags.resnetWidth ? { width: flags.resnetWidth } : {}) });
+    console.log(`\n## convolutions shape by shape (ResNet-18, WRN-34-10; bench/conv-shapes.ts)\n${result.text}`);
+    return result;
+  } finally {
+    rt.destroy();
+  }
+}
+
 /** ResNet-18 at batch 128 must fit in 4 GiB (issue 7): planned, not run. */
 async function memorySection(): Promise<void> {
   process.stderr.write('[bench] memory plan of the ResNet-18 step at batch 128 ...\n');
@@ -147,6 +164,7 @@ async function main(): Promise<void> {
   if (wants(flags, 'eval')) await evaluationSection(flags, b);
   if (flags.only ? flags.only.has('memory') : !flags.quick) await memorySection();
   if (flags.ablations || flags.only?.has('ablations')) console.log(await runAblations(REFERENCE_CNN_PGD_AT, flags.steps ?? 3));
+  const convShapes = flags.resnet || flags.only?.has('conv_shapes') ? await convShapesSection(flags, adapter.software) : null;
   if (flags.json) {
     writeFileSync(flags.json, `${JSON.stringify({
       date: new Date().toISOString(),
@@ -164,6 +182,7 @@ async function main(): Promise<void> {
         compileSeconds: m.compileSeconds,
         dispatchesPerStep: m.stats.dispatches,
       })),
+      convShapes: convShapes && { matmulGflops: convShapes.matmulGflops, rows: convShapes.rows },
     }, null, 2)}\n`);
   }
 }
