@@ -127,14 +127,14 @@ describe('matmul with every GEMM tiling, pinned (ragged tails on every axis)', (
     [70, 132, 37, false, false],
     [5, 3, 9, true, true],
   ];
-  for (const { tiling } of GEMM_CANDIDATES) {
+  for (const { tiling, tileK } of GEMM_CANDIDATES) {
     const name = `${tiling.threadsM}x${tiling.threadsN} threads, ${tiling.regM}x${tiling.regN} per thread`;
     it(name, async () => {
       for (const [M, N, K, transA, transB] of cases) {
         {
           const a = randn(shapeA(M, K, transA), M + K);
           const b = randn(shapeB(K, N, transB), N + K);
-          const kernel = matmulKernel({ aShape: shapeA(M, K, transA), bShape: shapeB(K, N, transB), outShape: [M, N], transA, transB }, { ...tiling, tileK: tileDepth(K) });
+          const kernel = matmulKernel({ aShape: shapeA(M, K, transA), bShape: shapeB(K, N, transB), outShape: [M, N], transA, transB }, { ...tiling, tileK: Math.min(tileK ?? Infinity, tileDepth(K)) });
           const { out, tail } = await runRawKernel(kernel, [a, b], M * N, 64, -12345);
           expectClose(out, naiveMatmul(a, b, M, N, K, transA, transB), { rtol: 1e-4, atol: 1e-4 }, `${name}: ${M}x${K}x${N} tA=${transA} tB=${transB}`);
           expect([...tail].every((v) => v === -12345)).toBe(true);
@@ -143,9 +143,11 @@ describe('matmul with every GEMM tiling, pinned (ragged tails on every axis)', (
     });
   }
 
-  it('the matmul-only 8x16 block is chosen for large matrices, never for gathers', () => {
-    expect(chooseTiling(512, 512, 512, 1, true)).toMatchObject({ regM: 8, regN: 16 });
-    expect(chooseTiling(512, 512, 512, 1, false).regN).toBe(8);
+  it('the 16x16 block is chosen for large products, the matmul-only 8x16 for middling ones, 8x8 where a gather\'s short axis would waste a 128-wide tile', () => {
+    expect(chooseTiling(512, 512, 512, 1, true)).toMatchObject({ regM: 16, regN: 16, tileK: 8 });
+    expect(chooseTiling(512, 512, 512, 1, false)).toMatchObject({ regM: 16, regN: 16, tileK: 8 });
+    expect(chooseTiling(128, 100, 1568, 1, true)).toMatchObject({ regM: 8, regN: 16, tileK: 16 });
+    expect(chooseTiling(576, 64, 8192, 1, false)).toMatchObject({ regM: 8, regN: 8 });
   });
 });
 
