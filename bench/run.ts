@@ -133,7 +133,8 @@ async function convShapesSection(flags: BenchFlags, software: boolean): Promise<
   process.stderr.write(`[bench] convolutions of ResNet-18 and WRN-34-10 shape by shape, batch ${batch} ...\n`);
   const rt = await Runtime.create();
   try {
-    const result = await runConvShapes({ rt, batch, nets: ['resnet18', 'wrn34_10'], ...(flags.resnetWidth ? { width: flags.resnetWidth } : {}) });
+    // --quick (the GPU check's bench part) times each kernel over 50 ms batches instead of 200.
+    const result = await runConvShapes({ rt, batch, nets: ['resnet18', 'wrn34_10'], minBatchMs: flags.quick ? 50 : 200, ...(flags.resnetWidth ? { width: flags.resnetWidth } : {}) });
     console.log(`\n## convolutions shape by shape (ResNet-18, WRN-34-10; bench/conv-shapes.ts)\n${result.text}`);
     return result;
   } finally {
