@@ -133,7 +133,7 @@ async function convShapesSection(flags: BenchFlags, software: boolean): Promise<
   process.stderr.write(`[bench] convolutions of ResNet-18 and WRN-34-10 shape by shape, batch ${batch} ...\n`);
   const rt = await Runtime.create();
   try {
-    // --quick (the GPU check's bench part) times each kernel over 50 ms batches instead of 200.
+    // --quick (the GPU check) times each kernel over 50 ms batches instead of 200.
     const result = await runConvShapes({ rt, batch, nets: ['resnet18', 'wrn34_10'], minBatchMs: flags.quick ? 50 : 200, ...(flags.resnetWidth ? { width: flags.resnetWidth } : {}) });
     console.log(`\n## convolutions shape by shape (ResNet-18, WRN-34-10; bench/conv-shapes.ts)\n${result.text}`);
     return result;
@@ -165,7 +165,8 @@ async function main(): Promise<void> {
   if (wants(flags, 'eval')) await evaluationSection(flags, b);
   if (flags.only ? flags.only.has('memory') : !flags.quick) await memorySection();
   if (flags.ablations || flags.only?.has('ablations')) console.log(await runAblations(REFERENCE_CNN_PGD_AT, flags.steps ?? 3));
-  const convShapes = flags.resnet || flags.only?.has('conv_shapes') ? await convShapesSection(flags, adapter.software) : null;
+  // With --resnet, except --quick (the GPU check runs it as a part of its own, with its own limit).
+  const convShapes = flags.only?.has('conv_shapes') || (flags.resnet && !flags.quick) ? await convShapesSection(flags, adapter.software) : null;
   if (flags.json) {
     writeFileSync(flags.json, `${JSON.stringify({
       date: new Date().toISOString(),

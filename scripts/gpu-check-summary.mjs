@@ -1,5 +1,5 @@
 // Summary of scripts/gpu-check.sh: reads OUTDIR/{parts.tsv, doctor.log, vitest.json, bench.json, loops.log,
-// resnet18.json}, prints the figures and writes OUTDIR/gpu-check.json. Plain JavaScript so that it
+// resnet18.json, conv-shapes.json}, prints the figures and writes OUTDIR/gpu-check.json. Plain JavaScript so that it
 // runs even when the TypeScript build failed. Missing parts are null, never an error.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,6 +45,15 @@ const step = (doc, name) => {
 };
 const bench = json('bench.json');
 const resnet = json('resnet18.json');
+const shapes = json('conv-shapes.json')?.convShapes ?? null;
+const convShapes = shapes
+  ? {
+      matmulGflops: shapes.matmulGflops,
+      shapes: shapes.rows.length,
+      belowHalf: shapes.rows.filter((r) => r.ofMatmul < 0.5).map((r) => `${r.net} ${r.layer} ${r.pass}: ${r.gflops.toFixed(1)} GFLOP/s (${Math.round(100 * r.ofMatmul)}%)`),
+      rows: shapes.rows,
+    }
+  : null;
 // bench/matmul-ab.ts lines: "  gemm8x4r8x16k16u robust   best  11.65 GFLOP/s (23.04 ms), median ..."
 const loops = [...(read('loops.log') ?? '').matchAll(/^\s*(gemm\S+)\s+\S+\s+best\s+([\d.]+) GFLOP\/s.*median\s+([\d.]+)/gm)].map((m) => ({ variant: m[1], unrolledK: m[1].endsWith('u'), bestGflops: Number(m[2]), medianGflops: Number(m[3]) }));
 const gflops = [...(bench?.kernels ?? '').matchAll(/^\|?\s*(matmul [^|]*?)\s*\|\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|?$/gm)].map((m) => ({ kernel: m[1], ms: Number(m[2]), gflops: Number(m[3]) }));
@@ -64,6 +73,7 @@ const summary = {
     referenceCnnTrades: step(bench, 'trades'),
     matmulGflops: gflops,
     gemmKLoopUnrolledVsRolled: loops,
+    convShapes,
   },
   parts,
 };
@@ -81,5 +91,9 @@ for (const [label, st] of [['PreAct ResNet-18 PGD-10 step', s.preactResnet18PgdS
 }
 for (const g of s.matmulGflops) console.log(`${g.kernel}: ${f(g.gflops, 2)} GFLOP/s`);
 for (const g of s.gemmKLoopUnrolledVsRolled) console.log(`${g.variant} (k loop ${g.unrolledK ? 'unrolled' : 'rolled'}): ${f(g.bestGflops, 2)} GFLOP/s best, ${f(g.medianGflops, 2)} median`);
+if (s.convShapes) {
+  console.log(`convolution shapes (ResNet-18, WRN-34-10): ${s.convShapes.shapes - s.convShapes.belowHalf.length} of ${s.convShapes.shapes} at >= 50% of the matmul's ${f(s.convShapes.matmulGflops, 1)} GFLOP/s`);
+  for (const b of s.convShapes.belowHalf) console.log(`  below half: ${b}`);
+}
 console.log(`parts: ${Object.entries(parts).map(([n, p]) => `${n} ${p.status} (${p.seconds} s)`).join(', ')}`);
 console.log(`written: ${join(out, 'gpu-check.json')}`);

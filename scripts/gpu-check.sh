@@ -10,6 +10,8 @@
 #   5. loops     the GEMM with its k loop unrolled and rolled (bench/matmul-ab.ts), 1024^3
 #   6. resnet18  a ResNet-18 PGD-AT step (pipelines/pgd_at.mat, K=10) at batch 128 on
 #                CIFAR-shaped random data, in images/s (measured, whole steps)
+#   7. convshapes every convolution shape of ResNet-18 and WRN-34-10 (forward, input and weight
+#                gradients) at the bench's batch, GFLOP/s and share of the matmul (bench/conv-shapes.ts)
 #
 # Every part runs under `timeout` (and all of them within GPU_CHECK_BUDGET seconds), so one that
 # fails or hangs loses only itself. Each part's output goes to OUTDIR/<part>.log; the summary (date,
@@ -19,7 +21,7 @@
 # Shrink it (to check the script itself on lavapipe, where a full-size ResNet step takes minutes):
 #   GPU_CHECK_PREACT_BATCH=2 GPU_CHECK_PREACT_WIDTH=8 GPU_CHECK_RESNET_BATCH=2 GPU_CHECK_RESNET_WIDTH=8 \
 #   GPU_CHECK_TESTS=test/ops/matmul.test.ts GPU_CHECK_BUDGET=1800 scripts/gpu-check.sh /tmp/gc
-# Other knobs: GPU_CHECK_T_<PART> (per-part limit in seconds: BUILD, DOCTOR, TESTS, BENCH, LOOPS, RESNET18).
+# Other knobs: GPU_CHECK_T_<PART> (per-part limit in seconds: BUILD, DOCTOR, TESTS, BENCH, LOOPS, RESNET18, CONVSHAPES).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -77,7 +79,9 @@ part bench "${GPU_CHECK_T_BENCH:-150}" node dist/bench/run.js --quick --resnet -
 # Loops that stay loops (codegen/wgsl/dispatch.ts rolledCount) were measured on lavapipe only: the
 # same GEMM with its k loop unrolled ("u") and rolled, on this GPU.
 part loops "${GPU_CHECK_T_LOOPS:-40}" node dist/bench/matmul-ab.js --size 1024 --rounds 3 --robust on \
-  --variants gemm8x4r8x16k16u,gemm8x4r8x16k16,gemm8x8r8x8k16u,gemm8x8r8x8k16
+  --variants gemm8x8r16x16k8u,gemm8x8r16x16k8,gemm8x4r8x16k16u,gemm8x4r8x16k16,gemm8x8r8x8k16u,gemm8x8r8x8k16
 part resnet18 "${GPU_CHECK_T_RESNET18:-120}" node dist/bench/run.js --only resnet18 --resnet-batch "$RESNET_BATCH" --resnet-width "$RESNET_WIDTH" --no-profile --json "$OUT/resnet18.json"
+part convshapes "${GPU_CHECK_T_CONVSHAPES:-60}" node dist/bench/run.js --only conv_shapes --quick \
+  ${PREACT_BATCH:+--resnet-batch "$PREACT_BATCH"} --resnet-width "$PREACT_WIDTH" --json "$OUT/conv-shapes.json"
 
 node scripts/gpu-check-summary.mjs "$OUT"
