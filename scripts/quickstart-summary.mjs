@@ -23,8 +23,11 @@ const rows = [
 ];
 const pct = (v) => `${(100 * v).toFixed(1)}%`.padStart(7);
 const n = rows[0][1].eval_n ?? '?';
+// The training subset as the run recorded it (run.json's settings), not as this script assumes.
+const subset = JSON.parse(readFileSync(join(defended, 'run.json'), 'utf8')).settings?.data?.subset;
+const trainImages = subset?.kind === 'first' ? `first ${subset.count}` : subset ? `${subset.kind} ${subset.count}` : 'all';
 console.log('');
-console.log(`Quickstart result: small CNN, first 3000 Fashion-MNIST training images, ${rows[0][1].epoch} epochs;`);
+console.log(`Quickstart result: small CNN, ${trainImages} Fashion-MNIST training images, ${rows[0][1].epoch} epochs;`);
 console.log(`accuracy on the first ${n} test images after the last epoch (PGD-20: L-inf eps 0.1, step 0.025, random start)`);
 console.log('');
 console.log(`${'model'.padEnd(36)} ${'natural'.padStart(7)} ${'PGD-20'.padStart(7)}`);
