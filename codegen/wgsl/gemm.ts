@@ -103,7 +103,17 @@ export function tileDepth(K: number): number {
  * blocks do twice the FMAs per workgroup-memory read of 4x4 ones, so they run about twice as
  * fast; smaller tiles exist only to avoid padding a short axis (16 filters, 1 channel).
  */
-export const GEMM_CANDIDATES: readonly { tiling: Omit<GemmTiling, 'tileK'>; efficiency: number; matricesOnly?: boolean; tileK?: number }[] = [
+export interface GemmCandidate {
+  tiling: Omit<GemmTiling, 'tileK'>;
+  /** Relative speed on a filled tile (the 8x8 block = 1). */
+  efficiency: number;
+  /** Only when both operands are strided matrices (no gather). */
+  matricesOnly?: boolean;
+  /** K-tile depth, when not tileDepth(K). */
+  tileK?: number;
+}
+
+export const GEMM_CANDIDATES: readonly GemmCandidate[] = [
   // 16x16 per thread, K-tiles of 8: 32 values read from workgroup memory per 256 FMAs (8 per 128
   // FMAs fewer than 8x16), and a block as large as the direct convolution's, which reaches 20-30
   // GFLOP/s. Same-run A/B on lavapipe (bench/matmul-ab.ts, 2026-12-06, shared host at load ~1):
@@ -140,7 +150,7 @@ const PARALLEL_WORKGROUPS = 4;
 export function chooseTiling(M: number, N: number, K: number, batch = 1, matrices = false): GemmTiling {
   let best: GemmTiling | undefined;
   let bestCost = Infinity;
-  for (const { tiling, efficiency, matricesOnly, tileK } of GEMM_CANDIDATES) {
+  for (const { tiling, efficiency, matricesOnly, tileK } of [...GEMM_CANDIDATES, ...fittedCandidates(N)]) {
     if (matricesOnly && !matrices) continue;
     const tm = tiling.threadsM * tiling.regM;
     const tn = tiling.threadsN * tiling.regN;
@@ -153,6 +163,17 @@ export function chooseTiling(M: number, N: number, K: number, batch = 1, matrice
     }
   }
   return best!;
+}
+
+/**
+ * The 16x16 block with a tile exactly as wide as N, for a short axis between 64 and 256 that a
+ * 128-wide tile would pad: WRN-34-10's 160 filters (its 160->160 weight gradient at batch 8 ran at
+ * 7.5 GFLOP/s on a 64x16 tile, 9.3 on 128x128, 13.5 on 128x160; bench A/B 2026-12-06). The
+ * workgroup has 8 x N/16 threads (at most 128).
+ */
+export function fittedCandidates(N: number): GemmCandidate[] {
+  if (N % 16 !== 0 || N <= 64 || N > 256 || N % 128 === 0) return [];
+  return [{ tiling: { threadsM: 8, threadsN: N / 16, regM: 16, regN: 16 }, efficiency: 1.45, tileK: 8 }];
 }
 
 /** WebGPU guarantees 16 KiB of workgroup memory; both staged K-tiles must fit. */

@@ -3,7 +3,7 @@ import { checkForward, checkGradients, expectClose, gpuRun, randn } from '../hel
 import { Graph } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
 import { matmulKernel } from '../../codegen/wgsl/matmul.js';
-import { GEMM_CANDIDATES, chooseTiling, tileDepth } from '../../codegen/wgsl/gemm.js';
+import { GEMM_CANDIDATES, chooseTiling, fittedCandidates, tileDepth } from '../../codegen/wgsl/gemm.js';
 import { runRawKernel } from '../helpers/raw-kernel.js';
 
 /** The textbook triple loop, independent of the op's CPU reference; batch broadcast by index arithmetic. */
@@ -127,7 +127,8 @@ describe('matmul with every GEMM tiling, pinned (ragged tails on every axis)', (
     [70, 132, 37, false, false],
     [5, 3, 9, true, true],
   ];
-  for (const { tiling, tileK } of GEMM_CANDIDATES) {
+  // With the tiles fitted to a 96- and a 160-wide axis (6 and 10 threads across: not powers of two).
+  for (const { tiling, tileK } of [...GEMM_CANDIDATES, ...fittedCandidates(96), ...fittedCandidates(160)]) {
     const name = `${tiling.threadsM}x${tiling.threadsN} threads, ${tiling.regM}x${tiling.regN} per thread`;
     it(name, async () => {
       for (const [M, N, K, transA, transB] of cases) {
@@ -148,6 +149,10 @@ describe('matmul with every GEMM tiling, pinned (ragged tails on every axis)', (
     expect(chooseTiling(512, 512, 512, 1, false)).toMatchObject({ regM: 16, regN: 16, tileK: 8 });
     expect(chooseTiling(128, 100, 1568, 1, true)).toMatchObject({ regM: 8, regN: 16, tileK: 16 });
     expect(chooseTiling(576, 64, 8192, 1, false)).toMatchObject({ regM: 8, regN: 8 });
+    // WRN-34-10's 160 filters: a 128x160 tile rather than padding 160 to 256.
+    expect(chooseTiling(1440, 160, 8192, 1, false)).toMatchObject({ threadsN: 10, regM: 16, regN: 16, tileK: 8 });
+    expect(fittedCandidates(128)).toEqual([]);
+    expect(fittedCandidates(320)).toEqual([]);
   });
 });
 
