@@ -69,21 +69,21 @@ async function run(o: EvalCommandOptions, out: (s: string) => void): Promise<voi
   const data = loadEvalData(p, { dataDir: o.dataDir, n: o.n });
   process.stderr.write(`${dataSourceLine(p, { test: locatePipelineSplit(p, 'test', { dataDir: o.dataDir }) })}\n`);
   // Loaded only here: local evaluations do not pay for BullMQ and ioredis.
-  const queued = o.queue ? await import('../../queue/eval-shards.js') : null;
-  if (o.queue) await (await import('../../queue/connection.js')).checkReachable(o.queue);
+  const sharded = o.queue ? { connection: o.queue, shards: await import('../../queue/eval-shards.js') } : null;
+  if (sharded) await (await import('../../queue/connection.js')).checkReachable(sharded.connection);
   // The sharded path needs no GPU here: the workers have them.
-  const rt = o.queue ? null : await Runtime.create();
+  const rt = sharded ? null : await Runtime.create();
   try {
     const records: Partial<Record<'best' | 'final', EvalRecord>> = {};
     for (const t of targets) {
       const recordPath = recordPathOf(t, runDir, o.out);
       const options = { threat, seed: o.seed, batch: o.batch, plans, weights: weightsIdentity(t.path), checkpoint: t.kind ?? resolve(t.path), dataset: data.name, pipeline: p.name };
       let record: EvalRecord;
-      if (o.queue && queued) {
-        process.stderr.write(`matc eval ${t.path}: ${data.n} ${data.name} test examples, ${threat.norm} eps ${threat.eps}, attacks ${plans.map((pl) => pl.label).join(', ')}, ${o.shards ?? 1} shard(s) on ${o.queue.display}\n`);
-        record = await queued.evaluateSharded(
+      if (sharded) {
+        process.stderr.write(`matc eval ${t.path}: ${data.n} ${data.name} test examples, ${threat.norm} eps ${threat.eps}, attacks ${plans.map((pl) => pl.label).join(', ')}, ${o.shards ?? 1} shard(s) on ${sharded.connection.display}\n`);
+        record = await sharded.shards.evaluateSharded(
           { checkpointPath: resolve(t.path), checkpointLabel: options.checkpoint, pipeline: spec, ...(o.dataDir ? { dataDir: resolve(o.dataDir) } : {}), attacks: o.attacks, threat, ...(o.n !== undefined ? { n: o.n } : {}), seed: o.seed, batch: o.batch, weights: options.weights, dataset: data.name, pipelineName: p.name },
-          { connection: o.queue, shards: o.shards ?? 1, total: data.n, recordPath, label: t.kind ?? 'checkpoint' },
+          { connection: sharded.connection, shards: o.shards ?? 1, total: data.n, recordPath, label: t.kind ?? 'checkpoint' },
           (s) => process.stderr.write(`${s}\n`),
         );
         saveRecord(recordPath, record);
