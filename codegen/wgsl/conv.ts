@@ -68,6 +68,7 @@ function oriented(
   /** Per-batch depth and store guard (the strided input gradient's phases): see GemmSpec. */
   phased?: { depth: string; storeGuard: (r: string, q: string) => string },
 ): GemmKernel {
+  const label = phased ? 'conv by phases' : 'implicit conv';
   const swap = cols.size > rows.size;
   const [M, N] = swap ? [cols.size, rows.size] : [rows.size, cols.size];
   const t = tiling ?? chooseTiling(M, N, K, batch);
@@ -81,14 +82,17 @@ function oriented(
     b: swap ? rows.op : cols.op,
     storeIndex: swap ? storeIndex('n', 'm') : storeIndex('m', 'n'),
     prelude: pre,
+    label,
     tiling: t,
     ...(epilogue ? { epilogue } : {}),
     ...(phased ? { depth: phased.depth, storeGuard: swap ? phased.storeGuard('n', 'm') : phased.storeGuard('m', 'n') } : {}),
   });
 }
 
-/** y = conv2d(x, w): inputs x (binding 0), w (binding 1). */
-/** `per`: images per GEMM batch (imagesPerBatch's choice unless a test pins it; must divide N). */
+/**
+ * y = conv2d(x, w): inputs x (binding 0), w (binding 1). `per`: images per GEMM batch
+ * (imagesPerBatch's choice unless a test pins it; must divide N).
+ */
 export function conv2dForwardKernel(g: ConvGeometry, tiling?: GemmTiling, epilogue?: Epilogue, per = imagesPerBatch(g.N, g.OH * g.OW)): GemmKernel {
   const P = g.OH * g.OW;
   const Kc = g.C * g.kh * g.kw;
@@ -149,29 +153,32 @@ export function isPointwise(g: ConvGeometry): boolean {
   return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0;
 }
 
-/** y = conv2d(x, w) for a pointwise layer (isPointwise): inputs x (binding 0), w (binding 1). */
-export function conv2dForwardPointwiseKernel(g: ConvGeometry, epilogue?: Epilogue): GemmKernel {
+/**
+ * A pointwise layer's matmul per image: out[n] = w' . in0[n], w' being the [O, C] filters (forward)
+ * or their transpose (input gradient), `rows` x `depth` with in0[n] `depth` x P.
+ */
+function pointwiseKernel(g: ConvGeometry, rows: number, depth: number, filters: 'k' | 'mn', epilogue?: Epilogue): GemmKernel {
   const P = g.H * g.W;
   return gemmKernel({
-    M: g.O, N: P, K: g.C, batch: g.N, inputCount: 2,
-    a: { kind: 'matrix', binding: 1, contiguous: 'k', offset: '0u' },
-    b: { kind: 'matrix', binding: 0, contiguous: 'mn', offset: `batch * ${g.C * P}u` },
-    tiling: chooseTiling(g.O, P, g.C, g.N, true),
+    M: rows, N: P, K: depth, batch: g.N, inputCount: 2,
+    a: { kind: 'matrix', binding: 1, contiguous: filters, offset: '0u' },
+    b: { kind: 'matrix', binding: 0, contiguous: 'mn', offset: `batch * ${depth * P}u` },
+    label: 'pointwise conv',
+    tiling: chooseTiling(rows, P, depth, g.N, true),
     ...(epilogue ? { epilogue } : {}),
   });
 }
 
+/** y = conv2d(x, w) for a pointwise layer (isPointwise): inputs x (binding 0), w (binding 1). */
+export function conv2dForwardPointwiseKernel(g: ConvGeometry, epilogue?: Epilogue): GemmKernel {
+  // w[o, c] is element (m = o, k = c): contiguous along k.
+  return pointwiseKernel(g, g.O, g.C, 'k', epilogue);
+}
+
 /** dx = conv2d_grad_input(gy, w) for a pointwise layer (isPointwise): inputs gy (binding 0), w (binding 1). */
 export function conv2dGradInputPointwiseKernel(g: ConvGeometry, epilogue?: Epilogue): GemmKernel {
-  const P = g.H * g.W;
-  return gemmKernel({
-    M: g.C, N: P, K: g.O, batch: g.N, inputCount: 2,
-    // w[o, c] is element (m = c, k = o): contiguous along m.
-    a: { kind: 'matrix', binding: 1, contiguous: 'mn', offset: '0u' },
-    b: { kind: 'matrix', binding: 0, contiguous: 'mn', offset: `batch * ${g.O * P}u` },
-    tiling: chooseTiling(g.C, P, g.O, g.N, true),
-    ...(epilogue ? { epilogue } : {}),
-  });
+  // w[o, c] is element (m = c, k = o): contiguous along m.
+  return pointwiseKernel(g, g.C, g.O, 'mn', epilogue);
 }
 
 /** dx = conv2d_grad_input(gy, w): inputs gy (binding 0), w (binding 1). */

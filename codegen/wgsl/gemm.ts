@@ -82,6 +82,8 @@ export interface GemmSpec {
   storeGuard?: string;
   /** Elementwise consumers applied to each element as it is stored (codegen/wgsl/epilogue.ts). */
   epilogue?: Epilogue;
+  /** What the GEMM computes, for the kernel's header comment (e.g. 'conv by phases'). */
+  label?: string;
   /** Extra module-scope WGSL (constants, helpers) the gathers and store use. */
   prelude?: string;
   tiling?: GemmTiling;
@@ -369,7 +371,7 @@ export function gemmKernel(spec: GemmSpec): GemmKernel {
   const kTiles = Math.ceil(K / t.tileK);
   // The bound depends on wid.z only, so it is uniform across the workgroup (the barriers need that).
   const kLoopBound = spec.depth ? `min((${spec.depth} + ${u(t.tileK - 1)}) / ${u(t.tileK)}, ${rolledCount(kTiles)})` : rolledCount(kTiles);
-  const code = `// gemm ${batch}x[${M}x${K}]x[${K}x${N}] tile ${tileM}x${tileN}x${t.tileK}, ${t.regM}x${t.regN} per thread
+  const code = `// gemm${spec.label ? ` (${spec.label})` : ''} ${batch}x[${M}x${K}]x[${K}x${N}] tile ${tileM}x${tileN}x${t.tileK}, ${t.regM}x${t.regN} per thread
 ${bindings.join('\n')}
 ${spec.prelude ?? ''}
 ${spec.epilogue?.code ?? ''}
