@@ -73,7 +73,8 @@ export function stepConvolutions(workload: StepWorkload): ConvUse[] {
 function kernelKind(code: string): string {
   if (code.startsWith('// direct conv')) return 'direct';
   if (code.startsWith('// conv2d grad input, thin')) return 'thin strip';
-  if (code.startsWith('// gemm')) return code.includes('fn phaseOf') ? 'GEMM by phases' : 'implicit GEMM';
+  const gemm = /^\/\/ gemm \((pointwise conv|conv by phases|implicit conv)\)/.exec(code)?.[1];
+  if (gemm) return { 'pointwise conv': 'pointwise matmul', 'conv by phases': 'GEMM by phases', 'implicit conv': 'implicit GEMM' }[gemm]!;
   return code.split('\n', 1)[0]!.slice(0, 30);
 }
 
@@ -96,7 +97,7 @@ export async function runConvShapes(opts: { rt: Runtime; batch: number; nets: st
   const ref = mm(512, 512, 512);
   const refGraph = new Graph(OPS);
   const refId = ref.build(refGraph).id;
-  const timeRef = async () => ref.flops / (await timeNodeKernel(opts.rt, refGraph, refId, ref.name, minBatchMs)) / 1e6;
+  const timeRef = async () => ref.flops / (await timeNodeKernel(opts.rt, refGraph, refId, ref.name, minBatchMs)).ms / 1e6;
   const refBefore = await timeRef();
   const rows: ConvShapeRow[] = [];
   for (const net of opts.nets) {
@@ -106,9 +107,7 @@ export async function runConvShapes(opts: { rt: Runtime; batch: number; nets: st
       const layer = layerOf(use.graph, use.node);
       const pass = PASS[use.node.op]!;
       process.stderr.write(`[conv-shapes] ${net} ${layer} ${pass} ...\n`);
-      const inputs = use.node.inputs.map((i) => use.graph.node(i));
-      const code = isLeaf(use.node) ? '' : use.graph.op(use.node).kernel!({ node: use.node, inputs }).code;
-      const ms = await timeNodeKernel(opts.rt, use.graph, use.node.id, `${layer} ${pass}`, minBatchMs);
+      const { ms, code } = await timeNodeKernel(opts.rt, use.graph, use.node.id, `${layer} ${pass}`, minBatchMs);
       const gflops = nodeFlops(use.graph, use.node) / ms / 1e6;
       rows.push({ net, layer, pass, kernel: kernelKind(code), perStep: use.perStep, ms, gflops, ofMatmul: 0 });
     }

@@ -73,7 +73,7 @@ export interface KernelTiming {
 async function timeKernel(rt: Runtime, c: KernelCase, minBatchMs: number): Promise<KernelTiming> {
   const g = new Graph(OPS);
   const out = c.build(g);
-  const ms = await timeNodeKernel(rt, g, out.id, c.name, minBatchMs);
+  const { ms } = await timeNodeKernel(rt, g, out.id, c.name, minBatchMs);
   return { name: c.name, ms, gflops: c.flops / ms / 1e6 };
 }
 
@@ -81,8 +81,9 @@ async function timeKernel(rt: Runtime, c: KernelCase, minBatchMs: number): Promi
  * Best milliseconds per dispatch of the kernel node `id`'s op would run (no fused epilogue), on
  * zeroed buffers: warm-up dispatches, then timed batches of back-to-back dispatches closed by
  * `queue.onSubmittedWorkDone()`, grown to at least `minBatchMs`; the best of three batches counts.
+ * Also returns the kernel's WGSL, which says which kernel the op chose.
  */
-export async function timeNodeKernel(rt: Runtime, g: Graph, id: number, name: string, minBatchMs: number): Promise<number> {
+export async function timeNodeKernel(rt: Runtime, g: Graph, id: number, name: string, minBatchMs: number): Promise<{ ms: number; code: string }> {
   const device = rt.device;
   const node = g.node(id);
   const inputs = node.inputs.map((i) => g.node(i));
@@ -122,7 +123,7 @@ export async function timeNodeKernel(rt: Runtime, g: Graph, id: number, name: st
   let best = ms / times;
   for (let r = 0; r < 2; r++) best = Math.min(best, (await batch(times)) / times);
   for (const b of buffers) b.destroy();
-  return best;
+  return { ms: best, code: kernel.code };
 }
 
 /** Runs every case and returns the table (with the adapter and the host load) as text. */
