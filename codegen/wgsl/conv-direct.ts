@@ -79,14 +79,15 @@ export function chooseDirectTiling(s: DirectConvSpec): DirectTiling {
 
 /**
  * What a kernel costs to compile counts too: every distinct shape is a fresh lavapipe compile on a
- * machine's first run, and compile time grows faster than the accumulators per thread: 1x4x4 (16)
- * compiled in 0.5 s, 2x7x8 (112) in 3-6 s, 2x7x16 (224) in 20-25 s, 38 s with a fused epilogue.
- * Measured per dispatch at batch 64 (bench/conv-ab.ts, 2026-12-06, load 1.5): on the 16->32 layer
- * 2x7x16 took 6.6 / 6.5 ms (forward / input gradient), 2x7x8 9.8 / 7.4, 1x7x4 15.4 / 12.9; on the
- * 1->16 layer (7.2M multiply-adds) 4.9, 4.7 and 7.1 ms forward. So: below 2^23 multiply-adds (a
- * test's layer, a few images) the big blocks save a millisecond or two per dispatch and cost tens
- * of seconds to compile, and the 1-row, 4-channel block is used; a layer with 4 input channels or
- * fewer gains nothing from 16 channels per thread over 8.
+ * machine's first run, and compile time grows with the accumulators per thread. Before the channel
+ * loop and the stores became rolled loops, 1x4x4 (16) compiled in 0.5 s, 2x7x8 (112) in 3-6 s and
+ * 2x7x16 (224) in 20-25 s; since then (64->64 layer, empty shader cache, 2026-12-06) 1x8x4 compiles
+ * in 0.6 s, 2x8x16 in 3.7 s and 4x4x16 in 4.1 s. Measured per dispatch at batch 64 (bench/conv-ab.ts,
+ * 2026-12-06, load 1.5): on the 16->32 layer 2x7x16 took 6.6 / 6.5 ms (forward / input gradient),
+ * 2x7x8 9.8 / 7.4, 1x7x4 15.4 / 12.9; on the 1->16 layer (7.2M multiply-adds) 4.9, 4.7 and 7.1 ms
+ * forward. So: below 2^23 multiply-adds (a test's layer, a few images) the big blocks save a
+ * millisecond or two per dispatch and cost seconds more to compile, and the 1-row, 4-channel block
+ * is used; a layer with 4 input channels or fewer gains nothing from 16 channels per thread over 8.
  */
 export const SMALL_DIRECT_MACS = 1 << 23;
 
