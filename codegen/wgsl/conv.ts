@@ -12,7 +12,7 @@
  * The input gradient of a layer with <= 4 input channels is a GEMM with <= 4 columns and no
  * reuse of its gathers; conv2dGradInputThinKernel register-tiles it along pixels instead.
  */
-import { gemmKernel, chooseTiling, type GemmKernel, type GemmTiling, type Operand } from './gemm.js';
+import { gemmKernel, chooseTiling, rankTilings, type GemmKernel, type GemmTiling, type Operand } from './gemm.js';
 import type { Epilogue } from './epilogue.js';
 import { dispatch1d, rolledCount } from './dispatch.js';
 
@@ -364,19 +364,41 @@ export function conv2dGradWeightKernel(g: ConvGeometry, tiling?: GemmTiling, spl
   );
 }
 
-/** conv2d's weight gradient is split until it has at least this many workgroups (both cores, balanced). */
-const MIN_GRAD_WEIGHT_WORKGROUPS = 8;
-/** Keep each split's K long enough that the extra partial sums stay negligible. */
-const MIN_SPLIT_K = 2048;
+/**
+ * Fixed cost of splitting a weight gradient (the sum over splits is one more dispatch), in
+ * rankTilings' units (multiply-adds over efficiency; lavapipe does about 5e9 a second at 1.45),
+ * and its cost per partial element summed.
+ */
+const SPLIT_DISPATCH_COST = 300_000;
+const SPLIT_ELEMENT_COST = 4;
 
-/** How many image splits conv2d's gradient should ask conv2d_grad_weight for. */
+/**
+ * How many image splits conv2d's gradient should ask conv2d_grad_weight for: the one with the
+ * least estimated time, the GEMM's tile chosen for each (rankTilings) and the sum over the
+ * splits' partial results included. K (images x output pixels) is long and dw small, so the tile
+ * that fits dw best often leaves too few workgroups to occupy the cores; splitting K restores
+ * them at the cost of the sum. Same-run A/Bs at batch 8 on lavapipe (2026-12-06), GFLOP/s before
+ * (1 split, the tile ranked for parallelism) and after: 16->160 3x3 on 32x32 5.9 -> 13.2 (160x144
+ * tile, 8 splits), 64->128 1x1 stride 2 5.7 -> 9.8 (128x64, 4), 160->320 1x1 stride 2 6.8 -> 12.9
+ * (160x160, 4), 3->64 3x3 3.1 -> 6.6 (4).
+ */
 export function gradWeightSplits(g: ConvGeometry): number {
   const Kc = g.C * g.kh * g.kw;
   const P = g.OH * g.OW;
-  const t = chooseTiling(Math.max(g.O, Kc), Math.min(g.O, Kc), g.N * P);
-  const groups = Math.ceil(Math.max(g.O, Kc) / (t.threadsM * t.regM)) * Math.ceil(Math.min(g.O, Kc) / (t.threadsN * t.regN));
-  const wanted = Math.ceil(MIN_GRAD_WEIGHT_WORKGROUPS / groups);
-  return Math.max(1, Math.min(wanted, g.N, Math.floor((g.N * P) / MIN_SPLIT_K)));
+  const [M, N] = [Math.max(g.O, Kc), Math.min(g.O, Kc)];
+  let best = 1;
+  let bestCost = Infinity;
+  for (let s = 1; s <= g.N; s++) {
+    const perSplit = Math.ceil(g.N / s);
+    if (s > 1 && Math.ceil(g.N / perSplit) < s) continue; // the same splits as a smaller s, one of them empty
+    const gemm = rankTilings(M, N, perSplit * P, s).cost * perSplit * P;
+    const cost = gemm + (s > 1 ? SPLIT_DISPATCH_COST + SPLIT_ELEMENT_COST * s * M * N : 0);
+    if (cost < bestCost) {
+      bestCost = cost;
+      best = s;
+    }
+  }
+  return best;
 }
 
 /**

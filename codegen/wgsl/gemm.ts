@@ -150,9 +150,18 @@ const PARALLEL_WORKGROUPS = 4;
  * matrices (no gather), which admits the matmul-only tilings.
  */
 export function chooseTiling(M: number, N: number, K: number, batch = 1, matrices = false): GemmTiling {
+  return rankTilings(M, N, K, batch, matrices).tiling;
+}
+
+/**
+ * chooseTiling's choice and its estimated cost: padded multiply-adds per row of K over the
+ * tile's efficiency, scaled up when the workgroups cannot occupy every core. Costs of different
+ * batches compare, so a caller can weigh splitting K into batches (conv2d's weight gradient).
+ */
+export function rankTilings(M: number, N: number, K: number, batch = 1, matrices = false): { tiling: GemmTiling; cost: number } {
   let best: GemmTiling | undefined;
   let bestCost = Infinity;
-  for (const { tiling, efficiency, matricesOnly, tileK } of [...GEMM_CANDIDATES, ...fittedCandidates(N)]) {
+  for (const { tiling, efficiency, matricesOnly, tileK } of [...GEMM_CANDIDATES, ...fittedCandidates(M, N)]) {
     if (matricesOnly && !matrices) continue;
     const tm = tiling.threadsM * tiling.regM;
     const tn = tiling.threadsN * tiling.regN;
@@ -164,18 +173,38 @@ export function chooseTiling(M: number, N: number, K: number, batch = 1, matrice
       best = { ...tiling, tileK: Math.min(tileK ?? Infinity, tileDepth(K)) };
     }
   }
-  return best!;
+  return { tiling: best!, cost: bestCost };
 }
 
 /**
- * The 16x16 block with a tile exactly as wide as N, for a short axis between 64 and 256 that a
- * 128-wide tile would pad: WRN-34-10's 160 filters (its 160->160 weight gradient at batch 8 ran at
- * 7.5 GFLOP/s on a 64x16 tile, 9.3 on 128x128, 13.5 on 128x160; bench A/B 2026-12-06). The
- * workgroup has 8 x N/16 threads (at most 128).
+ * Tile length for an axis of length L that a 128-wide tile would pad: L cut into ceil(L / 256)
+ * equal tiles, rounded up to 16 (160 -> 160, 320 -> 2 x 160, 576 -> 3 x 192).
  */
-export function fittedCandidates(N: number): GemmCandidate[] {
-  if (N % 16 !== 0 || N <= 64 || N > 256 || N % 128 === 0) return [];
-  return [{ tiling: { threadsM: 8, threadsN: N / 16, regM: 16, regN: 16 }, efficiency: 1.45, tileK: 8 }];
+function fittedLength(L: number): number {
+  return Math.ceil(L / Math.ceil(L / 256) / 16) * 16;
+}
+
+/**
+ * The 16x16 block on tiles fitted to the axes (fittedLength) where a 128-wide tile would pad them,
+ * each axis fitted or 128: WRN-34-10's 160 filters (its 160->160 weight gradient at batch 8 ran at
+ * 7.5 GFLOP/s on a 64x16 tile, 9.3 on 128x128, 13.5 on 128x160; the 16->160 3x3 weight gradient
+ * 5.9 on 32x32, 13.2 on 160x144; the 16->160 pointwise forward 6.4 on 32x32, 11.4 on 160x128;
+ * bench A/Bs 2026-12-06). Axes shorter than 64 are not fitted: a thread stages 512 / (the other
+ * tile's length) groups of 4 per K-tile in unrolled code, and 16-wide tiles compiled in 12-48 s.
+ */
+export function fittedCandidates(M: number, N: number): GemmCandidate[] {
+  const lengths = (L: number) => {
+    const f = fittedLength(L);
+    return L >= 64 && L % 128 !== 0 ? [128, f] : [128];
+  };
+  const out: GemmCandidate[] = [];
+  for (const tm of lengths(M)) {
+    for (const tn of lengths(N)) {
+      if (tm === 128 && tn === 128) continue; // GEMM_CANDIDATES' own
+      out.push({ tiling: { threadsM: tm / 16, threadsN: tn / 16, regM: 16, regN: 16 }, efficiency: 1.45, tileK: 8 });
+    }
+  }
+  return out;
 }
 
 /** WebGPU guarantees 16 KiB of workgroup memory; both staged K-tiles must fit. */

@@ -127,8 +127,9 @@ describe('matmul with every GEMM tiling, pinned (ragged tails on every axis)', (
     [70, 132, 37, false, false],
     [5, 3, 9, true, true],
   ];
-  // With the tiles fitted to a 96- and a 160-wide axis (6 and 10 threads across: not powers of two).
-  for (const { tiling, tileK } of [...GEMM_CANDIDATES, ...fittedCandidates(96), ...fittedCandidates(160)]) {
+  // With tiles fitted to 96- and 160-wide axes (6 and 10 threads across: not powers of two), on
+  // one axis and on both.
+  for (const { tiling, tileK } of [...GEMM_CANDIDATES, ...fittedCandidates(100, 96), ...fittedCandidates(160, 160).slice(2)]) {
     const name = `${tiling.threadsM}x${tiling.threadsN} threads, ${tiling.regM}x${tiling.regN} per thread`;
     it(name, async () => {
       for (const [M, N, K, transA, transB] of cases) {
@@ -144,15 +145,20 @@ describe('matmul with every GEMM tiling, pinned (ragged tails on every axis)', (
     });
   }
 
-  it('the 16x16 block is chosen for large products, the matmul-only 8x16 for middling ones, 8x8 where a gather\'s short axis would waste a 128-wide tile', () => {
+  it('the 16x16 block is chosen for large products, the matmul-only 8x16 for middling ones, tiles fitted to axes that a 128-wide tile would pad', () => {
     expect(chooseTiling(512, 512, 512, 1, true)).toMatchObject({ regM: 16, regN: 16, tileK: 8 });
     expect(chooseTiling(512, 512, 512, 1, false)).toMatchObject({ regM: 16, regN: 16, tileK: 8 });
     expect(chooseTiling(128, 100, 1568, 1, true)).toMatchObject({ regM: 8, regN: 16, tileK: 16 });
-    expect(chooseTiling(576, 64, 8192, 1, false)).toMatchObject({ regM: 8, regN: 8 });
-    // WRN-34-10's 160 filters: a 128x160 tile rather than padding 160 to 256.
-    expect(chooseTiling(1440, 160, 8192, 1, false)).toMatchObject({ threadsN: 10, regM: 16, regN: 16, tileK: 8 });
-    expect(fittedCandidates(128)).toEqual([]);
-    expect(fittedCandidates(320)).toEqual([]);
+    // Axes that a 128-wide tile would pad get tiles fitted to them: ResNet's 576 x 64 weight
+    // gradient in 2 splits 3 x 192 by 64 rather than 5 x 128 by 128 (unsplit, whose 3 workgroups
+    // would leave a core idle part of the time, 5 x 128 by 64), WRN-34-10's 160 filters 240 x 160.
+    expect(chooseTiling(576, 64, 8192, 1, false)).toMatchObject({ threadsM: 8, threadsN: 4, regM: 16, regN: 16 });
+    expect(chooseTiling(576, 64, 4096, 2, false)).toMatchObject({ threadsM: 12, threadsN: 4, regM: 16, regN: 16, tileK: 8 });
+    expect(chooseTiling(1440, 160, 8192, 1, false)).toMatchObject({ threadsM: 15, threadsN: 10, regM: 16, regN: 16, tileK: 8 });
+    expect(chooseTiling(160, 144, 2048, 4, false)).toMatchObject({ threadsM: 10, threadsN: 9 });
+    expect(fittedCandidates(128, 512)).toEqual([]);
+    expect(fittedCandidates(48, 40)).toEqual([]);
+    expect(fittedCandidates(320, 128).map((c) => c.tiling.threadsM)).toEqual([10]);
   });
 });
 
