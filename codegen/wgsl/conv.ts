@@ -181,6 +181,62 @@ export function conv2dGradInputPointwiseKernel(g: ConvGeometry, epilogue?: Epilo
   return pointwiseKernel(g, g.C, g.O, 'mn', epilogue);
 }
 
+/** A 1x1 unpadded layer with a stride: ResNet's and WRN's downsampling shortcuts. */
+export function isStridedPointwise(g: ConvGeometry): boolean {
+  return g.kh === 1 && g.kw === 1 && g.ph === 0 && g.pw === 0 && (g.sh > 1 || g.sw > 1);
+}
+
+/**
+ * dx = conv2d_grad_input(gy, w) for a strided 1x1 layer (isStridedPointwise): inputs gy (binding
+ * 0), w (binding 1). Input pixel (oy*sh, ox*sw) gets w^T . gy[:, oy, ox] and every other pixel 0,
+ * so this is one matmul per output pixel's column, with K = O and no taps to gather. Each stored
+ * value also writes the zeros of its sh x sw block (which, unpadded, cover the input exactly
+ * once): by phases, the phases with no taps stored their zeros through a GEMM of depth 0 and
+ * took most of the time (64->128 on 32x32 at batch 8 ran at 4-8 GFLOP/s). The pixels of several
+ * images share one GEMM axis (imagesPerBatch), read by a gather that costs one multiply-add.
+ */
+export function conv2dGradInputStridedPointwiseKernel(g: ConvGeometry, tiling?: GemmTiling, epilogue?: Epilogue, per = imagesPerBatch(g.N, g.OH * g.OW)): GemmKernel {
+  const P = g.OH * g.OW;
+  // w[o, c] is element (c, k = o): contiguous along the channel axis.
+  const weights: Operand = { kind: 'matrix', binding: 1, contiguous: 'mn', offset: '0u' };
+  const grads: Operand = {
+    kind: 'gather',
+    row: `  return vec4<i32>(i32((batch * ${per}u + mn / ${P}u) * O_ * ${P}u + mn % ${P}u), 0, 0, 0);`,
+    body: `  return in0[u32(r.x) + k * ${P}u];`,
+  };
+  const pixels = per * P;
+  const swap = pixels > g.C;
+  const [M, N] = swap ? [pixels, g.C] : [g.C, pixels];
+  const zeros: string[] = [];
+  for (let dy = 0; dy < g.sh; dy++) {
+    for (let dx = 0; dx < g.sw; dx++) {
+      const guard = [dy > 0 ? `iy + ${dy}u < u32(H_)` : '', dx > 0 ? `ix + ${dx}u < u32(W_)` : ''].filter(Boolean);
+      const put = `put(base + (iy + ${dy}u) * u32(W_) + ix + ${dx}u, ${dy === 0 && dx === 0 ? 'v' : '0.0'});`;
+      zeros.push(guard.length ? `  if (${guard.join(' && ')}) { ${put} }` : `  ${put}`);
+    }
+  }
+  return gemmKernel({
+    M,
+    N,
+    K: g.O,
+    batch: g.N / per,
+    inputCount: 2,
+    a: swap ? grads : weights,
+    b: swap ? weights : grads,
+    storeBody: `  let c = ${swap ? 'n' : 'm'};
+  let q = ${swap ? 'm' : 'n'};
+  let p = q % ${P}u;
+  let iy = (p / OW) * u32(SH);
+  let ix = (p % OW) * u32(SW);
+  let base = ((batch * ${per}u + q / ${P}u) * C_ + c) * u32(H_ * W_);
+${zeros.join('\n')}`,
+    prelude: prelude(g),
+    label: 'strided pointwise conv',
+    tiling: tiling ?? chooseTiling(M, N, g.O, g.N / per),
+    ...(epilogue ? { epilogue } : {}),
+  });
+}
+
 /** dx = conv2d_grad_input(gy, w): inputs gy (binding 0), w (binding 1). */
 export function conv2dGradInputKernel(g: ConvGeometry, tiling?: GemmTiling, epilogue?: Epilogue): GemmKernel {
   const Q = g.H * g.W;

@@ -80,6 +80,12 @@ export interface GemmSpec {
   depth?: string;
   /** A WGSL bool of `batch`, `m`, `n`: C(batch, m, n) is stored only where it holds. */
   storeGuard?: string;
+  /**
+   * Instead of storeIndex and storeGuard: the body of `fn storeC(batch: u32, m: u32, n: u32, v: f32)`,
+   * which stores through `put(flat: u32, v: f32)` (the epilogue applied) as many elements as it
+   * likes: a strided 1x1 convolution's input gradient writes the zeros between its values.
+   */
+  storeBody?: string;
   /** Elementwise consumers applied to each element as it is stored (codegen/wgsl/epilogue.ts). */
   epilogue?: Epilogue;
   /** What the GEMM computes, for the kernel's header comment (e.g. 'conv by phases'). */
@@ -328,7 +334,7 @@ export function gemmKernel(spec: GemmSpec): GemmKernel {
   }
 
   // An epilogue computes per element (its broadcast operands need each element's index).
-  const vecOut = !spec.storeIndex && !spec.storeGuard && !spec.epilogue && N % 4 === 0;
+  const vecOut = !spec.storeIndex && !spec.storeGuard && !spec.storeBody && !spec.epilogue && N % 4 === 0;
   const outBinding = spec.inputCount + (spec.epilogue?.bindings ?? 0);
   const outType = spec.epilogue?.outType ?? 'f32';
   const bindingDecl = (i: number, op: Operand | undefined) => {
@@ -343,7 +349,10 @@ export function gemmKernel(spec: GemmSpec): GemmKernel {
   const bVar = spec.b.kind === 'matrix' ? `in${spec.b.binding}` : '';
 
   const storeIndex = spec.storeIndex ?? `batch * ${u(M * N)} + m * ${u(N)} + n`;
-  const storeFn = `${spec.storeGuard ? `  if (!(${spec.storeGuard})) { return; }\n` : ''}  let flat = ${storeIndex};\n  out[flat] = ${spec.epilogue ? 'epilogue(flat, v)' : 'v'};`;
+  const storeFn = spec.storeBody
+    ? spec.storeBody
+    : `${spec.storeGuard ? `  if (!(${spec.storeGuard})) { return; }\n` : ''}  let flat = ${storeIndex};\n  out[flat] = ${spec.epilogue ? 'epilogue(flat, v)' : 'v'};`;
+  const putFn = spec.storeBody ? `fn put(flat: u32, v: f32) {\n  out[flat] = ${spec.epilogue ? 'epilogue(flat, v)' : 'v'};\n}\n` : '';
 
   // Accumulators acc_i_j: row i of the thread's block, columns 4j..4j+3.
   const rn4 = t.regN / 4;
@@ -408,7 +417,7 @@ var<workgroup> shA: array<vec4<f32>, ${(t.tileK * tileM) / 4}>;
 var<workgroup> shB: array<vec4<f32>, ${(t.tileK * tileN) / 4}>;
 ${operandFunctions('A', spec.a, M, K, aVar)}
 ${operandFunctions('B', spec.b, N, K, bVar)}
-${vecOut ? '' : `fn storeC(batch: u32, m: u32, n: u32, v: f32) {\n${storeFn}\n}`}
+${vecOut ? '' : `${putFn}fn storeC(batch: u32, m: u32, n: u32, v: f32) {\n${storeFn}\n}`}
 @compute @workgroup_size(${t.threadsN}, ${t.threadsM}, 1)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid3: vec3u, @builtin(local_invocation_index) lid: u32) {
   let batch = wid.z;

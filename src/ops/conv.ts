@@ -15,7 +15,7 @@ import type { KernelOpDef } from '../ir/op.js';
 import type { TypedArray } from '../ir/typed-array.js';
 import { formatShape, ShapeError, type Shape } from '../ir/shape.js';
 import type { Tensor } from '../ir/tensor.js';
-import { conv2dForwardKernel, conv2dForwardPointwiseKernel, conv2dGradInputKernel, conv2dGradInputPointwiseKernel, conv2dGradInputStridedKernel, isPointwise, conv2dGradInputThinKernel, conv2dGradWeightKernel, gradWeightSplits, type ConvGeometry } from '../../codegen/wgsl/conv.js';
+import { conv2dForwardKernel, conv2dForwardPointwiseKernel, conv2dGradInputKernel, conv2dGradInputPointwiseKernel, conv2dGradInputStridedKernel, conv2dGradInputStridedPointwiseKernel, isPointwise, isStridedPointwise, conv2dGradInputThinKernel, conv2dGradWeightKernel, gradWeightSplits, type ConvGeometry } from '../../codegen/wgsl/conv.js';
 import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, directConvApplies } from '../../codegen/wgsl/conv-direct.js';
 import { outputExtent } from '../util/window.js';
 
@@ -198,10 +198,12 @@ const conv2dGradInputDef: KernelOpDef<'conv2d_grad_input'> = {
   kernel(ctx) {
     const g = gradInputGeometry(ctx.inputs[0]!, ctx.inputs[1]!, ctx.node.attrs);
     // Thin layers (<= 4 channels) keep the pixel-strip kernel, which vectorises over channels.
-    // Strided layers run by phases, so that no product is with a zero the stride put there.
+    // Strided layers run by phases, so that no product is with a zero the stride put there; strided
+    // 1x1 layers, which have one phase, as a matmul that also writes the other phases' zeros.
     return conv2dGradInputThinKernel(g, ctx.epilogue)
       ?? (isPointwise(g) ? conv2dGradInputPointwiseKernel(g, ctx.epilogue)
         : directConvApplies(g) ? conv2dGradInputDirectKernel(g, ctx.epilogue)
+        : isStridedPointwise(g) ? conv2dGradInputStridedPointwiseKernel(g, undefined, ctx.epilogue)
         : g.sh > 1 || g.sw > 1 ? conv2dGradInputStridedKernel(g, undefined, ctx.epilogue)
         : conv2dGradInputKernel(g, undefined, ctx.epilogue));
   },

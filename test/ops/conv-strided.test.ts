@@ -5,7 +5,9 @@
  * at all (1x1 and stride > kernel: their pixels must still be written, as zeros), with uneven
  * strides, pads and image sizes, and in both GEMM orientations (more channels than phase pixels
  * and fewer). Every output element must be written exactly where it belongs: the output buffer
- * starts filled with a sentinel and has a guard tail past its end.
+ * starts filled with a sentinel and has a guard tail past its end. Strided 1x1 layers run instead
+ * as one matmul whose stores also write the zeros between their values
+ * (conv2dGradInputStridedPointwiseKernel), checked the same way.
  */
 import { describe, it, expect } from 'vitest';
 import { cpuEval, expectClose, randn, type InputSpec } from '../helpers/op-harness.js';
@@ -13,7 +15,7 @@ import { runRawKernel } from '../helpers/raw-kernel.js';
 import { Graph, isLeaf } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
 import { convGeometry } from '../../src/ops/conv.js';
-import { conv2dGradInputStridedKernel, conv2dForwardKernel, imagesPerBatch } from '../../codegen/wgsl/conv.js';
+import { conv2dGradInputStridedKernel, conv2dGradInputStridedPointwiseKernel, conv2dForwardKernel, imagesPerBatch } from '../../codegen/wgsl/conv.js';
 
 interface Layer {
   x: [number, number, number, number];
@@ -83,6 +85,42 @@ describe('strided convolution input gradient by phases', { timeout: 300_000 }, (
       // All images on one pixel axis (the default for these sizes) and, with 2 images, one per GEMM batch.
       for (const per of geo.N > 1 ? [geo.N, 1] : [1]) {
         const got = await runRawKernel(conv2dGradInputStridedKernel(geo, undefined, undefined, per), inputs.map((i) => i.data as Float32Array), want.length, 8, SENTINEL);
+        expect(Array.from(got.out).filter((v) => v === SENTINEL)).toEqual([]);
+        expectClose(got.out, want, { rtol: 1e-4, atol: 1e-4 }, `${label(l)}, ${per} image(s) per GEMM batch`);
+        expect(Array.from(got.tail)).toEqual(new Array(8).fill(SENTINEL));
+      }
+    });
+  }
+});
+
+const POINTWISE: Layer[] = [
+  { x: [2, 4, 7, 6], o: 5, k: [1, 1], stride: [2, 2], pad: [0, 0] }, // odd rows: the last block's lower zeros fall outside
+  { x: [1, 40, 5, 5], o: 24, k: [1, 1], stride: [2, 2], pad: [0, 0] }, // more channels than pixels, K over several K-tiles
+  { x: [3, 6, 8, 7], o: 9, k: [1, 1], stride: [3, 2], pad: [0, 0] },
+  { x: [2, 3, 3, 4], o: 3, k: [1, 1], stride: [4, 4], pad: [0, 0] }, // image smaller than a stride
+];
+
+describe('strided 1x1 convolution input gradient', { timeout: 300_000 }, () => {
+  it('is what conv2d_grad_input runs for a strided 1x1 layer', () => {
+    const g = new Graph(OPS);
+    const dx = g.apply('conv2d_grad_input', [g.input('gy', [2, 8, 4, 4]), g.input('w', [8, 6, 1, 1])], { stride: 2, pad: 0, inputShape: [2, 6, 8, 8] });
+    const node = g.node(dx.id);
+    if (isLeaf(node)) throw new Error('not an op');
+    expect(g.op(node).kernel!({ node, inputs: node.inputs.map((i) => g.node(i)) }).code).toMatch(/^\/\/ gemm \(strided pointwise conv\)/);
+  });
+
+  for (const l of POINTWISE) {
+    it(`GPU vs CPU reference, every element written once: ${label(l)}`, async () => {
+      const geo = convGeometry('conv2d', l.x, [l.o, l.x[1], ...l.k], { stride: l.stride, pad: l.pad });
+      const gyShape = [geo.N, geo.O, geo.OH, geo.OW];
+      const wShape = [l.o, l.x[1], 1, 1];
+      const inputs: InputSpec[] = [
+        { name: 'gy', shape: gyShape, data: randn(gyShape, 7) },
+        { name: 'w', shape: wShape, data: randn(wShape, 8, 0.5) },
+      ];
+      const want = cpuEval((g, [gy, w]) => g.apply('conv2d_grad_input', [gy!, w!], { stride: l.stride, pad: l.pad, inputShape: [...l.x] }), inputs);
+      for (const per of geo.N > 1 ? [geo.N, 1] : [1]) {
+        const got = await runRawKernel(conv2dGradInputStridedPointwiseKernel(geo, undefined, undefined, per), inputs.map((i) => i.data as Float32Array), want.length, 8, SENTINEL);
         expect(Array.from(got.out).filter((v) => v === SENTINEL)).toEqual([]);
         expectClose(got.out, want, { rtol: 1e-4, atol: 1e-4 }, `${label(l)}, ${per} image(s) per GEMM batch`);
         expect(Array.from(got.tail)).toEqual(new Array(8).fill(SENTINEL));
