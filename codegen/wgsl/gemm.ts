@@ -28,6 +28,20 @@ export interface MatrixOperand {
   /** 'k': element at offset + mn*K + k (A untransposed, B transposed); 'mn': offset + k*MN + mn. */
   contiguous: 'k' | 'mn';
   offset: string;
+  /**
+   * With contiguous 'k' only: K is a run of `length`-long rows, one per matrix, `stride` apart
+   * (element (mn, k) at offset + (k / length) * stride + mn * length + k % length): a pointwise
+   * convolution's weight gradient sums over the pixels of several images, each its own matrix.
+   */
+  kPeriod?: { length: number; stride: number };
+}
+
+/** Index of element (mn, k) of a matrix operand from its first element, as WGSL. */
+function matrixIndex(op: MatrixOperand, MN: number, K: number, mn: string, k: string): string {
+  if (op.contiguous === 'mn') return `${k} * ${u(MN)} + ${mn}`;
+  if (!op.kPeriod) return `${mn} * ${u(K)} + ${k}`;
+  const { length, stride } = op.kPeriod;
+  return `(${k} / ${u(length)}) * ${u(stride)} + ${mn} * ${u(length)} + ${k} % ${u(length)}`;
 }
 
 /**
@@ -167,7 +181,7 @@ export function chooseTiling(M: number, N: number, K: number, batch = 1, matrice
 export function rankTilings(M: number, N: number, K: number, batch = 1, matrices = false): { tiling: GemmTiling; cost: number } {
   let best: GemmTiling | undefined;
   let bestCost = Infinity;
-  for (const { tiling, efficiency, matricesOnly, tileK } of [...GEMM_CANDIDATES, ...fittedCandidates(M, N)]) {
+  for (const { tiling, efficiency, matricesOnly, tileK } of [...GEMM_CANDIDATES, ...fittedCandidates(M, N, matrices)]) {
     if (matricesOnly && !matrices) continue;
     const tm = tiling.threadsM * tiling.regM;
     const tn = tiling.threadsN * tiling.regN;
@@ -195,18 +209,23 @@ function fittedLength(L: number): number {
  * each axis fitted or 128: WRN-34-10's 160 filters (its 160->160 weight gradient at batch 8 ran at
  * 7.5 GFLOP/s on a 64x16 tile, 9.3 on 128x128, 13.5 on 128x160; the 16->160 3x3 weight gradient
  * 5.9 on 32x32, 13.2 on 160x144; the 16->160 pointwise forward 6.4 on 32x32, 11.4 on 160x128;
- * bench A/Bs 2026-12-06). Axes shorter than 64 are not fitted: a thread stages 512 / (the other
- * tile's length) groups of 4 per K-tile in unrolled code, and 16-wide tiles compiled in 12-48 s.
+ * bench A/Bs 2026-12-06). Axes shorter than 64 are fitted only when both operands are matrices
+ * (WRN's 16->160 pointwise weight gradient 5.9 -> 8.9 GFLOP/s on 160x16): a thread stages
+ * 512 / (the other tile's length) groups of 4 per K-tile in unrolled code, which for gathers on a
+ * 16-wide tile means 128 inlined gathers per K-tile; such kernels compiled in 12-48 s.
  */
-export function fittedCandidates(M: number, N: number): GemmCandidate[] {
+export function fittedCandidates(M: number, N: number, matrices = false): GemmCandidate[] {
   const lengths = (L: number) => {
-    const f = fittedLength(L);
-    return L >= 64 && L % 128 !== 0 ? [128, f] : [128];
+    if (L >= 64) return L % 128 !== 0 ? [128, fittedLength(L)] : [128];
+    // Matrices stage 4x4 blocks (tileLoadAlongK) or vec4s, a gather 4 scalar calls per group.
+    return matrices ? [128, Math.ceil(L / 16) * 16] : [128];
   };
   const out: GemmCandidate[] = [];
   for (const tm of lengths(M)) {
     for (const tn of lengths(N)) {
       if (tm === 128 && tn === 128) continue; // GEMM_CANDIDATES' own
+      // At least one SIMD row of llvmpipe's (8 lanes on AVX2): a 32x16 tile would have 2 threads.
+      if ((tm / 16) * (tn / 16) < 8) continue;
       out.push({ tiling: { threadsM: tm / 16, threadsN: tn / 16, regM: 16, regN: 16 }, efficiency: 1.45, tileK: 8 });
     }
   }
@@ -224,13 +243,15 @@ const vec4Of = (lanes: string[]) => `vec4<f32>(${lanes.join(', ')})`;
 /** Does this operand read a vec4 straight from storage? */
 function isVectorised(op: Operand, MN: number, K: number): boolean {
   if (op.kind !== 'matrix') return false;
-  return op.contiguous === 'k' ? K % 4 === 0 : MN % 4 === 0;
+  // A group of 4 along k stays within one period's row (and aligned) when its length is a multiple of 4.
+  return op.contiguous === 'k' ? K % 4 === 0 && (op.kPeriod?.length ?? 4) % 4 === 0 && (op.kPeriod?.stride ?? 4) % 4 === 0 : MN % 4 === 0;
 }
 
 /**
  * Code that loads this operand's tileK x tileMN slice into workgroup memory `sh` (k-major,
- * vec4-packed along mn). Each thread loads groups of 4 elements: along the storage-contiguous
- * axis for vectorised matrices (one vec4 load), along mn otherwise (one vec4 shared store).
+ * vec4-packed along mn). Each thread loads groups of 4 consecutive mn at one k (one vec4 shared
+ * store; one vec4 load from a vectorised matrix contiguous along mn); matrices contiguous along
+ * k go through tileLoadAlongK.
  */
 function tileLoad(name: 'A' | 'B', op: Operand, MN: number, K: number, tileMN: number, tileK: number, threads: number, bindingVar: string): string {
   const mnBase = name === 'A' ? 'rowBase' : 'colBase';
@@ -242,49 +263,73 @@ function tileLoad(name: 'A' | 'B', op: Operand, MN: number, K: number, tileMN: n
   const lines: string[] = [];
   const vec = isVectorised(op, MN, K);
   const alongK = vec && op.kind === 'matrix' && op.contiguous === 'k';
+  if (alongK) return tileLoadAlongK(name, op as MatrixOperand, MN, K, tileMN, tileK, threads, bindingVar);
   for (let it = 0; it < iters; it++) {
     const g = `${name.toLowerCase()}g${it}`;
     lines.push(`  {`, `    let ${g} = lid + ${u(it * threads)};`);
     const guardGroup = (it + 1) * threads > groups;
     if (guardGroup) lines.push(`    if (${g} < ${u(groups)}) {`);
-    if (alongK) {
-      // 4 consecutive k at one mn; K % 4 == 0 so the group is wholly in or out of range.
-      const tk4 = tileK / 4;
-      lines.push(`    let mnl = ${g} / ${u(tk4)};`, `    let kl = (${g} % ${u(tk4)}) * 4u;`);
-      lines.push(`    let mn = ${mnBase} + mnl;`, `    let k = kBase + kl;`);
+    // 4 consecutive mn at one k.
+    lines.push(`    let kl = ${g} / ${u(mn4)};`, `    let mnl = (${g} % ${u(mn4)}) * 4u;`);
+    lines.push(`    let mn = ${mnBase} + mnl;`, `    let k = kBase + kl;`);
+    if (vec) {
       const conds = [needMn ? `mn < ${u(MN)}` : '', needK ? `k < ${u(K)}` : ''].filter(Boolean);
-      const load = `${bindingVar}[(${name.toLowerCase()}Off + mn * ${u(K)} + k) / 4u]`;
+      const load = `${bindingVar}[(${name.toLowerCase()}Off + k * ${u(MN)} + mn) / 4u]`;
       lines.push(`    var v = vec4<f32>(0.0);`);
       lines.push(conds.length ? `    if (${conds.join(' && ')}) { v = ${load}; }` : `    v = ${load};`);
-      for (let j = 0; j < 4; j++) lines.push(`    sh${name}[(kl + ${u(j)}) * ${u(mn4)} + mnl / 4u][mnl % 4u] = v[${j}];`);
+      lines.push(`    sh${name}[kl * ${u(mn4)} + mnl / 4u] = v;`);
     } else {
-      // 4 consecutive mn at one k.
-      lines.push(`    let kl = ${g} / ${u(mn4)};`, `    let mnl = (${g} % ${u(mn4)}) * 4u;`);
-      lines.push(`    let mn = ${mnBase} + mnl;`, `    let k = kBase + kl;`);
-      if (vec) {
-        const conds = [needMn ? `mn < ${u(MN)}` : '', needK ? `k < ${u(K)}` : ''].filter(Boolean);
-        const load = `${bindingVar}[(${name.toLowerCase()}Off + k * ${u(MN)} + mn) / 4u]`;
+      const hoisted = op.kind === 'gather' && op.row !== undefined;
+      const arg = (j: number) => (hoisted ? `r${name}_${it}_${j}` : `mn + ${u(j)}`);
+      const lanes = [0, 1, 2, 3].map((j) => `load${name}(batch, ${arg(j)}, k)`);
+      // Branch rather than select(): select evaluates both arms, and a gather must never run out of range.
+      if (needMn || needK) {
         lines.push(`    var v = vec4<f32>(0.0);`);
-        lines.push(conds.length ? `    if (${conds.join(' && ')}) { v = ${load}; }` : `    v = ${load};`);
+        [0, 1, 2, 3].forEach((j) => {
+          const conds = [needMn ? `mn + ${u(j)} < ${u(MN)}` : '', needK ? `k < ${u(K)}` : ''].filter(Boolean);
+          lines.push(`    if (${conds.join(' && ')}) { v[${j}] = load${name}(batch, ${arg(j)}, k); }`);
+        });
         lines.push(`    sh${name}[kl * ${u(mn4)} + mnl / 4u] = v;`);
       } else {
-        const hoisted = op.kind === 'gather' && op.row !== undefined;
-        const arg = (j: number) => (hoisted ? `r${name}_${it}_${j}` : `mn + ${u(j)}`);
-        const lanes = [0, 1, 2, 3].map((j) => `load${name}(batch, ${arg(j)}, k)`);
-        // Branch rather than select(): select evaluates both arms, and a gather must never run out of range.
-        if (needMn || needK) {
-          lines.push(`    var v = vec4<f32>(0.0);`);
-          [0, 1, 2, 3].forEach((j) => {
-            const conds = [needMn ? `mn + ${u(j)} < ${u(MN)}` : '', needK ? `k < ${u(K)}` : ''].filter(Boolean);
-            lines.push(`    if (${conds.join(' && ')}) { v[${j}] = load${name}(batch, ${arg(j)}, k); }`);
-          });
-          lines.push(`    sh${name}[kl * ${u(mn4)} + mnl / 4u] = v;`);
-        } else {
-          lines.push(`    sh${name}[kl * ${u(mn4)} + mnl / 4u] = ${vec4Of(lanes)};`);
-        }
+        lines.push(`    sh${name}[kl * ${u(mn4)} + mnl / 4u] = ${vec4Of(lanes)};`);
       }
     }
     if (guardGroup) lines.push(`    }`);
+    lines.push(`  }`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * tileLoad for a matrix contiguous along k, read as vec4: each thread loads a 4x4 block (4
+ * consecutive mn, 4 consecutive k; K % 4 == 0, so a group of 4 k is wholly in or out of range)
+ * and transposes it in registers into 4 vec4 stores along mn. Storing each loaded vec4's lanes
+ * one by one (16 scalar workgroup-memory stores per 16 elements, each a scatter across llvmpipe's
+ * SIMD lanes) cost more than the loads.
+ */
+function tileLoadAlongK(name: 'A' | 'B', op: MatrixOperand, MN: number, K: number, tileMN: number, tileK: number, threads: number, bindingVar: string): string {
+  const mnBase = name === 'A' ? 'rowBase' : 'colBase';
+  const quads = (tileMN * tileK) / 16;
+  const tk4 = tileK / 4;
+  const mn4 = tileMN / 4;
+  const needMn = MN % tileMN !== 0;
+  const needK = K % tileK !== 0;
+  const lines: string[] = [];
+  for (let it = 0; it < Math.ceil(quads / threads); it++) {
+    const q = `${name.toLowerCase()}q${it}`;
+    lines.push(`  {`, `    let ${q} = lid + ${u(it * threads)};`);
+    const guardQuad = (it + 1) * threads > quads;
+    if (guardQuad) lines.push(`    if (${q} < ${u(quads)}) {`);
+    lines.push(`    let mnq = ${q} / ${u(tk4)};`, `    let kl = (${q} % ${u(tk4)}) * 4u;`, `    let k = kBase + kl;`);
+    for (let i = 0; i < 4; i++) {
+      const mn = `${mnBase} + mnq * 4u + ${u(i)}`;
+      const conds = [needMn ? `${mn} < ${u(MN)}` : '', needK ? `k < ${u(K)}` : ''].filter(Boolean);
+      const load = `${bindingVar}[(${name.toLowerCase()}Off + ${matrixIndex(op, MN, K, `(${mn})`, 'k')}) / 4u]`;
+      lines.push(`    var v${i} = vec4<f32>(0.0);`);
+      lines.push(conds.length ? `    if (${conds.join(' && ')}) { v${i} = ${load}; }` : `    v${i} = ${load};`);
+    }
+    for (let j = 0; j < 4; j++) lines.push(`    sh${name}[(kl + ${u(j)}) * ${u(mn4)} + mnq] = vec4<f32>(v0[${j}], v1[${j}], v2[${j}], v3[${j}]);`);
+    if (guardQuad) lines.push(`    }`);
     lines.push(`  }`);
   }
   return lines.join('\n');
@@ -310,7 +355,7 @@ function operandFunctions(name: 'A' | 'B', op: Operand, MN: number, K: number, b
   }
   if (op.kind === 'gather') return `fn load${name}(batch: u32, mn: u32, k: u32) -> f32 {\n${op.body}\n}`;
   if (isVectorised(op, MN, K)) return '';
-  const idx = op.contiguous === 'k' ? `mn * ${u(K)} + k` : `k * ${u(MN)} + mn`;
+  const idx = matrixIndex(op, MN, K, 'mn', 'k');
   return `fn load${name}(batch: u32, mn: u32, k: u32) -> f32 {\n  return ${bindingVar}[${op.offset} + ${idx}];\n}`;
 }
 

@@ -153,6 +153,20 @@ describe('conv2d gradients', () => {
     await checkGradients((g, [x, gy]) => g.apply('conv2d_grad_weight', [x!, gy!], { ...attrs, splits: 2 }), small);
   });
 
+  it('pointwise weight gradient on per-image matrices (vec4 along pixels, and scalar where a row is not a multiple of 4): every split count vs CPU', async () => {
+    for (const [x, o] of [[[4, 6, 5, 4], 9], [[4, 5, 5, 5], 7]] as [Case['x'], number][]) {
+      const c: Case = { x, o, k: [1, 1], stride: [1, 1], pad: [0, 0] };
+      const gyShape = [x[0], o, x[2], x[3]];
+      const inputs = [...inputsOf(c, 31), { name: 'gy', shape: gyShape, data: randn(gyShape, 32) }];
+      // 1, 2 and 4 splits divide the batch (matrices); 3 does not (the gather).
+      for (const splits of x[3] === 4 ? [1, 2, 3, 4] : [2]) {
+        const code = conv2dGradWeightKernel({ N: x[0], C: x[1], H: x[2], W: x[3], O: o, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0, OH: x[2], OW: x[3] }, undefined, splits).code;
+        expect(code.startsWith('// gemm (pointwise conv)'), `${splits} splits`).toBe(splits !== 3);
+        await checkForward((g, [xx, , gy]) => g.apply('conv2d_grad_weight', [xx!, gy!], { stride: 1, pad: 0, kernel: [1, 1], ...(splits > 1 ? { splits } : {}) }), inputs, { rtol: 1e-4, atol: 1e-4 });
+      }
+    }
+  });
+
   it('weight gradient on the large GEMM blocks (16x16 per thread; a tile fitted to 96 x 96) matches the CPU reference', async () => {
     // Ragged everywhere: Kc = 7*9 = 63 rows, 13 filters, K = 2 images x 35 pixels.
     const c: Case = { x: [2, 7, 5, 7], o: 13, k: [3, 3], stride: [1, 1], pad: [1, 1] };
