@@ -15,6 +15,7 @@
 import { gemmKernel, chooseTiling, rankTilings, type GemmKernel, type GemmTiling, type Operand } from './gemm.js';
 import type { Epilogue } from './epilogue.js';
 import { dispatch1d, rolledCount } from './dispatch.js';
+import { thinGradWeightApplies, thinGradWeightSplits } from './conv-grad-weight-thin.js';
 
 export interface ConvGeometry {
   N: number;
@@ -446,9 +447,11 @@ const SPLIT_ELEMENT_COST = 4;
  * them at the cost of the sum. Same-run A/Bs at batch 8 on lavapipe (2026-12-06), GFLOP/s before
  * (1 split, the tile ranked for parallelism) and after: 16->160 3x3 on 32x32 5.9 -> 13.2 (160x144
  * tile, 8 splits), 64->128 1x1 stride 2 5.7 -> 9.8 (128x64, 4), 160->320 1x1 stride 2 6.8 -> 12.9
- * (160x160, 4), 3->64 3x3 3.1 -> 6.6 (4).
+ * (160x160, 4), 3->64 3x3 3.1 -> 6.6 (4). Thin layers run conv2dGradWeightThinKernel, split by
+ * its own rule.
  */
 export function gradWeightSplits(g: ConvGeometry): number {
+  if (thinGradWeightApplies(g)) return thinGradWeightSplits(g);
   const Kc = g.C * g.kh * g.kw;
   const P = g.OH * g.OW;
   const [M, N] = [Math.max(g.O, Kc), Math.min(g.O, Kc)];

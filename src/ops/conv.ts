@@ -16,6 +16,7 @@ import type { TypedArray } from '../ir/typed-array.js';
 import { formatShape, ShapeError, type Shape } from '../ir/shape.js';
 import type { Tensor } from '../ir/tensor.js';
 import { conv2dForwardKernel, conv2dForwardPointwiseKernel, conv2dGradInputKernel, conv2dGradInputPointwiseKernel, conv2dGradInputStridedKernel, conv2dGradInputStridedPointwiseKernel, isPointwise, isStridedPointwise, conv2dGradInputThinKernel, conv2dGradWeightKernel, gradWeightSplits, type ConvGeometry } from '../../codegen/wgsl/conv.js';
+import { conv2dGradWeightThinKernel, thinGradWeightApplies } from '../../codegen/wgsl/conv-grad-weight-thin.js';
 import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, directConvApplies } from '../../codegen/wgsl/conv-direct.js';
 import { outputExtent } from '../util/window.js';
 
@@ -248,7 +249,10 @@ const conv2dGradWeightDef: KernelOpDef<'conv2d_grad_weight'> = {
   },
   kernel(ctx) {
     const g = gradWeightGeometry(ctx.inputs[0]!, ctx.inputs[1]!, ctx.node.attrs);
-    return conv2dGradWeightKernel(g, undefined, splitsOf(ctx.node.attrs, g.N), ctx.epilogue);
+    // Thin layers (<= 4 input channels, stride 1) sweep pixel strips with every tap in registers.
+    return thinGradWeightApplies(g)
+      ? conv2dGradWeightThinKernel(g, splitsOf(ctx.node.attrs, g.N), ctx.epilogue)
+      : conv2dGradWeightKernel(g, undefined, splitsOf(ctx.node.attrs, g.N), ctx.epilogue);
   },
   fusesEpilogue: true,
 };

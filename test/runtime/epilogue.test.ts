@@ -184,7 +184,7 @@ describe('epilogue fusion: GPU results', { timeout: 300_000 }, () => {
     await expectSameEverywhere(g, feeds, [y], ['conv2d+mul+add+add+relu']);
   });
 
-  it('convolution gradients with epilogues (thin, direct, GEMM and strided 1x1 input gradients, weight gradients)', async () => {
+  it('convolution gradients with epilogues (thin, direct, GEMM and strided 1x1 input gradients; GEMM, pointwise and thin weight gradients)', async () => {
     const g = new Graph(OPS);
     const gy = g.input('gy', [2, 6, 8, 8]);
     const wThin = g.input('wt', [6, 2, 3, 3]);
@@ -207,14 +207,17 @@ describe('epilogue fusion: GPU results', { timeout: 300_000 }, () => {
     const w1x1 = g.input('w1', [6, 7, 1, 1]);
     const dxShortcut = g.apply('conv2d_grad_input', [gyHalf, w1x1], { stride: 2, pad: 0, inputShape: [2, 7, 8, 8] }).add(x.mul(0.25));
     const dwPointwise = g.apply('conv2d_grad_weight', [x, gy], { stride: 1, pad: 0, kernel: [1, 1], splits: 2 }).mul(0.5);
+    // A thin layer's weight gradient (no GEMM: pixel strips, summed in workgroup memory).
+    const dwThin = g.apply('conv2d_grad_weight', [d, gy], { stride: 1, pad: 1, kernel: [3, 3] }).mul(0.5).add(wThin);
     const feeds = { gy: randn([2, 6, 8, 8], 10), wt: randn([6, 2, 3, 3], 11), ww: randn([6, 7, 3, 3], 12), x: randn([2, 7, 8, 8], 13), d: randn([2, 2, 8, 8], 14, 0.1), gh: randn([2, 6, 4, 4], 15), w1: randn([6, 7, 1, 1], 16) };
-    await expectSameEverywhere(g, feeds, [step, masked, maskedStrided, decayed, dxShortcut, dwPointwise], [
+    await expectSameEverywhere(g, feeds, [step, masked, maskedStrided, decayed, dxShortcut, dwPointwise, dwThin], [
       'conv2d_grad_input+sign+mul+add+clamp',
       'conv2d_grad_input+greater+mul',
       'conv2d_grad_input+greater+mul+mul',
       'conv2d_grad_weight+mul+add+mul',
       'conv2d_grad_input+mul+add',
       'conv2d_grad_weight+mul',
+      'conv2d_grad_weight+mul+add',
     ], { rtol: 1e-4, atol: 2e-4 });
   });
 

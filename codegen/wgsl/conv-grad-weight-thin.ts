@@ -1,0 +1,121 @@
+/**
+ * Weight gradient of a thin stride-1 layer (<= 4 input channels: an image model's first conv),
+ * dw[s, o, c, ky, kx] = sum over the images of split s and output pixels p of
+ * gy[n, o, p] * x[n, c, p + (ky, kx) - pad], without a GEMM.
+ *
+ * As a GEMM (conv2dGradWeightKernel) its K is every pixel of every image and its output only
+ * O x C*kh*kw (64 x 27 for ResNet's first layer): each element of a K-tile is a gather with
+ * integer division and bounds checks, used by at most 27 or 64 multiply-adds, and it ran at 3-6
+ * GFLOP/s (a quarter of the matmul's). Here a thread owns 4 filters x every tap (C*kh*kw vec4
+ * accumulators, vec4 over the filters) and sweeps strips of 4 neighbouring output pixels: per
+ * strip it reads gy for its 4 filters at the 4 pixels once, then per input channel and kernel row
+ * the kw+3 input values the strip's windows share, and does 4 multiply-adds per tap. The threads
+ * of a workgroup (one per 4 filters and split) share its strips and sum their accumulators in
+ * workgroup memory at the end.
+ */
+import type { Epilogue } from './epilogue.js';
+import type { GemmKernel } from './gemm.js';
+import type { ConvGeometry } from './conv.js';
+import { rolledCount } from './dispatch.js';
+
+/** Workgroup memory for the final sum (of WebGPU's guaranteed 16 KiB). */
+const REDUCE_BYTES = 16384;
+
+/** Threads per workgroup: a power of two, at most 64, whose accumulators fit REDUCE_BYTES. */
+function workgroupSize(taps: number): number {
+  let t = 64;
+  while (t > 8 && t * taps * 16 > REDUCE_BYTES) t /= 2;
+  return t;
+}
+
+/**
+ * Taps at most (accumulators per thread, all unrolled): 4 channels x 5x5 (100 taps) compiled in
+ * 10 s on lavapipe, 3 x 3x3 in 1.3 s.
+ */
+const MAX_TAPS = 64;
+
+/** Does the thin kernel handle this layer? */
+export function thinGradWeightApplies(g: ConvGeometry): boolean {
+  return g.C <= 4 && g.sh === 1 && g.sw === 1 && g.C * g.kh * g.kw <= MAX_TAPS;
+}
+
+/** Splits that give the thin kernel at least 8 workgroups (one per 4 filters and split), for both cores and balance. */
+export function thinGradWeightSplits(g: ConvGeometry): number {
+  return Math.max(1, Math.min(g.N, Math.ceil(32 / Math.ceil(g.O / 4))));
+}
+
+/** dw = conv2d_grad_weight(x, gy) for a thin layer: inputs x (binding 0), gy (binding 1); output [splits, O, C, kh, kw]. */
+export function conv2dGradWeightThinKernel(g: ConvGeometry, splits = 1, epilogue?: Epilogue): GemmKernel {
+  const taps = g.C * g.kh * g.kw;
+  const T = workgroupSize(taps);
+  const perSplit = Math.ceil(g.N / splits);
+  const stripsPerRow = Math.ceil(g.OW / 4);
+  const span = g.kw + 3;
+  const ragged = g.OW % 4 !== 0;
+  const lines: string[] = [];
+  // gy of filter ob*4 + j at pixel ox0 + p, as lane j of g_p.
+  for (let p = 0; p < 4; p++) lines.push(`    var g${p} = vec4<f32>(0.0);`);
+  for (let j = 0; j < 4; j++) {
+    const body: string[] = [`      let gb = ((n * ${g.O}u + o0 + ${j}u) * ${g.OH}u + oy) * ${g.OW}u + ox0;`];
+    for (let p = 0; p < 4; p++) {
+      const load = `g${p}[${j}] = in1[gb + ${p}u];`;
+      body.push(ragged && p > 0 ? `      if (ox0 + ${p}u < ${g.OW}u) { ${load} }` : `      ${load}`);
+    }
+    lines.push(g.O % 4 !== 0 && j > 0 ? `    if (o0 + ${j}u < ${g.O}u) {` : `    {`, ...body, `    }`);
+  }
+  for (let c = 0; c < g.C; c++) {
+    for (let ky = 0; ky < g.kh; ky++) {
+      lines.push(`    { let iy = i32(oy) + ${ky - g.ph}i;`, `      if (iy >= 0 && iy < ${g.H}i) {`, `        let rb = ((n * ${g.C}u + ${c}u) * ${g.H}u + u32(iy)) * ${g.W}u;`);
+      // v_q = x[..., iy, ox0 + q - pw], 0 in the padding: pixel p's tap kx is v_{p + kx}.
+      for (let q = 0; q < span; q++) {
+        lines.push(`        let ix${q} = i32(ox0) + ${q - g.pw}i;`, `        let v${q} = select(0.0, in0[rb + u32(clamp(ix${q}, 0i, ${g.W - 1}i))], ix${q} >= 0 && ix${q} < ${g.W}i);`);
+      }
+      for (let kx = 0; kx < g.kw; kx++) {
+        const t = (c * g.kh + ky) * g.kw + kx;
+        for (let p = 0; p < 4; p++) lines.push(`        acc${t} = fma(g${p}, vec4<f32>(v${p + kx}), acc${t});`);
+      }
+      lines.push(`      }`, `    }`);
+    }
+  }
+  const outIndex = `(split * ${g.O}u + o) * ${taps}u + t`;
+  const code = `// conv2d grad weight, thin layer: ${g.C} channel(s), 4 filters x ${taps} taps per thread, ${T} threads
+@group(0) @binding(0) var<storage, read> in0: array<f32>;
+@group(0) @binding(1) var<storage, read> in1: array<f32>;
+${epilogue?.code ?? ''}
+@group(0) @binding(${2 + (epilogue?.bindings ?? 0)}) var<storage, read_write> out: array<${epilogue?.outType ?? 'f32'}>;
+var<workgroup> red: array<vec4<f32>, ${T * taps}>;
+@compute @workgroup_size(${T})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let o0 = wid.x * 4u;
+  let split = wid.y;
+  let img0 = split * ${perSplit}u;
+  // An uneven split's last images, or past them, have fewer or no strips.
+  let strips = (min(img0 + ${perSplit}u, ${g.N}u) - min(img0, ${g.N}u)) * ${g.OH * stripsPerRow}u;
+${Array.from({ length: taps }, (_, t) => `  var acc${t} = vec4<f32>(0.0);`).join('\n')}
+  for (var s = lid; s < strips; s += ${T}u) {
+    let n = img0 + s / ${g.OH * stripsPerRow}u;
+    let rem = s % ${g.OH * stripsPerRow}u;
+    let oy = rem / ${stripsPerRow}u;
+    let ox0 = (rem % ${stripsPerRow}u) * 4u;
+${lines.join('\n')}
+  }
+${Array.from({ length: taps }, (_, t) => `  red[lid * ${taps}u + ${t}u] = acc${t};`).join('\n')}
+  workgroupBarrier();
+  for (var half = ${T / 2}u; half > 0u; half = half / 2u) {
+    if (lid < half) {
+      for (var t = 0u; t < ${rolledCount(taps)}; t++) { red[lid * ${taps}u + t] += red[(lid + half) * ${taps}u + t]; }
+    }
+    workgroupBarrier();
+  }
+  for (var e = lid; e < ${4 * taps}u; e += ${T}u) {
+    let o = o0 + e / ${taps}u;
+    let t = e % ${taps}u;
+    if (o < ${g.O}u) {
+      let flat = ${outIndex};
+      out[flat] = ${epilogue ? 'epilogue(flat, red[t][e / ' + taps + 'u])' : `red[t][e / ${taps}u]`};
+    }
+  }
+}
+`;
+  return { code, workgroups: [Math.ceil(g.O / 4), splits, 1] };
+}
