@@ -72,7 +72,7 @@ export function stepConvolutions(workload: StepWorkload): ConvUse[] {
 /** What kind of kernel the op chose, from its WGSL header line. */
 function kernelKind(code: string): string {
   if (code.startsWith('// direct conv')) return 'direct';
-  if (code.startsWith('// conv2d grad input, thin')) return 'thin strip';
+  if (code.startsWith('// conv2d grad input, thin') || code.startsWith('// conv2d grad weight, thin')) return 'thin strip';
   const gemm = /^\/\/ gemm \((pointwise conv|strided pointwise conv|conv by phases|implicit conv)\)/.exec(code)?.[1];
   if (gemm) return { 'pointwise conv': 'pointwise matmul', 'strided pointwise conv': 'strided pointwise', 'conv by phases': 'GEMM by phases', 'implicit conv': 'implicit GEMM' }[gemm]!;
   return code.split('\n', 1)[0]!.slice(0, 30);

@@ -74,7 +74,10 @@ export function chooseDirectTiling(s: DirectConvSpec): DirectTiling {
   const macs = s.N * s.outC * s.outH * s.outW * s.inC * s.kh * s.kw;
   const pixels = stripWidth(s.outW);
   if (macs < SMALL_DIRECT_MACS) return { pixels, rows: 1, channels: Math.min(4, s.outC) };
-  return { pixels, rows: Math.min(pixels <= 4 ? 4 : 2, s.outH), channels: Math.min(s.inC <= 4 ? 8 : 16, s.outC) };
+  // A 1x1 kernel's neighbouring rows share no input row: one row (WRN's 16->160 pointwise input
+  // gradient at batch 8, 2026-12-06: 1x8x16 12.8 GFLOP/s, 2x8x16 10.5, 4x8x16 11.4).
+  const rows = s.kh === 1 ? 1 : Math.min(pixels <= 4 ? 4 : 2, s.outH);
+  return { pixels, rows, channels: Math.min(s.inC <= 4 ? 8 : 16, s.outC) };
 }
 
 /**
@@ -222,6 +225,15 @@ ${stores.join('\n')}
  * Where the direct kernel is used: stride 1 and 3x3 filters (the reference CNN's and ResNet's
  * layers), the shapes it was measured on; everything else keeps the implicit GEMM.
  */
+/**
+ * The input gradient of a pointwise layer with fewer than 64 input channels: as a GEMM its M axis
+ * (the channels) is too short to reuse gy (WRN's 16->160 shortcut: 8.9 GFLOP/s on a 16x128 tile,
+ * 12.8 here with 16 channels per thread, the filters read once per workgroup).
+ */
+export function directPointwiseGradInputApplies(g: ConvGeometry): boolean {
+  return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0 && g.C < 64;
+}
+
 export function directConvApplies(g: ConvGeometry): boolean {
   // Any channel count: the staged filters come in chunks of input channels, and the block per
   // thread does not depend on the widths (ResNet's 64-512 channels run at 2-4x the implicit GEMM;

@@ -17,7 +17,7 @@ import { formatShape, ShapeError, type Shape } from '../ir/shape.js';
 import type { Tensor } from '../ir/tensor.js';
 import { conv2dForwardKernel, conv2dForwardPointwiseKernel, conv2dGradInputKernel, conv2dGradInputPointwiseKernel, conv2dGradInputStridedKernel, conv2dGradInputStridedPointwiseKernel, isPointwise, isStridedPointwise, conv2dGradInputThinKernel, conv2dGradWeightKernel, gradWeightSplits, type ConvGeometry } from '../../codegen/wgsl/conv.js';
 import { conv2dGradWeightThinKernel, thinGradWeightApplies } from '../../codegen/wgsl/conv-grad-weight-thin.js';
-import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, directConvApplies } from '../../codegen/wgsl/conv-direct.js';
+import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, directConvApplies, directPointwiseGradInputApplies } from '../../codegen/wgsl/conv-direct.js';
 import { outputExtent } from '../util/window.js';
 
 export type Pair = [number, number];
@@ -202,7 +202,8 @@ const conv2dGradInputDef: KernelOpDef<'conv2d_grad_input'> = {
     // Strided layers run by phases, so that no product is with a zero the stride put there; strided
     // 1x1 layers, which have one phase, as a matmul that also writes the other phases' zeros.
     return conv2dGradInputThinKernel(g, ctx.epilogue)
-      ?? (isPointwise(g) ? conv2dGradInputPointwiseKernel(g, ctx.epilogue)
+      ?? (directPointwiseGradInputApplies(g) ? conv2dGradInputDirectKernel(g, ctx.epilogue)
+        : isPointwise(g) ? conv2dGradInputPointwiseKernel(g, ctx.epilogue)
         : directConvApplies(g) ? conv2dGradInputDirectKernel(g, ctx.epilogue)
         : isStridedPointwise(g) ? conv2dGradInputStridedPointwiseKernel(g, undefined, ctx.epilogue)
         : g.sh > 1 || g.sw > 1 ? conv2dGradInputStridedKernel(g, undefined, ctx.epilogue)

@@ -1,6 +1,6 @@
 /**
  * The direct stride-1 3x3 convolution kernel (codegen/wgsl/conv-direct.ts): chosen by shape
- * for conv2d and conv2d_grad_input, checked against the CPU reference and finite differences
+ * for conv2d and conv2d_grad_input (and for narrow pointwise input gradients), checked against the CPU reference and finite differences
  * on sizes that are not multiples of its tiles, and run with explicit tilings directly on the
  * device so that every tail (rows, columns, channel blocks, staged channel chunks) is hit.
  */
@@ -11,7 +11,7 @@ import { Graph, isLeaf } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
 import type { Tensor } from '../../src/ir/tensor.js';
 import type { ConvGeometry } from '../../codegen/wgsl/conv.js';
-import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, directConvApplies, stripWidth, type DirectTiling } from '../../codegen/wgsl/conv-direct.js';
+import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, directConvApplies, directPointwiseGradInputApplies, stripWidth, type DirectTiling } from '../../codegen/wgsl/conv-direct.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -97,6 +97,28 @@ describe('direct 3x3 stride-1 convolution kernel', { timeout: 900_000 }, () => {
       await checkForward(gradInput(l), gradInputs(l, 5), { rtol: 1e-4, atol: 1e-4 });
     });
   }
+
+  it('a pointwise input gradient with fewer than 64 channels runs the direct kernel, one row per thread; GPU vs CPU, ragged tiles', async () => {
+    // 20 filters (input channels of the sweep) over two staged chunks of 16, 6 channels (a tail
+    // of the 16-channel block), 9-pixel rows (a tail of the strip), batch 2.
+    const x: Shape4 = [2, 6, 5, 9];
+    const gyShape: Shape4 = [2, 20, 5, 9];
+    const inputs: InputSpec[] = [
+      { name: 'gy', shape: gyShape, data: randn(gyShape, 23) },
+      { name: 'w', shape: [20, 6, 1, 1], data: randn([20, 6, 1, 1], 24, 0.5) },
+    ];
+    const build: Builder = (g, [gy, w]) => g.apply('conv2d_grad_input', [gy!, w!], { stride: 1, pad: 0, inputShape: [...x] });
+    expect(chosenKernel(build, inputs)).toMatch(/direct conv \(grad input\)/);
+    const want = cpuEval(build, inputs);
+    const geo: ConvGeometry = { N: 2, C: 6, H: 5, W: 9, O: 20, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0, OH: 5, OW: 9 };
+    expect(directPointwiseGradInputApplies(geo)).toBe(true);
+    expect(directPointwiseGradInputApplies({ ...geo, C: 64 })).toBe(false);
+    for (const t of [undefined, { rows: 1, pixels: 8, channels: 16 }]) {
+      const got = await runRawKernel(conv2dGradInputDirectKernel(geo, undefined, t), inputs.map((i) => i.data as Float32Array), want.length, 8, -12345);
+      expectClose(got.out, want, { rtol: 1e-4, atol: 1e-4 }, `pointwise grad input, tiling ${JSON.stringify(t)}`);
+      expect(Array.from(got.tail)).toEqual(new Array(8).fill(-12345));
+    }
+  });
 
   it('finite differences through conv2d on the direct path (5 channels: not the thin kernel)', async () => {
     const l: Layer = { x: [1, 5, 4, 5], o: 3, pad: 1 };
