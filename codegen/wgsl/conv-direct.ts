@@ -76,7 +76,10 @@ export function chooseDirectTiling(s: DirectConvSpec): DirectTiling {
   if (macs < SMALL_DIRECT_MACS) return { pixels, rows: 1, channels: Math.min(4, s.outC) };
   // A 1x1 kernel's neighbouring rows share no input row: one row (WRN's 16->160 pointwise input
   // gradient at batch 8, 2026-12-06: 1x8x16 12.8 GFLOP/s, 2x8x16 10.5, 4x8x16 11.4).
-  const rows = s.kh === 1 ? 1 : Math.min(pixels <= 4 ? 4 : 2, s.outH);
+  // A layer with <= 4 input channels (an image model's first) takes 4 rows of 8 channels: ResNet's
+  // 3->64 at batch 8, process CPU time against 2x8x8 (bench/conv-ab.ts, 2026-12-06): 0.90x; WRN's
+  // 3->16 0.90x, and against the small block's 1x8x4 0.62x.
+  const rows = s.kh === 1 ? 1 : Math.min(pixels <= 4 || s.inC <= 4 ? 4 : 2, s.outH);
   return { pixels, rows, channels: Math.min(s.inC <= 4 ? 8 : 16, s.outC) };
 }
 
@@ -91,8 +94,12 @@ export function chooseDirectTiling(s: DirectConvSpec): DirectTiling {
  * forward. So: below 2^23 multiply-adds (a test's layer, a few images) the big blocks save a
  * millisecond or two per dispatch and cost seconds more to compile, and the 1-row, 4-channel block
  * is used; a layer with 4 input channels or fewer gains nothing from 16 channels per thread over 8.
+ * Lowered to 2^21 since (same-run A/B, 2026-12-06 evening): the thin layers' 4x8x8 block runs the
+ * reference CNN's 1->16 layer at batch 64 (7.2M) in 2.9 ms against 4.3 for 1x7x4 and compiles in
+ * 2.1 s against 0.5, repaid within the quickstart's first epoch (11 dispatches a step); WRN's 3->16
+ * at batch 8 (3.5M) 1.5 -> 1.1 ms. Tests' layers of a few images stay below 2^21.
  */
-export const SMALL_DIRECT_MACS = 1 << 23;
+export const SMALL_DIRECT_MACS = 1 << 21;
 
 export function directConvKernel(s: DirectConvSpec, epilogue?: Epilogue, tiling?: DirectTiling): GemmKernel {
   const { pixels: P, rows: R, channels } = tiling ?? chooseDirectTiling(s);

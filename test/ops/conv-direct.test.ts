@@ -81,6 +81,9 @@ describe('direct 3x3 stride-1 convolution kernel', { timeout: 900_000 }, () => {
     expect(chosenKernel(forward(l), forwardInputs(l, 1))).toMatch(/1 row\(s\) x 5 pixels x 4 channels per thread/);
     const big: Layer = { x: [64, 16, 14, 14], o: 32, pad: 1 };
     expect(chosenKernel(forward(big), forwardInputs(big, 1))).toMatch(/2 row\(s\) x 7 pixels x 16 channels per thread/);
+    // An RGB first layer: 4 rows of 8 channels.
+    const rgb: Layer = { x: [8, 3, 32, 32], o: 64, pad: 1 };
+    expect(chosenKernel(forward(rgb), forwardInputs(rgb, 1))).toMatch(/4 row\(s\) x 8 pixels x 8 channels per thread/);
     // A 4-pixel-wide image (ResNet's last stage) takes 4 rows, in workgroups no wider than its items.
     const last: Layer = { x: [8, 128, 4, 4], o: 128, pad: 1 };
     const lastKernel = chosenKernel(forward(last), forwardInputs(last, 1));
