@@ -134,7 +134,7 @@ async function convShapesSection(flags: BenchFlags, software: boolean): Promise<
   const rt = await Runtime.create();
   try {
     // --quick (the GPU check) times each kernel over 50 ms batches instead of 200.
-    const result = await runConvShapes({ rt, batch, nets: ['resnet18', 'wrn34_10'], minBatchMs: flags.quick ? 50 : 200, ...(flags.resnetWidth ? { width: flags.resnetWidth } : {}) });
+    const result = await runConvShapes({ rt, batch, nets: ['resnet18', 'wrn34_10'], minBatchMs: flags.quick ? 50 : 200, rounds: flags.quick ? 1 : 2, ...(flags.resnetWidth ? { width: flags.resnetWidth } : {}) });
     console.log(`\n## convolutions shape by shape (ResNet-18, WRN-34-10; bench/conv-shapes.ts)\n${result.text}`);
     return result;
   } finally {
