@@ -17,7 +17,7 @@ import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, type DirectTili
 import type { GemmKernel } from '../codegen/wgsl/gemm.js';
 import { median } from './interleave.js';
 import { loadLine } from './machine-load.js';
-import { gpuWait } from '../src/runtime/gpu-wait.js';
+import { prepareDispatch, timeDispatches } from './dispatch-timer.js';
 
 interface Variant {
   name: string;
@@ -31,25 +31,8 @@ type Timer = (times: number) => Promise<{ wall: number; cpu: number }>;
 
 function prepare(device: GPUDevice, v: Variant): { timer: Timer; destroy(): void } {
   const buffers = v.sizes.map((n) => device.createBuffer({ size: Math.max(16, Math.ceil((n * 4) / 16) * 16), usage: GPUBufferUsage.STORAGE }));
-  const module = device.createShaderModule({ code: v.kernel.code, label: v.name });
-  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
-  const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })) });
-  const timer: Timer = async (times) => {
-    const t0 = performance.now();
-    const c0 = process.cpuUsage();
-    const enc = device.createCommandEncoder();
-    for (let i = 0; i < times; i++) {
-      const pass = enc.beginComputePass();
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(...v.kernel.workgroups);
-      pass.end();
-    }
-    device.queue.submit([enc.finish()]);
-    await gpuWait(device.queue.onSubmittedWorkDone());
-    const c = process.cpuUsage(c0);
-    return { wall: (performance.now() - t0) / times, cpu: (c.user + c.system) / 1000 / times };
-  };
+  const dispatch = prepareDispatch(device, v.kernel, buffers, v.name);
+  const timer: Timer = (times) => timeDispatches(device, dispatch, times);
   return { timer, destroy: () => buffers.forEach((b) => b.destroy()) };
 }
 

@@ -16,7 +16,7 @@ import { describeAdapter } from './adapter.js';
 import { formatTable } from './table.js';
 import { gradWeightSplits } from '../codegen/wgsl/conv.js';
 import { loadLine } from './machine-load.js';
-import { gpuWait } from '../src/runtime/gpu-wait.js';
+import { prepareDispatch, timeDispatches } from './dispatch-timer.js';
 
 export interface KernelCase {
   name: string;
@@ -91,37 +91,17 @@ export async function timeNodeKernel(rt: Runtime, g: Graph, id: number, name: st
   const kernel = g.op(node).kernel!({ node, inputs });
   const bytes = (shape: readonly number[]) => Math.max(16, Math.ceil((shape.reduce((p, d) => p * d, 1) * 4) / 16) * 16);
   const buffers = [...inputs.map((n) => n.shape), node.shape].map((s) => device.createBuffer({ size: bytes(s), usage: GPUBufferUsage.STORAGE }));
-  const module = device.createShaderModule({ code: kernel.code, label: name });
-  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
-  const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })) });
-  const submit = (times: number) => {
-    const enc = device.createCommandEncoder();
-    for (let i = 0; i < times; i++) {
-      const pass = enc.beginComputePass();
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(...kernel.workgroups);
-      pass.end();
-    }
-    device.queue.submit([enc.finish()]);
-  };
-  const batch = async (times: number) => {
-    const t0 = performance.now();
-    submit(times);
-    // Through gpuWait: dawn-node's own wait polls at 100% of a core, which on lavapipe is one of
-    // the two cores running the kernel (docs/performance.md, "The matmul ceiling").
-    await gpuWait(device.queue.onSubmittedWorkDone());
-    return performance.now() - t0;
-  };
-  await batch(1); // warm-up: first dispatch pays for lazy setup
+  const dispatch = prepareDispatch(device, kernel, buffers, name);
+  const perDispatch = async (times: number) => (await timeDispatches(device, dispatch, times)).wall;
+  await perDispatch(1); // warm-up: first dispatch pays for lazy setup
   let times = 1;
-  let ms = await batch(times);
-  while (ms < minBatchMs && times < 1 << 12) {
+  let ms = await perDispatch(times);
+  while (ms * times < minBatchMs && times < 1 << 12) {
     times *= 2;
-    ms = await batch(times);
+    ms = await perDispatch(times);
   }
-  let best = ms / times;
-  for (let r = 0; r < 2; r++) best = Math.min(best, (await batch(times)) / times);
+  let best = ms;
+  for (let r = 0; r < 2; r++) best = Math.min(best, await perDispatch(times));
   for (const b of buffers) b.destroy();
   return { ms: best, code: kernel.code };
 }

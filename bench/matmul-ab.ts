@@ -14,6 +14,7 @@ import { gemmKernel, type GemmTiling } from '../codegen/wgsl/gemm.js';
 import { median } from './interleave.js';
 import { gpuWait } from '../src/runtime/gpu-wait.js';
 import { loadLine } from './machine-load.js';
+import { prepareDispatch, timeDispatches } from './dispatch-timer.js';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(name);
@@ -57,29 +58,14 @@ interface Prepared {
 function prepare(ctx: GpuContext, label: string, k: Kernel, n: number): Prepared {
   const device = ctx.device;
   const buffers = [0, 1, 2].map(() => device.createBuffer({ size: n * n * 4, usage: GPUBufferUsage.STORAGE }));
-  const module = device.createShaderModule({ code: k.code, label });
-  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
-  const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })) });
+  const dispatch = prepareDispatch(device, k, buffers, label);
   return {
     label,
-    async time(times) {
-      const t0 = performance.now();
-      const c0 = process.cpuUsage();
-      const enc = device.createCommandEncoder();
-      for (let i = 0; i < times; i++) {
-        const pass = enc.beginComputePass();
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bindGroup);
-        pass.dispatchWorkgroups(...k.workgroups);
-        pass.end();
-      }
-      device.queue.submit([enc.finish()]);
-      if (spin) await device.queue.onSubmittedWorkDone();
-      else await gpuWait(device.queue.onSubmittedWorkDone());
+    // --spin waits as dawn-node does; the device's error check stays inside the timed span.
+    time: (times) => timeDispatches(device, dispatch, times, async (done) => {
+      await (spin ? done : gpuWait(done));
       ctx.check();
-      const c = process.cpuUsage(c0);
-      return { wall: (performance.now() - t0) / times, cpu: (c.user + c.system) / 1000 / times };
-    },
+    }),
     destroy: () => buffers.forEach((b) => b.destroy()),
   };
 }

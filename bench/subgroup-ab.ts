@@ -15,6 +15,7 @@ import { matmulKernel } from '../codegen/wgsl/matmul.js';
 import type { GemmKernel } from '../codegen/wgsl/gemm.js';
 import { gpuWait } from '../src/runtime/gpu-wait.js';
 import { median } from './interleave.js';
+import { prepareDispatch, timeDispatches } from './dispatch-timer.js';
 import { loadLine } from './machine-load.js';
 
 Object.assign(globalThis, globals);
@@ -107,22 +108,8 @@ try {
   for (const [name, kernel] of variants) {
     const out = device.createBuffer({ size: S * S * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
     const t0 = performance.now();
-    const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code: kernel.code }), entryPoint: 'main' } });
-    const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [bufA, bufB, out].map((buffer, binding) => ({ binding, resource: { buffer } })) });
-    const go = async (times: number) => {
-      const start = performance.now();
-      const enc = device.createCommandEncoder();
-      for (let i = 0; i < times; i++) {
-        const pass = enc.beginComputePass();
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bindGroup);
-        pass.dispatchWorkgroups(...kernel.workgroups);
-        pass.end();
-      }
-      device.queue.submit([enc.finish()]);
-      await gpuWait(device.queue.onSubmittedWorkDone());
-      return (performance.now() - start) / times;
-    };
+    const dispatch = prepareDispatch(device, kernel, [bufA, bufB, out], name);
+    const go = async (times: number) => (await timeDispatches(device, dispatch, times)).wall;
     await go(1);
     const compileS = (performance.now() - t0) / 1000;
     const read = device.createBuffer({ size: S * S * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
