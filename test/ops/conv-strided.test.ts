@@ -11,11 +11,11 @@
  */
 import { describe, it, expect } from 'vitest';
 import { cpuEval, expectClose, randn, type InputSpec } from '../helpers/op-harness.js';
-import { runRawKernel } from '../helpers/raw-kernel.js';
+import { runRawKernel, type RawKernel } from '../helpers/raw-kernel.js';
 import { Graph, isLeaf } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
 import { convGeometry } from '../../src/ops/conv.js';
-import { conv2dGradInputStridedKernel, conv2dGradInputStridedPointwiseKernel, conv2dForwardKernel, imagesPerBatch } from '../../codegen/wgsl/conv.js';
+import { conv2dGradInputStridedKernel, conv2dGradInputStridedPointwiseKernel, conv2dForwardKernel, imagesPerBatch, type ConvGeometry } from '../../codegen/wgsl/conv.js';
 
 interface Layer {
   x: [number, number, number, number];
@@ -37,6 +37,28 @@ const LAYERS: Layer[] = [
 
 const label = (l: Layer) => `x[${l.x}] o${l.o} k${l.k} s${l.stride} p${l.pad}`;
 const SENTINEL = -12345;
+
+/**
+ * The kernel `kernelFor` builds, against the CPU reference on layer `l` (gy and w from `seed`):
+ * with all images on one pixel axis (the default for these sizes) and, with more than one image,
+ * one per GEMM batch. No element may keep the sentinel, and the guard tail must.
+ */
+async function checkEveryElement(l: Layer, seed: number, kernelFor: (geo: ConvGeometry, per: number) => RawKernel): Promise<void> {
+  const geo = convGeometry('conv2d', l.x, [l.o, l.x[1], ...l.k], { stride: l.stride, pad: l.pad });
+  const gyShape = [geo.N, geo.O, geo.OH, geo.OW];
+  const wShape = [l.o, l.x[1], ...l.k];
+  const inputs: InputSpec[] = [
+    { name: 'gy', shape: gyShape, data: randn(gyShape, seed) },
+    { name: 'w', shape: wShape, data: randn(wShape, seed + 1, 0.5) },
+  ];
+  const want = cpuEval((g, [gy, w]) => g.apply('conv2d_grad_input', [gy!, w!], { stride: l.stride, pad: l.pad, inputShape: [...l.x] }), inputs);
+  for (const per of geo.N > 1 ? [geo.N, 1] : [1]) {
+    const got = await runRawKernel(kernelFor(geo, per), inputs.map((i) => i.data as Float32Array), want.length, 8, SENTINEL);
+    expect(Array.from(got.out).filter((v) => v === SENTINEL)).toEqual([]);
+    expectClose(got.out, want, { rtol: 1e-4, atol: 1e-4 }, `${label(l)}, ${per} image(s) per GEMM batch`);
+    expect(Array.from(got.tail)).toEqual(new Array(8).fill(SENTINEL));
+  }
+}
 
 describe('strided convolution input gradient by phases', { timeout: 300_000 }, () => {
   it('is what conv2d_grad_input runs for a strided layer', () => {
@@ -73,23 +95,7 @@ describe('strided convolution input gradient by phases', { timeout: 300_000 }, (
   });
 
   for (const l of LAYERS) {
-    it(`GPU vs CPU reference, every element written once: ${label(l)}`, async () => {
-      const geo = convGeometry('conv2d', l.x, [l.o, l.x[1], ...l.k], { stride: l.stride, pad: l.pad });
-      const gyShape = [geo.N, geo.O, geo.OH, geo.OW];
-      const wShape = [l.o, l.x[1], ...l.k];
-      const inputs: InputSpec[] = [
-        { name: 'gy', shape: gyShape, data: randn(gyShape, 3) },
-        { name: 'w', shape: wShape, data: randn(wShape, 4, 0.5) },
-      ];
-      const want = cpuEval((g, [gy, w]) => g.apply('conv2d_grad_input', [gy!, w!], { stride: l.stride, pad: l.pad, inputShape: [...l.x] }), inputs);
-      // All images on one pixel axis (the default for these sizes) and, with 2 images, one per GEMM batch.
-      for (const per of geo.N > 1 ? [geo.N, 1] : [1]) {
-        const got = await runRawKernel(conv2dGradInputStridedKernel(geo, undefined, undefined, per), inputs.map((i) => i.data as Float32Array), want.length, 8, SENTINEL);
-        expect(Array.from(got.out).filter((v) => v === SENTINEL)).toEqual([]);
-        expectClose(got.out, want, { rtol: 1e-4, atol: 1e-4 }, `${label(l)}, ${per} image(s) per GEMM batch`);
-        expect(Array.from(got.tail)).toEqual(new Array(8).fill(SENTINEL));
-      }
-    });
+    it(`GPU vs CPU reference, every element written once: ${label(l)}`, () => checkEveryElement(l, 3, (geo, per) => conv2dGradInputStridedKernel(geo, undefined, undefined, per)));
   }
 });
 
@@ -110,21 +116,6 @@ describe('strided 1x1 convolution input gradient', { timeout: 300_000 }, () => {
   });
 
   for (const l of POINTWISE) {
-    it(`GPU vs CPU reference, every element written once: ${label(l)}`, async () => {
-      const geo = convGeometry('conv2d', l.x, [l.o, l.x[1], ...l.k], { stride: l.stride, pad: l.pad });
-      const gyShape = [geo.N, geo.O, geo.OH, geo.OW];
-      const wShape = [l.o, l.x[1], 1, 1];
-      const inputs: InputSpec[] = [
-        { name: 'gy', shape: gyShape, data: randn(gyShape, 7) },
-        { name: 'w', shape: wShape, data: randn(wShape, 8, 0.5) },
-      ];
-      const want = cpuEval((g, [gy, w]) => g.apply('conv2d_grad_input', [gy!, w!], { stride: l.stride, pad: l.pad, inputShape: [...l.x] }), inputs);
-      for (const per of geo.N > 1 ? [geo.N, 1] : [1]) {
-        const got = await runRawKernel(conv2dGradInputStridedPointwiseKernel(geo, undefined, undefined, per), inputs.map((i) => i.data as Float32Array), want.length, 8, SENTINEL);
-        expect(Array.from(got.out).filter((v) => v === SENTINEL)).toEqual([]);
-        expectClose(got.out, want, { rtol: 1e-4, atol: 1e-4 }, `${label(l)}, ${per} image(s) per GEMM batch`);
-        expect(Array.from(got.tail)).toEqual(new Array(8).fill(SENTINEL));
-      }
-    });
+    it(`GPU vs CPU reference, every element written once: ${label(l)}`, () => checkEveryElement(l, 7, (geo, per) => conv2dGradInputStridedPointwiseKernel(geo, undefined, undefined, per)));
   }
 });
