@@ -17,7 +17,7 @@
 import type { Epilogue } from './epilogue.js';
 import type { GemmKernel } from './gemm.js';
 import { dispatch1d, rolledCount } from './dispatch.js';
-import type { ConvGeometry } from './conv.js';
+import { isPointwise, type ConvGeometry } from './conv.js';
 
 export interface DirectConvSpec {
   /** One-line description for the shader's header comment. */
@@ -238,7 +238,7 @@ ${stores.join('\n')}
  * 12.8 here with 16 channels per thread, the filters read once per workgroup).
  */
 export function directPointwiseGradInputApplies(g: ConvGeometry): boolean {
-  return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0 && g.C < 64;
+  return isPointwise(g) && g.C < 64;
 }
 
 export function directConvApplies(g: ConvGeometry): boolean {

@@ -61,8 +61,11 @@ function oriented(
   cols: { size: number; op: Operand },
   K: number,
   batch: number,
-  /** WGSL index in `out` of output (batch, row-axis index `r`, col-axis index `q`). */
-  storeIndex: (r: string, q: string) => string,
+  /**
+   * WGSL index in `out` of output (batch, row-axis index `r`, col-axis index `q`); or `body`, a
+   * GemmSpec.storeBody of those indices.
+   */
+  store: ((r: string, q: string) => string) | { body: (r: string, q: string) => string },
   pre: string,
   tiling?: GemmTiling,
   epilogue?: Epilogue,
@@ -81,7 +84,9 @@ function oriented(
     inputCount: 2,
     a: swap ? cols.op : rows.op,
     b: swap ? rows.op : cols.op,
-    storeIndex: swap ? storeIndex('n', 'm') : storeIndex('m', 'n'),
+    ...(typeof store === 'function'
+      ? { storeIndex: swap ? store('n', 'm') : store('m', 'n') }
+      : { storeBody: swap ? store.body('n', 'm') : store.body('m', 'n') }),
     prelude: pre,
     label,
     tiling: t,
@@ -205,9 +210,6 @@ export function conv2dGradInputStridedPointwiseKernel(g: ConvGeometry, tiling?: 
     row: `  return vec4<i32>(i32((batch * ${per}u + mn / ${P}u) * O_ * ${P}u + mn % ${P}u), 0, 0, 0);`,
     body: `  return in0[u32(r.x) + k * ${P}u];`,
   };
-  const pixels = per * P;
-  const swap = pixels > g.C;
-  const [M, N] = swap ? [pixels, g.C] : [g.C, pixels];
   const zeros: string[] = [];
   for (let dy = 0; dy < g.sh; dy++) {
     for (let dx = 0; dx < g.sw; dx++) {
@@ -216,26 +218,12 @@ export function conv2dGradInputStridedPointwiseKernel(g: ConvGeometry, tiling?: 
       zeros.push(guard.length ? `  if (${guard.join(' && ')}) { ${put} }` : `  ${put}`);
     }
   }
-  return gemmKernel({
-    M,
-    N,
-    K: g.O,
-    batch: g.N / per,
-    inputCount: 2,
-    a: swap ? grads : weights,
-    b: swap ? weights : grads,
-    storeBody: `  let c = ${swap ? 'n' : 'm'};
-  let q = ${swap ? 'm' : 'n'};
-  let p = q % ${P}u;
+  const store = (c: string, q: string) => `  let p = ${q} % ${P}u;
   let iy = (p / OW) * u32(SH);
   let ix = (p % OW) * u32(SW);
-  let base = ((batch * ${per}u + q / ${P}u) * C_ + c) * u32(H_ * W_);
-${zeros.join('\n')}`,
-    prelude: prelude(g),
-    label: 'strided pointwise conv',
-    tiling: tiling ?? chooseTiling(M, N, g.O, g.N / per),
-    ...(epilogue ? { epilogue } : {}),
-  });
+  let base = ((batch * ${per}u + ${q} / ${P}u) * C_ + ${c}) * u32(H_ * W_);
+${zeros.join('\n')}`;
+  return oriented({ size: g.C, op: weights }, { size: per * P, op: grads }, g.O, g.N / per, { body: store }, prelude(g), tiling, epilogue, undefined, 'strided pointwise conv');
 }
 
 /** dx = conv2d_grad_input(gy, w): inputs gy (binding 0), w (binding 1). */
@@ -372,6 +360,11 @@ fn phaseStore(b: u32, c: u32, q: u32) -> u32 {
   );
 }
 
+/** A pointwise layer's weight gradient split over whole images reads gy[n] and x[n] as plain matrices. */
+function gradWeightReadsMatrices(g: ConvGeometry, splits: number): boolean {
+  return isPointwise(g) && g.N % splits === 0;
+}
+
 /**
  * dw = conv2d_grad_weight(x, gy): inputs x (binding 0), gy (binding 1). K runs over (image,
  * output pixel) and is long (100k for 128 MNIST images) while dw is small (16x9 for the first
@@ -383,7 +376,7 @@ export function conv2dGradWeightKernel(g: ConvGeometry, tiling?: GemmTiling, spl
   const P = g.OH * g.OW;
   const Kc = g.C * g.kh * g.kw;
   const perSplit = Math.ceil(g.N / splits);
-  if (isPointwise(g) && g.N % splits === 0) {
+  if (gradWeightReadsMatrices(g, splits)) {
     // gy[n] and x[n] are plain [O, P] and [C, P] matrices, read as vec4 along the pixels: WRN's
     // 16->160 shortcut ran at 5.6 GFLOP/s through the gathers (K of 1024 per image, 16 channels).
     const image = (rows: number, binding: number): Operand => ({
@@ -460,9 +453,7 @@ export function gradWeightSplits(g: ConvGeometry): number {
   for (let s = 1; s <= g.N; s++) {
     const perSplit = Math.ceil(g.N / s);
     if (s > 1 && Math.ceil(g.N / perSplit) < s) continue; // the same splits as a smaller s, one of them empty
-    // A pointwise layer's splits over whole images read plain matrices (conv2dGradWeightKernel).
-    const matrices = isPointwise(g) && g.N % s === 0;
-    const gemm = rankTilings(M, N, perSplit * P, s, matrices).cost * perSplit * P;
+    const gemm = rankTilings(M, N, perSplit * P, s, gradWeightReadsMatrices(g, s)).cost * perSplit * P;
     const cost = gemm + (s > 1 ? SPLIT_DISPATCH_COST + SPLIT_ELEMENT_COST * s * M * N : 0);
     if (cost < bestCost) {
       bestCost = cost;
