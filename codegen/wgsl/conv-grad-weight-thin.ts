@@ -18,15 +18,16 @@ import type { GemmKernel } from './gemm.js';
 import type { ConvGeometry } from './conv.js';
 import { rolledCount } from './dispatch.js';
 
-/** Workgroup memory for the final sum (of WebGPU's guaranteed 16 KiB). */
-const REDUCE_BYTES = 16384;
-
-/** Threads per workgroup: a power of two, at most 64, whose accumulators fit REDUCE_BYTES. */
-function workgroupSize(taps: number): number {
-  let t = 64;
-  while (t > 8 && t * taps * 16 > REDUCE_BYTES) t /= 2;
-  return t;
-}
+/**
+ * Threads per workgroup: one 8-lane SIMD vector of lavapipe (its subgroup size on AVX2), whose
+ * workgroups run one per core. Against 32 threads (same-run A/B, 2026-12-06 21:24, batch 8):
+ * 3->16 0.93 -> 0.70 ms, 3->64 2.51 -> 2.17 ms, the reference CNN's 1->16 at batch 128 2.25 ->
+ * 2.09 ms; at 32 threads the final sum (5 halvings of every tap, a barrier each) cost more than
+ * the spare lanes gained. On a GPU this is a quarter of a warp, for layers whose few
+ * MFLOP are launch-bound there anyway. The sum's workgroup memory, T x taps vec4 (8 KiB at
+ * MAX_TAPS), stays within WebGPU's guaranteed 16 KiB.
+ */
+const T = 8;
 
 /**
  * Taps at most (accumulators per thread, all unrolled): 4 channels x 5x5 (100 taps) compiled in
@@ -39,8 +40,13 @@ export function thinGradWeightApplies(g: ConvGeometry): boolean {
   return g.C <= 4 && g.sh === 1 && g.sw === 1 && g.C * g.kh * g.kw <= MAX_TAPS;
 }
 
-/** Workgroups (one per 4 filters and split) the splits aim for: 3->64 at batch 8 ran at 9.8 GFLOP/s in 32 against 8.5 in 16 (one A/B on a loaded host; later runs noisier). */
-const THIN_WORKGROUPS = 32;
+/**
+ * Workgroups (one per 4 filters and split) the splits aim for. With 8 threads a workgroup (same
+ * run, 21:24): 3->16 at batch 8 0.70 ms in 16 against 0.75 in 32, 3->64 2.17 in 16 or 32, the
+ * reference CNN's 1->16 at batch 128 2.09 in 16 against 2.18 in 32 (1.94 in 64); fewer splits
+ * also leave less to the sum over splits that follows.
+ */
+const THIN_WORKGROUPS = 16;
 
 /** Splits that give the thin kernel THIN_WORKGROUPS workgroups, or one split per image. */
 export function thinGradWeightSplits(g: ConvGeometry): number {
@@ -50,7 +56,6 @@ export function thinGradWeightSplits(g: ConvGeometry): number {
 /** dw = conv2d_grad_weight(x, gy) for a thin layer: inputs x (binding 0), gy (binding 1); output [splits, O, C, kh, kw]. */
 export function conv2dGradWeightThinKernel(g: ConvGeometry, splits = 1, epilogue?: Epilogue): GemmKernel {
   const taps = g.C * g.kh * g.kw;
-  const T = workgroupSize(taps);
   const perSplit = Math.ceil(g.N / splits);
   const stripsPerRow = Math.ceil(g.OW / 4);
   const span = g.kw + 3;

@@ -45,8 +45,9 @@ describe('thin-layer weight gradient', { timeout: 300_000 }, () => {
     expect(thinGradWeightApplies(geo(5, 1))).toBe(false);
     expect(thinGradWeightApplies(geo(3, 2))).toBe(false);
     expect(thinGradWeightApplies(convGeometry('conv2d', [8, 4, 16, 16], [16, 4, 5, 5], { stride: 1, pad: 2 }))).toBe(false);
-    // Enough workgroups (4 filters and a split each) for both cores: 16 filters in 8 splits.
-    expect(gradWeightSplits(geo(3, 1))).toBe(8);
+    // 16 workgroups (4 filters and a split each) for both cores: 16 filters in 4 splits, 64 in 1.
+    expect(gradWeightSplits(geo(3, 1))).toBe(4);
+    expect(gradWeightSplits(convGeometry('conv2d', [8, 3, 16, 16], [64, 3, 3, 3], { stride: 1, pad: 1 }))).toBe(1);
   });
 
   for (const l of LAYERS) {
