@@ -107,6 +107,11 @@ export interface GemmSpec {
   /** Extra module-scope WGSL (constants, helpers) the gathers and store use. */
   prelude?: string;
   tiling?: GemmTiling;
+  /**
+   * The device's subgroup size when it is fixed and the `subgroups` feature is enabled (KernelTarget):
+   * with 8 and a tiling that fits (subgroupReadsA), A is broadcast across subgroups, not staged.
+   */
+  subgroupSize?: number;
 }
 
 export interface GemmKernel {
@@ -364,6 +369,53 @@ function operandOffset(name: 'A' | 'B', op: Operand): string {
   return op.kind === 'matrix' ? `  let ${name.toLowerCase()}Off = ${op.offset};` : '';
 }
 
+/**
+ * A read from storage and broadcast across each subgroup instead of staged in workgroup memory
+ * (bench/subgroup-ab.ts, 2026-12-06 on lavapipe: 1.17-1.26x at 512^3 and 1024^3, same results):
+ * every thread of one row of the workgroup (threadsN of them) uses the same 16 rows of A, so with
+ * 8-lane subgroups and the 16x16 block over K-tiles of 8 the lanes of a subgroup can split those
+ * rows' 128 values between them, 16 each, and hand each value to the others as the inner loop
+ * needs it, with no workgroup-memory store, read or barrier for A. Only for A a strided matrix
+ * read as vec4 (the matmul's operands; a gather's indexing would move with the rows a lane owns).
+ * Which 8 invocations form a subgroup is the implementation's choice, so a subgroup takes its row
+ * of the tile from a workgroup counter and each lane its column from subgroup_invocation_id,
+ * rather than from local_invocation_id.
+ */
+export function subgroupReadsA(spec: Pick<GemmSpec, 'a' | 'M' | 'K' | 'subgroupSize'>, t: GemmTiling): boolean {
+  return spec.subgroupSize === 8 && t.threadsN === 8 && t.regM === 16 && t.tileK === 8 && isVectorised(spec.a, spec.M, spec.K);
+}
+
+/**
+ * The subgroup path's per-K-tile loads of A into registers, and the inner loop's A values, as
+ * WGSL. Contiguous along k, lane l holds rows 2l and 2l+1 of the subgroup's 16 (two vec4 each:
+ * k 0-3 and 4-7); contiguous along m, it holds k = l for all 16 rows (four vec4). Rows past M and
+ * k past K read 0, as the staged path stages them.
+ */
+function subgroupA(op: MatrixOperand, M: number, K: number, tileM: number, bindingVar: string): { loads: string[]; value: (i: number, kk: number) => string } {
+  const loads: string[] = [];
+  const needK = K % 8 !== 0;
+  const needM = M % tileM !== 0;
+  if (op.contiguous === 'k') {
+    for (let r = 0; r < 2; r++) {
+      const row = `(sgRow + ${u(r)})`;
+      for (const [half, k] of [['l', 'kBase'], ['h', 'kBase + 4u']] as const) {
+        const conds = [needM ? `${row} < ${u(M)}` : '', needK ? `${k} < ${u(K)}` : ''].filter(Boolean);
+        const load = `${bindingVar}[(aOff + ${matrixIndex(op, M, K, row, k)}) / 4u]`;
+        loads.push(`    var sa${r}${half} = vec4<f32>(0.0);`, conds.length ? `    if (${conds.join(' && ')}) { sa${r}${half} = ${load}; }` : `    sa${r}${half} = ${load};`);
+      }
+    }
+    // Row i is lane i/2's row i%2; k kk its low or high vec4's lane kk%4.
+    return { loads, value: (i, kk) => `subgroupBroadcast(sa${i % 2}${kk < 4 ? 'l' : 'h'}[${kk % 4}], ${u(i >> 1)})` };
+  }
+  for (let c = 0; c < 4; c++) {
+    const row = `rowBase + ty * 16u + ${u(4 * c)}`;
+    const conds = [needM ? `${row} < ${u(M)}` : '', needK ? `sgK < ${u(K)}` : ''].filter(Boolean);
+    const load = `${bindingVar}[(aOff + ${matrixIndex(op, M, K, `(${row})`, 'sgK')}) / 4u]`;
+    loads.push(`    var sa${c} = vec4<f32>(0.0);`, conds.length ? `    if (${conds.join(' && ')}) { sa${c} = ${load}; }` : `    sa${c} = ${load};`);
+  }
+  return { loads, value: (i, kk) => `subgroupBroadcast(sa${i >> 2}[${i % 4}], ${u(kk)})` };
+}
+
 export function gemmKernel(spec: GemmSpec): GemmKernel {
   const { M, N, K, batch } = spec;
   const t = spec.tiling ?? chooseTiling(M, N, K, batch);
@@ -408,15 +460,27 @@ export function gemmKernel(spec: GemmSpec): GemmKernel {
   // Inner loop over one k: the thread's regM rows of A (as vec4 chunks) and regN columns of B.
   if (t.regM % 4 !== 0) throw new InternalError('gemm: regM must be a multiple of 4');
   const rm4 = t.regM / 4;
+  const sg = subgroupReadsA(spec, t) ? subgroupA(spec.a as MatrixOperand, M, K, tileM, aVar) : null;
   for (let c = 0; c < rm4; c++) fma.push(`      let a${c} = shA[kk * ${u(tileM / 4)} + ty * ${u(t.regM / 4)} + ${u(c)}];`);
   for (let j = 0; j < rn4; j++) fma.push(`      let b${j} = shB[kk * ${u(tileN / 4)} + tx * ${u(rn4)} + ${u(j)}];`);
   for (let i = 0; i < t.regM; i++) for (let j = 0; j < rn4; j++) fma.push(`      acc_${i}_${j} = fma(vec4<f32>(a${Math.floor(i / 4)}[${i % 4}]), b${j}, acc_${i}_${j});`);
+  // With A broadcast, the k loop is unrolled: a broadcast's source lane must be a constant.
+  const sgStep = (kk: number) => {
+    const lines = [`    {`, `      let kk = ${u(kk)};`, ...fma.slice(rm4, rm4 + rn4)];
+    for (let i = 0; i < t.regM; i++) {
+      lines.push(`      let a${i} = ${sg!.value(i, kk)};`);
+      for (let j = 0; j < rn4; j++) lines.push(`      acc_${i}_${j} = fma(vec4<f32>(a${i}), b${j}, acc_${i}_${j});`);
+    }
+    return [...lines, `    }`].join('\n');
+  };
   // The k loop stays a loop (rolledCount): lavapipe would unroll its 16 steps, and rolled it both
   // compiles faster (8x16 block: 9.4 s -> 3.4 s; 8x8: 5.0 -> 0.8 s) and runs faster (512^3 on an
   // idle host: 12.3 -> 14.9 GFLOP/s for 8x16, 10.7 -> 12.2 for 8x8; bench/matmul-ab.ts).
-  const innerLoop = t.unrollK
-    ? Array.from({ length: t.tileK }, (_, kk) => `    {\n      let kk = ${u(kk)};\n${fma.join('\n')}\n    }`).join('\n')
-    : `    for (var kk = 0u; kk < ${rolledCount(t.tileK)}; kk++) {\n${fma.join('\n')}\n    }`;
+  const innerLoop = sg
+    ? Array.from({ length: t.tileK }, (_, kk) => sgStep(kk)).join('\n')
+    : t.unrollK
+      ? Array.from({ length: t.tileK }, (_, kk) => `    {\n      let kk = ${u(kk)};\n${fma.join('\n')}\n    }`).join('\n')
+      : `    for (var kk = 0u; kk < ${rolledCount(t.tileK)}; kk++) {\n${fma.join('\n')}\n    }`;
 
   const stores: string[] = [];
   const needRow = M % tileM !== 0;
@@ -455,22 +519,27 @@ export function gemmKernel(spec: GemmSpec): GemmKernel {
   const kTiles = Math.ceil(K / t.tileK);
   // The bound depends on wid.z only, so it is uniform across the workgroup (the barriers need that).
   const kLoopBound = spec.depth ? `min((${spec.depth} + ${u(t.tileK - 1)}) / ${u(t.tileK)}, ${rolledCount(kTiles)})` : rolledCount(kTiles);
-  const code = `// gemm${spec.label ? ` (${spec.label})` : ''} ${batch}x[${M}x${K}]x[${K}x${N}] tile ${tileM}x${tileN}x${t.tileK}, ${t.regM}x${t.regN} per thread
+  // The subgroup path's thread coordinates (subgroupReadsA): a row of the tile per subgroup, claimed
+  // from a workgroup counter by one lane, and a column per lane.
+  const threadCoords = sg
+    ? ['  var slot = 0u;', '  if (subgroupElect()) { slot = atomicAdd(&sgRows, 1u); }', '  let ty = subgroupBroadcastFirst(slot);', '  let tx = lane;',
+      spec.a.kind === 'matrix' && spec.a.contiguous === 'k' ? '  let sgRow = rowBase + ty * 16u + 2u * tx;' : '']
+    : ['  let tx = lid3.x;', '  let ty = lid3.y;'];
+  const code = `${sg ? 'enable subgroups;\n' : ''}// gemm${spec.label ? ` (${spec.label})` : ''} ${batch}x[${M}x${K}]x[${K}x${N}] tile ${tileM}x${tileN}x${t.tileK}, ${t.regM}x${t.regN} per thread${sg ? ', A broadcast across subgroups' : ''}
 ${bindings.join('\n')}
 ${spec.prelude ?? ''}
 ${spec.epilogue?.code ?? ''}
-var<workgroup> shA: array<vec4<f32>, ${(t.tileK * tileM) / 4}>;
+${sg ? 'var<workgroup> sgRows: atomic<u32>;' : `var<workgroup> shA: array<vec4<f32>, ${(t.tileK * tileM) / 4}>;`}
 var<workgroup> shB: array<vec4<f32>, ${(t.tileK * tileN) / 4}>;
 ${operandFunctions('A', spec.a, M, K, aVar)}
 ${operandFunctions('B', spec.b, N, K, bVar)}
 ${vecOut ? '' : `${putFn}fn storeC(batch: u32, m: u32, n: u32, v: f32) {\n${storeFn}\n}`}
 @compute @workgroup_size(${t.threadsN}, ${t.threadsM}, 1)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid3: vec3u, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(workgroup_id) wid: vec3u, ${sg ? '@builtin(subgroup_invocation_id) lane: u32' : '@builtin(local_invocation_id) lid3: vec3u'}, @builtin(local_invocation_index) lid: u32) {
   let batch = wid.z;
   let rowBase = wid.y * ${u(tileM)};
   let colBase = wid.x * ${u(tileN)};
-  let tx = lid3.x;
-  let ty = lid3.y;
+${threadCoords.filter(Boolean).join('\n')}
 ${operandOffset('A', spec.a)}
 ${operandOffset('B', spec.b)}
 ${hoistedRows('A', spec.a, tileM, t.tileK, threads)}
@@ -478,7 +547,7 @@ ${hoistedRows('B', spec.b, tileN, t.tileK, threads)}
 ${accDecl.join('\n')}
   for (var kt = 0u; kt < ${kLoopBound}; kt++) {
     let kBase = kt * ${u(t.tileK)};
-${tileLoad('A', spec.a, M, K, tileM, t.tileK, threads, aVar)}
+${sg ? `${spec.a.kind === 'matrix' && spec.a.contiguous === 'mn' ? '    let sgK = kBase + tx;\n' : ''}${sg.loads.join('\n')}` : tileLoad('A', spec.a, M, K, tileM, t.tileK, threads, aVar)}
 ${tileLoad('B', spec.b, N, K, tileN, t.tileK, threads, bVar)}
     workgroupBarrier();
 ${innerLoop}

@@ -45,6 +45,19 @@ export interface Kernel {
   workgroups: [number, number, number];
 }
 
+/**
+ * What a kernel generator may know about the device beyond the shapes: facts that change which
+ * code is fastest, never what it computes. Kernels generated without it (benches, tests of the
+ * portable path) take the path every WebGPU device runs.
+ */
+export interface KernelTarget {
+  /**
+   * Lanes per subgroup, when the device has the `subgroups` feature enabled and all its subgroups
+   * have this size (adapter info subgroupMinSize == subgroupMaxSize): 8 on lavapipe (AVX2).
+   */
+  subgroupSize?: number;
+}
+
 /** An elementwise group evaluated as a GEMM-like kernel stores each element (codegen/wgsl/epilogue.ts). */
 export interface Epilogue {
   /** Module-scope WGSL: the epilogue's input bindings and `fn epilogue(flat: u32, acc: f32) -> T`. */
@@ -65,6 +78,8 @@ export interface KernelContext<K extends OpName = OpName> {
    * element as it is stored; the kernel then writes their result, not its own value.
    */
   epilogue?: Epilogue;
+  /** Kernels only: what the device offers beyond WebGPU's baseline. */
+  target?: KernelTarget;
 }
 
 // Members are methods, not function-valued properties: method parameters are compared

@@ -105,7 +105,7 @@ const matmulDef: KernelOpDef<'matmul'> = {
   },
   kernel(ctx) {
     const [a, b] = ctx.inputs as [Node, Node];
-    return matmulKernel({ aShape: a.shape, bShape: b.shape, outShape: ctx.node.shape, ...flags(ctx.node.attrs) }, undefined, ctx.epilogue);
+    return matmulKernel({ aShape: a.shape, bShape: b.shape, outShape: ctx.node.shape, ...flags(ctx.node.attrs) }, undefined, ctx.epilogue, ctx.target);
   },
   fusesEpilogue: true,
 };

@@ -25,6 +25,12 @@ export interface GpuContext {
   readonly limits: Record<string, number>;
   readonly features: string[];
   readonly hasTimestamps: boolean;
+  /**
+   * Lanes per subgroup when the `subgroups` feature is enabled and every subgroup has that many
+   * (the adapter's subgroupMinSize == subgroupMaxSize), else null; kernels may then use subgroup
+   * operations (KernelTarget). MATC_SUBGROUPS=off leaves the feature off.
+   */
+  readonly subgroupSize: number | null;
   /** Throw the first pending uncaptured error, or DeviceLostError if the device is gone. */
   check(): void;
   destroy(): void;
@@ -63,6 +69,17 @@ function describeAdapter(adapter: GPUAdapter): AdapterDescription {
   };
 }
 
+/**
+ * The adapter's subgroup size if it offers `subgroups` and the size cannot vary between
+ * pipelines (a kernel that divides work by lanes must know the count when it is generated).
+ */
+function fixedSubgroupSize(adapter: GPUAdapter): number | null {
+  if (process.env['MATC_SUBGROUPS'] === 'off' || !adapter.features.has('subgroups')) return null;
+  const info = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
+  const min = info.subgroupMinSize;
+  return typeof min === 'number' && min > 0 && min === info.subgroupMaxSize ? min : null;
+}
+
 const liveInstances = new Set<GPU>();
 
 export async function acquireDevice(opts: AcquireOptions = {}): Promise<GpuContext> {
@@ -87,7 +104,8 @@ export async function acquireDevice(opts: AcquireOptions = {}): Promise<GpuConte
     if (typeof v === 'number') requiredLimits[k] = v;
   }
   const hasTimestamps = adapter.features.has('timestamp-query');
-  const requiredFeatures: GPUFeatureName[] = hasTimestamps ? ['timestamp-query'] : [];
+  const subgroupSize = fixedSubgroupSize(adapter);
+  const requiredFeatures: GPUFeatureName[] = [...(hasTimestamps ? ['timestamp-query' as const] : []), ...(subgroupSize ? ['subgroups' as GPUFeatureName] : [])];
   let device: GPUDevice;
   try {
     device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
@@ -123,6 +141,7 @@ export async function acquireDevice(opts: AcquireOptions = {}): Promise<GpuConte
     limits,
     features: [...adapter.features].map(String).sort(),
     hasTimestamps,
+    subgroupSize,
     check() {
       if (lostReason) throw new DeviceLostError(lostReason);
       if (pending.length) {

@@ -5,6 +5,7 @@ import { OPS } from '../../src/ops/registry.js';
 import { matmulKernel } from '../../codegen/wgsl/matmul.js';
 import { GEMM_CANDIDATES, chooseTiling, fittedCandidates, tileDepth } from '../../codegen/wgsl/gemm.js';
 import { runRawKernel } from '../helpers/raw-kernel.js';
+import { sharedTestRuntime } from '../helpers/gpu.js';
 
 /** The textbook triple loop, independent of the op's CPU reference; batch broadcast by index arithmetic. */
 function naiveMatmul(a: Float32Array, b: Float32Array, M: number, N: number, K: number, transA: boolean, transB: boolean): Float32Array {
@@ -159,6 +160,70 @@ describe('matmul with every GEMM tiling, pinned (ragged tails on every axis)', (
     expect(fittedCandidates(128, 512)).toEqual([]);
     expect(fittedCandidates(48, 40)).toEqual([]);
     expect(fittedCandidates(320, 128).map((c) => c.tiling.threadsM)).toEqual([10]);
+  });
+});
+
+describe('matmul with A broadcast across 8-lane subgroups (gemm.ts subgroupReadsA)', async () => {
+  // Where the device's subgroups have 8 lanes (lavapipe on AVX2), the 16x16 block reads A from
+  // storage into registers and broadcasts it instead of staging it; elsewhere only the staged path
+  // runs, and these tests check that it is the one generated.
+  const rt = await sharedTestRuntime();
+  const lanes8 = rt.ctx.subgroupSize === 8;
+  const SG_TILING = { threadsM: 8, threadsN: 8, regM: 16, regN: 16, tileK: 8 };
+  // [batch dims of A, M, K, N, transA]: M past a 128-row tile (and, at 144, a multiple of 16 that
+  // is not one of 128), K past a multiple of 8 (but of 4, so A stays a vec4 matrix), N ragged, a
+  // broadcast batch, and A transposed (contiguous along m: each lane holds one k of 16 rows).
+  const cases: [number[], number, number, number, boolean][] = [
+    [[], 200, 36, 140, false],
+    [[], 144, 20, 136, true],
+    [[], 256, 64, 128, false],
+    [[3], 136, 44, 72, false],
+    [[2], 132, 28, 64, true],
+  ];
+  for (const [batchDims, M, K, N, transA] of cases) {
+    it.runIf(lanes8)(`${[...batchDims, M]}x${K}x${N} transA=${transA}: against the triple loop, and bit for bit the staged kernel's result`, async () => {
+      const batch = batchDims.reduce((p, d) => p * d, 1);
+      const aShape = [...batchDims, ...shapeA(M, K, transA)];
+      const a = randn(aShape, M + K);
+      const b = randn([K, N], N + K);
+      const shapes = { aShape, bShape: [K, N], outShape: [...batchDims, M, N], transA, transB: false };
+      const broadcast = matmulKernel(shapes, SG_TILING, undefined, { subgroupSize: 8 });
+      const staged = matmulKernel(shapes, SG_TILING);
+      expect(broadcast.code).toContain('subgroupBroadcast(');
+      expect(staged.code).not.toContain('subgroup');
+      const got = await runRawKernel(broadcast, [a, b], batch * M * N, 64, -12345);
+      const ref = await runRawKernel(staged, [a, b], batch * M * N, 64, -12345);
+      for (let i = 0; i < batch; i++) {
+        const want = naiveMatmul(a.subarray(i * M * K, (i + 1) * M * K), b, M, N, K, transA, false);
+        expectClose(got.out.subarray(i * M * N, (i + 1) * M * N), want, { rtol: 1e-4, atol: 1e-4 }, `batch ${i}`);
+      }
+      // The same products summed in the same k order: only where A's values come from differs.
+      expect(Array.from(got.out)).toEqual(Array.from(ref.out));
+      expect([...got.tail].every((v) => v === -12345)).toBe(true);
+    });
+  }
+
+  it('is generated only for the 16x16 block over K-tiles of 8, 8-lane subgroups and A a vec4 matrix', () => {
+    const shapes = (K: number) => ({ aShape: [256, K], bShape: [K, 256], outShape: [256, 256], transA: false, transB: false });
+    const code = (K: number, tiling: typeof SG_TILING, lanes?: number) => matmulKernel(shapes(K), tiling, undefined, lanes ? { subgroupSize: lanes } : {}).code;
+    expect(code(64, SG_TILING, 8)).toContain('enable subgroups;');
+    expect(code(64, SG_TILING, 32)).not.toContain('subgroup');
+    expect(code(64, SG_TILING)).not.toContain('subgroup');
+    expect(code(63, { ...SG_TILING }, 8)).not.toContain('subgroup'); // A read as scalars
+    expect(code(64, { ...SG_TILING, tileK: 16 }, 8)).not.toContain('subgroup');
+    expect(code(64, { threadsM: 8, threadsN: 8, regM: 8, regN: 8, tileK: 8 }, 8)).not.toContain('subgroup');
+  });
+
+  it('is what the runtime compiles for a large matmul exactly when the device has 8-lane subgroups', async () => {
+    const g = new Graph(OPS);
+    const c = g.input('a', [256, 256]).matmul(g.input('b', [256, 256]));
+    const program = await rt.compile(g, { fetch: [c] });
+    try {
+      const code = program.steps.map((s) => s.code).join('\n');
+      expect(code.includes('subgroupBroadcast(')).toBe(lanes8);
+    } finally {
+      program.destroy();
+    }
   });
 });
 
