@@ -88,7 +88,8 @@ export async function timeNodeKernel(rt: Runtime, g: Graph, id: number, name: st
   const node = g.node(id);
   const inputs = node.inputs.map((i) => g.node(i));
   if (isLeaf(node)) throw new Error(`${name}: builds a ${node.op}, not an op`);
-  const kernel = g.op(node).kernel!({ node, inputs });
+  // As the runtime generates it for this device (program.ts), subgroups included.
+  const kernel = g.op(node).kernel!({ node, inputs, target: rt.ctx.target });
   const bytes = (shape: readonly number[]) => Math.max(16, Math.ceil((shape.reduce((p, d) => p * d, 1) * 4) / 16) * 16);
   const buffers = [...inputs.map((n) => n.shape), node.shape].map((s) => device.createBuffer({ size: bytes(s), usage: GPUBufferUsage.STORAGE }));
   const dispatch = prepareDispatch(device, kernel, buffers, name);

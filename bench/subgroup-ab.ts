@@ -30,12 +30,12 @@ const transA = process.argv.includes('--transA');
 // Through the runtime's acquisition: it enables `subgroups` where the size is fixed, and keeps
 // Dawn's instance referenced (collected with work pending, it crashed this bench on cold compiles).
 const ctx = await acquireDevice();
-if (ctx.subgroupSize !== 8) {
+if (ctx.target.subgroupSize !== 8) {
   ctx.destroy();
-  throw new Error(`the broadcast kernel needs 8-lane subgroups; this device has ${ctx.subgroupSize ?? 'none of a fixed size'}`);
+  throw new Error(`the broadcast kernel needs 8-lane subgroups; this device has ${ctx.target.subgroupSize ?? 'none of a fixed size'}`);
 }
 const device = ctx.device;
-console.log(`${loadLine()}; subgroup size ${ctx.subgroupSize}`);
+console.log(`${loadLine()}; subgroup size ${ctx.target.subgroupSize}`);
 try {
   const a = Float32Array.from({ length: S * S }, (_, i) => Math.sin(i * 0.37));
   const b = Float32Array.from({ length: S * S }, (_, i) => Math.cos(i * 0.11));

@@ -5,6 +5,7 @@
  */
 import { create, globals } from 'webgpu';
 import { GpuUnavailableError, GpuError, DeviceLostError } from './errors.js';
+import type { KernelTarget } from '../ir/op.js';
 
 Object.assign(globalThis, globals);
 
@@ -26,11 +27,11 @@ export interface GpuContext {
   readonly features: string[];
   readonly hasTimestamps: boolean;
   /**
-   * Lanes per subgroup when the `subgroups` feature is enabled and every subgroup has that many
-   * (the adapter's subgroupMinSize == subgroupMaxSize), else null; kernels may then use subgroup
-   * operations (KernelTarget). MATC_SUBGROUPS=off leaves the feature off.
+   * What kernels generated for this device may rely on beyond WebGPU's baseline: `subgroupSize`
+   * when the `subgroups` feature is enabled and every subgroup has that many lanes (the adapter's
+   * subgroupMinSize == subgroupMaxSize). MATC_SUBGROUPS=off leaves the feature off.
    */
-  readonly subgroupSize: number | null;
+  readonly target: KernelTarget;
   /** Throw the first pending uncaptured error, or DeviceLostError if the device is gone. */
   check(): void;
   destroy(): void;
@@ -141,7 +142,7 @@ export async function acquireDevice(opts: AcquireOptions = {}): Promise<GpuConte
     limits,
     features: [...adapter.features].map(String).sort(),
     hasTimestamps,
-    subgroupSize,
+    target: subgroupSize ? { subgroupSize } : {},
     check() {
       if (lostReason) throw new DeviceLostError(lostReason);
       if (pending.length) {

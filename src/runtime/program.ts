@@ -9,7 +9,6 @@ import { isLeaf, type Graph, type Node } from '../ir/graph.js';
 import { sizeOf, formatShape } from '../ir/shape.js';
 import type { Tensor } from '../ir/tensor.js';
 import type { TypedArray } from '../ir/typed-array.js';
-import type { KernelTarget } from '../ir/op.js';
 import { elementwiseKernel } from '../../codegen/wgsl/elementwise.js';
 import { schedule, stepOutput, stepReads, type Schedule } from './schedule.js';
 import { buildEpilogue } from '../../codegen/wgsl/epilogue.js';
@@ -87,7 +86,6 @@ export class Program {
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     const owned: GPUBuffer[] = [];
     const variables = new VariableGuard(store);
-    const target: KernelTarget = ctx.subgroupSize ? { subgroupSize: ctx.subgroupSize } : {};
 
     const slotBuffers = plan.slots.map((s) => {
       const b = device.createBuffer({ size: s.bytes, usage, label: `${label}:slot${s.id}` });
@@ -145,7 +143,7 @@ export class Program {
         const def = graph.op(node);
         if (!def.kernel) throw new InternalError(`op '${node.op}' has no kernel`);
         const epilogue = step.epilogue ? buildEpilogue(graph, node.id, step.epilogue) : undefined;
-        const k = def.kernel({ node, inputs: node.inputs.map((i) => graph.node(i)), ...(epilogue ? { epilogue } : {}), target });
+        const k = def.kernel({ node, inputs: node.inputs.map((i) => graph.node(i)), ...(epilogue ? { epilogue } : {}), target: ctx.target });
         code = k.code;
         workgroups = k.workgroups;
         reads = stepReads(graph, step);

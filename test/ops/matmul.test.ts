@@ -168,7 +168,7 @@ describe('matmul with A broadcast across 8-lane subgroups (gemm.ts subgroupReads
   // storage into registers and broadcasts it instead of staging it; elsewhere only the staged path
   // runs, and these tests check that it is the one generated.
   const rt = await sharedTestRuntime();
-  const lanes8 = rt.ctx.subgroupSize === 8;
+  const lanes8 = rt.ctx.target.subgroupSize === 8;
   const SG_TILING = { threadsM: 8, threadsN: 8, regM: 16, regN: 16, tileK: 8 };
   // [batch dims of A, M, K, N, transA]: M past a 128-row tile (and, at 144, a multiple of 16 that
   // is not one of 128), K past a multiple of 8 (but of 4, so A stays a vec4 matrix), N ragged, a
