@@ -9,7 +9,7 @@
  * build). test/syntax/cst-types.test.ts regenerates it and fails when it differs; refresh it with
  * `npm run build && node dist/scripts/gen-cst-types.js`.
  */
-import { generateCstDts } from 'chevrotain';
+import { generateCstDts } from './chevrotain.js';
 import { matParser } from './parser.js';
 
 const HEADER = `// Generated from grammar/parser.ts by grammar/cst-types.ts (scripts/gen-cst-types.ts). Do not edit.

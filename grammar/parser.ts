@@ -5,7 +5,8 @@
  * Newlines are not significant: statements start with a keyword or `name =`, and expressions end
  * where no operator follows. Commas between settings are optional.
  */
-import { CstParser, EOF, type CstNode, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import type { CstNode, IParserErrorMessageProvider, IToken, TokenType } from 'chevrotain';
+import { CstParser, EOF } from './chevrotain.js';
 import * as T from './tokens.js';
 import { MAX_NESTING_DEPTH } from './limits.js';
 

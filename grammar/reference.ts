@@ -9,7 +9,8 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSyntaxDiagramsCode, type ISerializedGast } from 'chevrotain';
+import type { ISerializedGast } from 'chevrotain';
+import { createSyntaxDiagramsCode } from './chevrotain.js';
 import { matParser } from './parser.js';
 
 interface GastNode extends ISerializedGast {

@@ -5,7 +5,8 @@
  * Keywords are matched before identifiers but use `longer_alt: Identifier`, so `epochs` or
  * `modelName` lex as identifiers while `epoch` and `model` lex as keywords.
  */
-import { createToken, Lexer, type TokenType } from 'chevrotain';
+import type { TokenType } from 'chevrotain';
+import { createToken, Lexer } from './chevrotain.js';
 
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED });
 /** `#` starts a comment that runs to the end of the line. */

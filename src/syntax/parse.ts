@@ -2,7 +2,8 @@
  * Text -> AST with diagnostics. Lexer and parser errors become `syntax-error` diagnostics with
  * positions; Chevrotain's error recovery lets one run report several of them.
  */
-import { EOF, type IToken } from 'chevrotain';
+import type { IToken } from 'chevrotain';
+import { EOF } from '../../grammar/chevrotain.js';
 import { matLexer } from '../../grammar/tokens.js';
 import { matParser, NestingTooDeep, type CstNode } from '../../grammar/parser.js';
 import type { SourceFile } from './ast.js';
