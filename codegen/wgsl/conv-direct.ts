@@ -15,9 +15,12 @@
  * div/mod and no branch in the loops.
  */
 import type { Epilogue } from './epilogue.js';
+import type { KernelTarget } from '../../src/ir/op.js';
 import type { GemmKernel } from './gemm.js';
 import { dispatch1d, rolledCount } from './dispatch.js';
 import { isPointwise, type ConvGeometry } from './conv.js';
+
+const u = (n: number) => `${n}u`;
 
 export interface DirectConvSpec {
   /** One-line description for the shader's header comment. */
@@ -101,8 +104,22 @@ export function chooseDirectTiling(s: DirectConvSpec): DirectTiling {
  */
 export const SMALL_DIRECT_MACS = 1 << 21;
 
-export function directConvKernel(s: DirectConvSpec, epilogue?: Epilogue, tiling?: DirectTiling): GemmKernel {
+/**
+ * Filter taps handed out by subgroup broadcasts instead of staged in workgroup memory, on devices
+ * whose subgroups have 8 lanes (lavapipe): every thread of a workgroup uses the same taps, so per
+ * input channel each lane loads an eighth of them from storage and `subgroupBroadcast` gives every
+ * tap to the others. No workgroup memory, no barriers, and no tap read lane by lane: llvmpipe
+ * reads workgroup memory one lane at a time, so each vec4 of taps cost 32 scalar loads per
+ * 8-lane row. Any grouping of a workgroup's invocations into subgroups works (all want the same
+ * taps), so nothing is assumed about which invocations share one.
+ */
+export function directReadsTapsBySubgroup(target: KernelTarget | undefined): boolean {
+  return target?.subgroupSize === 8;
+}
+
+export function directConvKernel(s: DirectConvSpec, epilogue?: Epilogue, tiling?: DirectTiling, target?: KernelTarget): GemmKernel {
   const { pixels: P, rows: R, channels } = tiling ?? chooseDirectTiling(s);
+  const sg = directReadsTapsBySubgroup(target);
   // Channels per thread, in whole vec4s of staged weights.
   const T4 = Math.ceil(channels / 4);
   const T = 4 * T4;
@@ -126,8 +143,29 @@ export function directConvKernel(s: DirectConvSpec, epilogue?: Epilogue, tiling?
   // Per input channel: the filter taps once (vec4 over 4 channels), then each of the R+kh-1
   // input rows the thread's R output rows read, feeding every output row that uses it.
   const body: string[] = [];
-  for (let tap = 0; tap < taps; tap++) {
-    for (let q = 0; q < T4; q++) body.push(`      let w${q}_${tap} = shW[(icl * ${taps}u + ${tap}u) * ${T4}u + ${q}u];`);
+  if (sg) {
+    // Tap vec4 i = tap * T4 + q (4 output channels from ocBase + 4q) is loaded by lane i % 8 into
+    // its register i / 8, then broadcast from there.
+    const regs = Math.ceil((taps * T4) / 8);
+    for (let r = 0; r < regs; r++) {
+      body.push(`      var sw${r} = vec4<f32>(0.0);`, `      {`, `        let i = ${u(r * 8)} + lane;`);
+      body.push(`        if (i < ${u(taps * T4)}) {`, `          let tap = i / ${u(T4)};`, `          let oc0 = ocBase + (i % ${u(T4)}) * 4u;`);
+      for (let j = 0; j < 4; j++) {
+        const load = `sw${r}[${j}] = in1[${s.weightIndex(`(oc0 + ${u(j)})`, 'ic', 'tap')}];`;
+        body.push(s.outC % T !== 0 ? `          if (oc0 + ${u(j)} < ${u(s.outC)}) { ${load} }` : `          ${load}`);
+      }
+      body.push(`        }`, `      }`);
+    }
+    for (let tap = 0; tap < taps; tap++) {
+      for (let q = 0; q < T4; q++) {
+        const i = tap * T4 + q;
+        body.push(`      let w${q}_${tap} = subgroupBroadcast(sw${i >> 3}, ${u(i & 7)});`);
+      }
+    }
+  } else {
+    for (let tap = 0; tap < taps; tap++) {
+      for (let q = 0; q < T4; q++) body.push(`      let w${q}_${tap} = shW[(icl * ${taps}u + ${tap}u) * ${T4}u + ${q}u];`);
+    }
   }
   for (let r = 0; r < R + s.kh - 1; r++) {
     body.push(`      {`, `        let iy = oy0 + ${r - s.offY}i;`, `        let oky = iy >= 0i && iy < ${s.inH}i;`, `        let row = planeBase + u32(clamp(iy, 0i, ${s.inH - 1}i)) * ${s.inW}u;`);
@@ -182,28 +220,7 @@ export function directConvKernel(s: DirectConvSpec, epilogue?: Epilogue, tiling?
   const WG = Math.min(WORKGROUP, Math.ceil(items / 8) * 8);
   const [gx, gy] = dispatch1d(items, WG);
   const stageCount = chunk * taps * T;
-  const code = `// direct conv (${s.label}): ${s.N}x${s.inC}x${s.inH}x${s.inW} -> ${s.outC}x${s.outH}x${s.outW}, ${s.kh}x${s.kw} taps, ${R} row(s) x ${P} pixels x ${T} channels per thread
-@group(0) @binding(0) var<storage, read> in0: array<f32>;
-@group(0) @binding(1) var<storage, read> in1: array<f32>;
-${epilogue?.code ?? ''}
-@group(0) @binding(${2 + (epilogue?.bindings ?? 0)}) var<storage, read_write> out: array<${epilogue?.outType ?? 'f32'}>;
-// The workgroup's filter block for ${chunk} input channel(s): shW[(ic * ${taps} + tap) * ${T4} + t / 4][t % 4].
-var<workgroup> shW: array<vec4<f32>, ${chunk * taps * T4}>;
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let ocBase = wid.z * ${T}u;
-  let idx = (wid.y * nwg.x + wid.x) * ${WG}u + lid;
-  // Threads past the end still stage weights and pass the barriers; they only skip the stores.
-  let live = idx < ${items}u;
-  let item = min(idx, ${items - 1}u);
-  let n = item / ${bands * strips}u;
-  let rem = item % ${bands * strips}u;
-  let oy0 = i32(rem / ${strips}u) * ${R}i;
-  let ox0 = i32(rem % ${strips}u) * ${P}i;
-${cols.join('\n')}
-${accs.join('\n')}
-  var planeBase = n * ${s.inC * plane}u;
-  for (var c0 = 0u; c0 < ${rolledCount(s.inC)}; c0 += ${chunk}u) {
+  const stagedChannelLoop = `  for (var c0 = 0u; c0 < ${rolledCount(s.inC)}; c0 += ${chunk}u) {
     workgroupBarrier();
     // Staged once per workgroup rather than read by every thread: lavapipe turns a storage read
     // inside a loop into a per-lane gather even when every lane reads the same address.
@@ -221,7 +238,32 @@ ${accs.join('\n')}
 ${chunks * chunk !== s.inC ? `      if (c0 + icl >= ${s.inC}u) { break; }\n` : ''}${body.join('\n')}
       planeBase += ${plane}u;
     }
-  }
+  }`;
+  const channelLoop = sg
+    ? `  for (var ic = 0u; ic < ${rolledCount(s.inC)}; ic++) {\n${body.join('\n')}\n    planeBase += ${plane}u;\n  }`
+    : stagedChannelLoop;
+  const code = `${sg ? 'enable subgroups;\n' : ''}// direct conv (${s.label}): ${s.N}x${s.inC}x${s.inH}x${s.inW} -> ${s.outC}x${s.outH}x${s.outW}, ${s.kh}x${s.kw} taps, ${R} row(s) x ${P} pixels x ${T} channels per thread
+@group(0) @binding(0) var<storage, read> in0: array<f32>;
+@group(0) @binding(1) var<storage, read> in1: array<f32>;
+${epilogue?.code ?? ''}
+@group(0) @binding(${2 + (epilogue?.bindings ?? 0)}) var<storage, read_write> out: array<${epilogue?.outType ?? 'f32'}>;
+${sg ? '' : `// The workgroup's filter block for ${chunk} input channel(s): shW[(ic * ${taps} + tap) * ${T4} + t / 4][t % 4].
+var<workgroup> shW: array<vec4<f32>, ${chunk * taps * T4}>;`}
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32${sg ? ', @builtin(subgroup_invocation_id) lane: u32' : ''}) {
+  let ocBase = wid.z * ${T}u;
+  let idx = (wid.y * nwg.x + wid.x) * ${WG}u + lid;
+  // Threads past the end still load taps and pass the barriers (or broadcasts); they only skip the stores.
+  let live = idx < ${items}u;
+  let item = min(idx, ${items - 1}u);
+  let n = item / ${bands * strips}u;
+  let rem = item % ${bands * strips}u;
+  let oy0 = i32(rem / ${strips}u) * ${R}i;
+  let ox0 = i32(rem % ${strips}u) * ${P}i;
+${cols.join('\n')}
+${accs.join('\n')}
+  var planeBase = n * ${s.inC * plane}u;
+${channelLoop}
 ${stores.join('\n')}
 }
 `;
@@ -249,13 +291,13 @@ export function directConvApplies(g: ConvGeometry): boolean {
 }
 
 /** y = conv2d(x, w) by the direct kernel: inputs x (binding 0), w (binding 1). */
-export function conv2dForwardDirectKernel(g: ConvGeometry, epilogue?: Epilogue, tiling?: DirectTiling): GemmKernel {
+export function conv2dForwardDirectKernel(g: ConvGeometry, epilogue?: Epilogue, tiling?: DirectTiling, target?: KernelTarget): GemmKernel {
   const spec: DirectConvSpec = {
     label: 'forward',
     N: g.N, inC: g.C, inH: g.H, inW: g.W, outC: g.O, outH: g.OH, outW: g.OW, kh: g.kh, kw: g.kw, offY: g.ph, offX: g.pw,
     weightIndex: (oc, ic, tap) => `(${oc} * ${g.C}u + ${ic}) * ${g.kh * g.kw}u + ${tap}`,
   };
-  return directConvKernel(spec, epilogue, tiling);
+  return directConvKernel(spec, epilogue, tiling, target);
 }
 
 /**
@@ -263,12 +305,12 @@ export function conv2dForwardDirectKernel(g: ConvGeometry, epilogue?: Epilogue, 
  * transposed (dx channel c reads w[:, c]) and flipped (tap (ky, kx) is w's (kh-1-ky, kw-1-kx)),
  * offset by kh-1-ph rows and kw-1-pw columns. Inputs gy (binding 0), w (binding 1).
  */
-export function conv2dGradInputDirectKernel(g: ConvGeometry, epilogue?: Epilogue, tiling?: DirectTiling): GemmKernel {
+export function conv2dGradInputDirectKernel(g: ConvGeometry, epilogue?: Epilogue, tiling?: DirectTiling, target?: KernelTarget): GemmKernel {
   const spec: DirectConvSpec = {
     label: 'grad input',
     N: g.N, inC: g.O, inH: g.OH, inW: g.OW, outC: g.C, outH: g.H, outW: g.W, kh: g.kh, kw: g.kw, offY: g.kh - 1 - g.ph, offX: g.kw - 1 - g.pw,
     // Flipping both ky and kx of a row-major tap index: (kh-1-ky)*kw + (kw-1-kx) = kh*kw-1 - tap.
     weightIndex: (oc, ic, tap) => `(${ic} * ${g.C}u + ${oc}) * ${g.kh * g.kw}u + ${g.kh * g.kw - 1}u - ${tap}`,
   };
-  return directConvKernel(spec, epilogue, tiling);
+  return directConvKernel(spec, epilogue, tiling, target);
 }

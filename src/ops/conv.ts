@@ -161,7 +161,7 @@ const conv2dDef: KernelOpDef<'conv2d'> = {
   kernel(ctx) {
     const g = convGeometry('conv2d', ctx.inputs[0]!.shape, ctx.inputs[1]!.shape, ctx.node.attrs);
     if (isPointwise(g)) return conv2dForwardPointwiseKernel(g, ctx.epilogue);
-    return directConvApplies(g) ? conv2dForwardDirectKernel(g, ctx.epilogue) : conv2dForwardKernel(g, undefined, ctx.epilogue);
+    return directConvApplies(g) ? conv2dForwardDirectKernel(g, ctx.epilogue, undefined, ctx.target) : conv2dForwardKernel(g, undefined, ctx.epilogue);
   },
   fusesEpilogue: true,
 };
@@ -202,9 +202,9 @@ const conv2dGradInputDef: KernelOpDef<'conv2d_grad_input'> = {
     // Strided layers run by phases, so that no product is with a zero the stride put there; strided
     // 1x1 layers, which have one phase, as a matmul that also writes the other phases' zeros.
     return conv2dGradInputThinKernel(g, ctx.epilogue)
-      ?? (directPointwiseGradInputApplies(g) ? conv2dGradInputDirectKernel(g, ctx.epilogue)
+      ?? (directPointwiseGradInputApplies(g) ? conv2dGradInputDirectKernel(g, ctx.epilogue, undefined, ctx.target)
         : isPointwise(g) ? conv2dGradInputPointwiseKernel(g, ctx.epilogue)
-        : directConvApplies(g) ? conv2dGradInputDirectKernel(g, ctx.epilogue)
+        : directConvApplies(g) ? conv2dGradInputDirectKernel(g, ctx.epilogue, undefined, ctx.target)
         : isStridedPointwise(g) ? conv2dGradInputStridedPointwiseKernel(g, undefined, ctx.epilogue)
         : g.sh > 1 || g.sw > 1 ? conv2dGradInputStridedKernel(g, undefined, ctx.epilogue)
         : conv2dGradInputKernel(g, undefined, ctx.epilogue));

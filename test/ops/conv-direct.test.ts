@@ -7,11 +7,12 @@
 import { describe, it, expect } from 'vitest';
 import { checkForward, checkGradients, cpuEval, expectClose, randn, type Builder, type InputSpec } from '../helpers/op-harness.js';
 import { runRawKernel } from '../helpers/raw-kernel.js';
+import { sharedTestRuntime } from '../helpers/gpu.js';
 import { Graph, isLeaf } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
 import type { Tensor } from '../../src/ir/tensor.js';
 import type { ConvGeometry } from '../../codegen/wgsl/conv.js';
-import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, directConvApplies, directPointwiseGradInputApplies, stripWidth, type DirectTiling } from '../../codegen/wgsl/conv-direct.js';
+import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, directConvApplies, directPointwiseGradInputApplies, directReadsTapsBySubgroup, stripWidth, type DirectTiling } from '../../codegen/wgsl/conv-direct.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -160,5 +161,55 @@ describe('direct 3x3 stride-1 convolution kernel', { timeout: 900_000 }, () => {
       const gotDx = (await runRawKernel(conv2dGradInputDirectKernel(g, undefined, t), gIn.map((i) => i.data as Float32Array), dx.length)).out;
       expectClose(gotDx, dx, { rtol: 1e-4, atol: 1e-4 }, `grad input ${what}`);
     }
+  });
+});
+
+describe('direct kernel with filter taps broadcast across 8-lane subgroups', async () => {
+  // On devices with 8-lane subgroups (lavapipe) the runtime generates this variant, so the op-level
+  // tests above run it there; these pin it against the staged kernel, tail by tail.
+  const rt = await sharedTestRuntime();
+  const lanes8 = directReadsTapsBySubgroup(rt.ctx.target);
+  const SG = { subgroupSize: 8 };
+  const runs: [Layer, DirectTiling | undefined][] = [
+    [{ x: [3, 23, 7, 9], o: 6, pad: 1 }, { rows: 2, pixels: 5, channels: 16 }], // 6 of 16 channels: lanes past the filters load nothing
+    [{ x: [1, 5, 5, 11], o: 19, pad: 1 }, { rows: 4, pixels: 4, channels: 8 }], // 18 tap vec4s: the third register half used
+    [{ x: [2, 3, 6, 7], o: 5, pad: 0 }, { rows: 1, pixels: 4, channels: 4 }], // 9 tap vec4s: one lane's second register
+    [{ x: [1, 4, 4, 4], o: 16, pad: 2 }, undefined], // the op's own choice, a small problem
+  ];
+  for (const [l, t] of runs) {
+    it.runIf(lanes8)(`${label(l)} tiling ${t ? `${t.rows}x${t.pixels}x${t.channels}` : 'chosen'}: forward and input gradient against the CPU reference, and bit for bit the staged kernel`, async () => {
+      const g = geometry(l);
+      const fIn = forwardInputs(l, 17).map((i) => i.data as Float32Array);
+      const gIn = gradInputs(l, 19).map((i) => i.data as Float32Array);
+      const y = cpuEval(forward(l), forwardInputs(l, 17));
+      const dx = cpuEval(gradInput(l), gradInputs(l, 19));
+      for (const [what, make, inputs, want] of [
+        ['forward', (target?: typeof SG) => conv2dForwardDirectKernel(g, undefined, t, target), fIn, y],
+        ['grad input', (target?: typeof SG) => conv2dGradInputDirectKernel(g, undefined, t, target), gIn, dx],
+      ] as const) {
+        const broadcast = make(SG);
+        expect(broadcast.code).toContain('subgroupBroadcast(');
+        expect(broadcast.code).not.toContain('workgroupBarrier');
+        const got = await runRawKernel(broadcast, [...inputs], want.length, 8, -12345);
+        const staged = await runRawKernel(make(), [...inputs], want.length, 8, -12345);
+        expectClose(got.out, want, { rtol: 1e-4, atol: 1e-4 }, `${what} ${label(l)}`);
+        expect(Array.from(got.out)).toEqual(Array.from(staged.out));
+        expect(Array.from(got.tail)).toEqual(new Array(8).fill(-12345));
+      }
+    });
+  }
+
+  it('is what the op generates exactly when the device has 8-lane subgroups, and only then', () => {
+    const l: Layer = { x: [2, 8, 6, 6], o: 8, pad: 1 };
+    const g = geometry(l);
+    expect(conv2dForwardDirectKernel(g, undefined, undefined, SG).code).toContain('enable subgroups;');
+    expect(conv2dForwardDirectKernel(g, undefined, undefined, { subgroupSize: 32 }).code).not.toContain('subgroup');
+    expect(conv2dForwardDirectKernel(g).code).not.toContain('subgroup');
+    const gr = new Graph(OPS);
+    const out = gr.input('x', [...l.x]).conv2d(gr.input('w', [8, 8, 3, 3]), { pad: 1 });
+    const node = gr.node(out.id);
+    if (isLeaf(node)) throw new Error('not an op');
+    const code = gr.op(node).kernel!({ node, inputs: node.inputs.map((i) => gr.node(i)), target: rt.ctx.target }).code;
+    expect(code.includes('subgroupBroadcast(')).toBe(lanes8);
   });
 });
