@@ -16,6 +16,7 @@
  */
 import type { Epilogue } from './epilogue.js';
 import type { KernelTarget } from '../../src/ir/op.js';
+import { broadcastsBySubgroup } from './subgroups.js';
 import type { GemmKernel } from './gemm.js';
 import { dispatch1d, rolledCount } from './dispatch.js';
 import { isPointwise, type ConvGeometry } from './conv.js';
@@ -104,22 +105,13 @@ export function chooseDirectTiling(s: DirectConvSpec): DirectTiling {
  */
 export const SMALL_DIRECT_MACS = 1 << 21;
 
-/**
- * Filter taps handed out by subgroup broadcasts instead of staged in workgroup memory, on devices
- * whose subgroups have 8 lanes (lavapipe): every thread of a workgroup uses the same taps, so per
- * input channel each lane loads an eighth of them from storage and `subgroupBroadcast` gives every
- * tap to the others. No workgroup memory, no barriers, and no tap read lane by lane: llvmpipe
- * reads workgroup memory one lane at a time, so each vec4 of taps cost 32 scalar loads per
- * 8-lane row. Any grouping of a workgroup's invocations into subgroups works (all want the same
- * taps), so nothing is assumed about which invocations share one.
- */
-export function directReadsTapsBySubgroup(target: KernelTarget | undefined): boolean {
-  return target?.subgroupSize === 8;
-}
-
 export function directConvKernel(s: DirectConvSpec, epilogue?: Epilogue, tiling?: DirectTiling, target?: KernelTarget): GemmKernel {
   const { pixels: P, rows: R, channels } = tiling ?? chooseDirectTiling(s);
-  const sg = directReadsTapsBySubgroup(target);
+  // On 8-lane subgroups (codegen/wgsl/subgroups.ts) the filter taps come from broadcasts: every
+  // thread of a workgroup uses the same taps, so per input channel each lane loads an eighth of
+  // them from storage and hands them to the others; no workgroup memory, no barriers. Any grouping
+  // of the workgroup's invocations into subgroups works (all want the same taps).
+  const sg = broadcastsBySubgroup(target);
   // Channels per thread, in whole vec4s of staged weights.
   const T4 = Math.ceil(channels / 4);
   const T = 4 * T4;

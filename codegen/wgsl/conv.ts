@@ -16,6 +16,8 @@ import { gemmKernel, chooseTiling, rankTilings, type GemmKernel, type GemmTiling
 import type { Epilogue } from './epilogue.js';
 import { dispatch1d, rolledCount } from './dispatch.js';
 import { thinGradWeightApplies, thinGradWeightSplits } from './conv-grad-weight-thin.js';
+import { broadcastsBySubgroup } from './subgroups.js';
+import type { KernelTarget } from '../../src/ir/op.js';
 
 export interface ConvGeometry {
   N: number;
@@ -471,14 +473,26 @@ export function gradWeightSplits(g: ConvGeometry): number {
  * (filter, kernel row) it reads the kw+3 gy values the strip's windows share once and does
  * 4*kw vec4 multiply-adds with filter taps staged (as vec4 over channels) in workgroup memory.
  */
-export function conv2dGradInputThinKernel(g: ConvGeometry, epilogue?: Epilogue): GemmKernel | null {
+export function conv2dGradInputThinKernel(g: ConvGeometry, epilogue?: Epilogue, target?: KernelTarget): GemmKernel | null {
   const taps = g.O * g.kh * g.kw;
   if (g.C > 4 || g.sh !== 1 || g.sw !== 1 || taps * 16 > 16384) return null;
   const WG = 64;
   const strips = Math.ceil(g.W / 4);
   const threads = g.N * g.H * strips;
   const span = g.kw + 3;
+  // On 8-lane subgroups (codegen/wgsl/subgroups.ts) a filter's kh*kw taps come from broadcasts,
+  // each lane loading at most ceil(kh*kw / 8) of them, instead of workgroup memory.
+  const sg = broadcastsBySubgroup(target);
+  const filterTaps = g.kh * g.kw;
   const lines: string[] = [];
+  if (sg) {
+    for (let r = 0; r < Math.ceil(filterTaps / 8); r++) {
+      lines.push(`    var sw${r} = vec4<f32>(0.0);`, `    {`, `      let t = ${r * 8}u + lane;`, `      if (t < ${filterTaps}u) {`);
+      for (let c = 0; c < g.C; c++) lines.push(`        sw${r}[${c}] = in1[(o * ${g.C}u + ${c}u) * ${filterTaps}u + t];`);
+      lines.push(`      }`, `    }`);
+    }
+    for (let t = 0; t < filterTaps; t++) lines.push(`    let tap${t} = subgroupBroadcast(sw${t >> 3}, ${t & 7}u);`);
+  }
   for (let ky = 0; ky < g.kh; ky++) {
     lines.push(`    { let oy = iy + ${g.ph - ky}i;`, `      if (oy >= 0 && oy < ${g.OH}i) {`, `        let rowBase = gyBase + u32(oy) * ${g.OW}u;`);
     // v_j = gy[..., oy, ix0 + pw - (kw - 1) + j], 0 outside the output.
@@ -486,7 +500,7 @@ export function conv2dGradInputThinKernel(g: ConvGeometry, epilogue?: Epilogue):
       lines.push(`        let ox${j} = ix0 + ${g.pw - (g.kw - 1) + j}i;`, `        let v${j} = select(0.0, in0[rowBase + u32(clamp(ox${j}, 0i, ${g.OW - 1}i))], ox${j} >= 0 && ox${j} < ${g.OW}i);`);
     }
     for (let kx = 0; kx < g.kw; kx++) {
-      lines.push(`        let w${kx} = shW[(o * ${g.kh}u + ${ky}u) * ${g.kw}u + ${kx}u];`);
+      lines.push(sg ? `        let w${kx} = tap${ky * g.kw + kx};` : `        let w${kx} = shW[(o * ${g.kh}u + ${ky}u) * ${g.kw}u + ${kx}u];`);
       // Pixel p reads output column ix0 + p + pw - kx = v_{p - kx + kw - 1}.
       for (let p = 0; p < 4; p++) lines.push(`        acc${p} = fma(vec4<f32>(v${p - kx + g.kw - 1}), w${kx}, acc${p});`);
     }
@@ -497,18 +511,10 @@ export function conv2dGradInputThinKernel(g: ConvGeometry, epilogue?: Epilogue):
     for (let c = 0; c < g.C; c++) {
       const flat = `((n * ${g.C}u + ${c}u) * ${g.H}u + u32(iy)) * ${g.W}u + u32(ix0 + ${p}i)`;
       const value = epilogue ? `epilogue(flat, acc${p}[${c}])` : `acc${p}[${c}]`;
-      stores.push(`  if (ix0 + ${p}i < ${g.W}i) { let flat = ${flat}; out[flat] = ${value}; }`);
+      stores.push(`  if (live && ix0 + ${p}i < ${g.W}i) { let flat = ${flat}; out[flat] = ${value}; }`);
     }
   }
-  const code = `// conv2d grad input, thin layer: ${g.C} channel(s), strips of 4 pixels
-@group(0) @binding(0) var<storage, read> in0: array<f32>;
-@group(0) @binding(1) var<storage, read> in1: array<f32>;
-${epilogue?.code ?? ''}
-@group(0) @binding(${2 + (epilogue?.bindings ?? 0)}) var<storage, read_write> out: array<${epilogue?.outType ?? 'f32'}>;
-var<workgroup> shW: array<vec4<f32>, ${taps}>;
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // Filter taps as vec4 over input channels: shW[(o*kh + ky)*kw + kx][c] = w[o, c, ky, kx].
+  const staging = sg ? '' : `  // Filter taps as vec4 over input channels: shW[(o*kh + ky)*kw + kx][c] = w[o, c, ky, kx].
   for (var i = lid; i < ${taps}u; i += ${WG}u) {
     let o = i / ${g.kh * g.kw}u;
     let t = i % ${g.kh * g.kw}u;
@@ -517,8 +523,18 @@ ${Array.from({ length: g.C }, (_, c) => `    wv[${c}] = in1[(o * ${g.C}u + ${c}u
     shW[i] = wv;
   }
   workgroupBarrier();
-  let idx = (wid.y * nwg.x + wid.x) * ${WG}u + lid;
-  if (idx >= ${threads}u) { return; }
+`;
+  const code = `${sg ? 'enable subgroups;\n' : ''}// conv2d grad input, thin layer: ${g.C} channel(s), strips of 4 pixels
+@group(0) @binding(0) var<storage, read> in0: array<f32>;
+@group(0) @binding(1) var<storage, read> in1: array<f32>;
+${epilogue?.code ?? ''}
+@group(0) @binding(${2 + (epilogue?.bindings ?? 0)}) var<storage, read_write> out: array<${epilogue?.outType ?? 'f32'}>;
+${sg ? '' : `var<workgroup> shW: array<vec4<f32>, ${taps}>;`}
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32${sg ? ', @builtin(subgroup_invocation_id) lane: u32' : ''}) {
+${staging}  // Threads past the end run the loop (the broadcasts need every lane) and skip the stores.
+  let live = (wid.y * nwg.x + wid.x) * ${WG}u + lid < ${threads}u;
+  let idx = min((wid.y * nwg.x + wid.x) * ${WG}u + lid, ${threads - 1}u);
   let n = idx / ${g.H * strips}u;
   let rem = idx % ${g.H * strips}u;
   let iy = i32(rem / ${strips}u);

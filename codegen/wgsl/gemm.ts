@@ -16,6 +16,7 @@
  */
 import { MAX_WORKGROUPS_PER_DIM, rolledCount } from './dispatch.js';
 import type { Epilogue } from './epilogue.js';
+import { broadcastsBySubgroup } from './subgroups.js';
 import { InternalError } from '../../src/util/internal-error.js';
 
 /**
@@ -382,7 +383,7 @@ function operandOffset(name: 'A' | 'B', op: Operand): string {
  * rather than from local_invocation_id.
  */
 export function subgroupReadsA(spec: Pick<GemmSpec, 'a' | 'M' | 'K' | 'subgroupSize'>, t: GemmTiling): boolean {
-  return spec.subgroupSize === 8 && t.threadsN === 8 && t.regM === 16 && t.tileK === 8 && isVectorised(spec.a, spec.M, spec.K);
+  return broadcastsBySubgroup(spec.subgroupSize ? { subgroupSize: spec.subgroupSize } : undefined) && t.threadsN === 8 && t.regM === 16 && t.tileK === 8 && isVectorised(spec.a, spec.M, spec.K);
 }
 
 /**

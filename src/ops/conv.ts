@@ -201,7 +201,7 @@ const conv2dGradInputDef: KernelOpDef<'conv2d_grad_input'> = {
     // Thin layers (<= 4 channels) keep the pixel-strip kernel, which vectorises over channels.
     // Strided layers run by phases, so that no product is with a zero the stride put there; strided
     // 1x1 layers, which have one phase, as a matmul that also writes the other phases' zeros.
-    return conv2dGradInputThinKernel(g, ctx.epilogue)
+    return conv2dGradInputThinKernel(g, ctx.epilogue, ctx.target)
       ?? (directPointwiseGradInputApplies(g) ? conv2dGradInputDirectKernel(g, ctx.epilogue, undefined, ctx.target)
         : isPointwise(g) ? conv2dGradInputPointwiseKernel(g, ctx.epilogue)
         : directConvApplies(g) ? conv2dGradInputDirectKernel(g, ctx.epilogue, undefined, ctx.target)

@@ -8,11 +8,12 @@ import { describe, it, expect } from 'vitest';
 import { checkForward, checkGradients, cpuEval, expectClose, randn, type Builder, type InputSpec } from '../helpers/op-harness.js';
 import { runRawKernel } from '../helpers/raw-kernel.js';
 import { sharedTestRuntime } from '../helpers/gpu.js';
+import { broadcastsBySubgroup } from '../../codegen/wgsl/subgroups.js';
 import { Graph, isLeaf } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
 import type { Tensor } from '../../src/ir/tensor.js';
 import type { ConvGeometry } from '../../codegen/wgsl/conv.js';
-import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, directConvApplies, directPointwiseGradInputApplies, directReadsTapsBySubgroup, stripWidth, type DirectTiling } from '../../codegen/wgsl/conv-direct.js';
+import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, directConvApplies, directPointwiseGradInputApplies, stripWidth, type DirectTiling } from '../../codegen/wgsl/conv-direct.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -168,7 +169,7 @@ describe('direct kernel with filter taps broadcast across 8-lane subgroups', asy
   // On devices with 8-lane subgroups (lavapipe) the runtime generates this variant, so the op-level
   // tests above run it there; these pin it against the staged kernel, tail by tail.
   const rt = await sharedTestRuntime();
-  const lanes8 = directReadsTapsBySubgroup(rt.ctx.target);
+  const lanes8 = broadcastsBySubgroup(rt.ctx.target);
   const SG = { subgroupSize: 8 };
   const runs: [Layer, DirectTiling | undefined][] = [
     [{ x: [3, 23, 7, 9], o: 6, pad: 1 }, { rows: 2, pixels: 5, channels: 16 }], // 6 of 16 channels: lanes past the filters load nothing

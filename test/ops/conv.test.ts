@@ -7,6 +7,8 @@ import type { Tensor } from '../../src/ir/tensor.js';
 import { conv2dForwardKernel, conv2dGradInputThinKernel, conv2dGradWeightKernel, gradWeightSplits } from '../../codegen/wgsl/conv.js';
 import { fittedCandidates } from '../../codegen/wgsl/gemm.js';
 import { runRawKernel } from '../helpers/raw-kernel.js';
+import { sharedTestRuntime } from '../helpers/gpu.js';
+import { broadcastsBySubgroup } from '../../codegen/wgsl/subgroups.js';
 
 type Pair = [number, number];
 
@@ -210,6 +212,38 @@ describe('conv2d gradients', () => {
       const OW = W + 2 * c.pad[1] - c.k[1] + 1;
       const inputs = [...inputsOf(c, 19), { name: 'gy', shape: [N, c.o, OH, OW], data: randn([N, c.o, OH, OW], 20) }];
       await checkForward((g, [, w, gy]) => g.apply('conv2d_grad_input', [gy!, w!], { stride: c.stride, pad: c.pad, inputShape: [...c.x] }), inputs, { rtol: 1e-4, atol: 1e-4 });
+    }
+  });
+
+  it('grad input of thin layers with filter taps broadcast across 8-lane subgroups: bit for bit the staged kernel, every element written', async () => {
+    const rt = await sharedTestRuntime();
+    const variant = conv2dGradInputThinKernel({ N: 1, C: 3, H: 4, W: 4, O: 2, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, OH: 4, OW: 4 }, undefined, { subgroupSize: 8 })!;
+    expect(variant.code).toContain('subgroupBroadcast(');
+    expect(variant.code).not.toContain('workgroupBarrier');
+    if (!broadcastsBySubgroup(rt.ctx.target)) return; // the device cannot run it; the op generates the staged kernel there
+    // 9 taps (a second register on lane 0 only), 10 taps of a 2x5 kernel; partial strips; more
+    // threads than pixels in the last workgroup.
+    const cases: Case[] = [
+      { x: [2, 1, 7, 6], o: 5, k: [3, 3], stride: [1, 1], pad: [1, 1] },
+      { x: [1, 3, 5, 9], o: 4, k: [2, 5], stride: [1, 1], pad: [0, 2] },
+      { x: [3, 4, 6, 10], o: 7, k: [3, 3], stride: [1, 1], pad: [0, 0] },
+    ];
+    for (const c of cases) {
+      const [N, C, H, W] = c.x;
+      const OH = H + 2 * c.pad[0] - c.k[0] + 1;
+      const OW = W + 2 * c.pad[1] - c.k[1] + 1;
+      const geo = { N, C, H, W, O: c.o, kh: c.k[0], kw: c.k[1], sh: 1, sw: 1, ph: c.pad[0], pw: c.pad[1], OH, OW };
+      const w = randn([c.o, C, ...c.k], 21);
+      const gy = randn([N, c.o, OH, OW], 22);
+      const want = cpuEval((g, [gyT, wT]) => g.apply('conv2d_grad_input', [gyT!, wT!], { stride: c.stride, pad: c.pad, inputShape: [...c.x] }), [
+        { name: 'gy', shape: [N, c.o, OH, OW], data: gy },
+        { name: 'w', shape: [c.o, C, ...c.k], data: w },
+      ]);
+      const got = await runRawKernel(conv2dGradInputThinKernel(geo, undefined, { subgroupSize: 8 })!, [gy, w], want.length, 8, -12345);
+      const staged = await runRawKernel(conv2dGradInputThinKernel(geo)!, [gy, w], want.length, 8, -12345);
+      expectClose(got.out, want, { rtol: 1e-4, atol: 1e-4 }, `thin grad input x[${c.x}] k${c.k}`);
+      expect(Array.from(got.out)).toEqual(Array.from(staged.out));
+      expect(Array.from(got.tail)).toEqual(new Array(8).fill(-12345));
     }
   });
 });
