@@ -74,6 +74,7 @@ function oriented(
   /** Per-batch depth and store guard (the strided input gradient's phases): see GemmSpec. */
   phased?: { depth: string; storeGuard: (r: string, q: string) => string },
   label = phased ? 'conv by phases' : 'implicit conv',
+  target?: KernelTarget,
 ): GemmKernel {
   const swap = cols.size > rows.size;
   const [M, N] = swap ? [cols.size, rows.size] : [rows.size, cols.size];
@@ -94,6 +95,7 @@ function oriented(
     tiling: t,
     ...(epilogue ? { epilogue } : {}),
     ...(phased ? { depth: phased.depth, storeGuard: swap ? phased.storeGuard('n', 'm') : phased.storeGuard('m', 'n') } : {}),
+    ...(target?.subgroupSize ? { subgroupSize: target.subgroupSize } : {}),
   });
 }
 
@@ -101,7 +103,7 @@ function oriented(
  * y = conv2d(x, w): inputs x (binding 0), w (binding 1). `per`: images per GEMM batch
  * (imagesPerBatch's choice unless a test pins it; must divide N).
  */
-export function conv2dForwardKernel(g: ConvGeometry, tiling?: GemmTiling, epilogue?: Epilogue, per = imagesPerBatch(g.N, g.OH * g.OW)): GemmKernel {
+export function conv2dForwardKernel(g: ConvGeometry, tiling?: GemmTiling, epilogue?: Epilogue, per = imagesPerBatch(g.N, g.OH * g.OW), target?: KernelTarget): GemmKernel {
   const P = g.OH * g.OW;
   const Kc = g.C * g.kh * g.kw;
   // Filters are a plain [O, C*kh*kw] matrix; the im2col side is gathered.
@@ -129,6 +131,9 @@ export function conv2dForwardKernel(g: ConvGeometry, tiling?: GemmTiling, epilog
     prelude(g),
     tiling,
     epilogue,
+    undefined,
+    undefined,
+    target,
   );
 }
 
@@ -165,7 +170,7 @@ export function isPointwise(g: ConvGeometry): boolean {
  * A pointwise layer's matmul per image: out[n] = w' . in0[n], w' being the [O, C] filters (forward)
  * or their transpose (input gradient), `rows` x `depth` with in0[n] `depth` x P.
  */
-function pointwiseKernel(g: ConvGeometry, rows: number, depth: number, filters: 'k' | 'mn', epilogue?: Epilogue): GemmKernel {
+function pointwiseKernel(g: ConvGeometry, rows: number, depth: number, filters: 'k' | 'mn', epilogue?: Epilogue, target?: KernelTarget): GemmKernel {
   const P = g.H * g.W;
   return gemmKernel({
     M: rows, N: P, K: depth, batch: g.N, inputCount: 2,
@@ -174,19 +179,20 @@ function pointwiseKernel(g: ConvGeometry, rows: number, depth: number, filters: 
     label: 'pointwise conv',
     tiling: chooseTiling(rows, P, depth, g.N, true),
     ...(epilogue ? { epilogue } : {}),
+    ...(target?.subgroupSize ? { subgroupSize: target.subgroupSize } : {}),
   });
 }
 
 /** y = conv2d(x, w) for a pointwise layer (isPointwise): inputs x (binding 0), w (binding 1). */
-export function conv2dForwardPointwiseKernel(g: ConvGeometry, epilogue?: Epilogue): GemmKernel {
+export function conv2dForwardPointwiseKernel(g: ConvGeometry, epilogue?: Epilogue, target?: KernelTarget): GemmKernel {
   // w[o, c] is element (m = o, k = c): contiguous along k.
-  return pointwiseKernel(g, g.O, g.C, 'k', epilogue);
+  return pointwiseKernel(g, g.O, g.C, 'k', epilogue, target);
 }
 
 /** dx = conv2d_grad_input(gy, w) for a pointwise layer (isPointwise): inputs gy (binding 0), w (binding 1). */
-export function conv2dGradInputPointwiseKernel(g: ConvGeometry, epilogue?: Epilogue): GemmKernel {
+export function conv2dGradInputPointwiseKernel(g: ConvGeometry, epilogue?: Epilogue, target?: KernelTarget): GemmKernel {
   // w[o, c] is element (m = c, k = o): contiguous along m.
-  return pointwiseKernel(g, g.C, g.O, 'mn', epilogue);
+  return pointwiseKernel(g, g.C, g.O, 'mn', epilogue, target);
 }
 
 /** A 1x1 unpadded layer with a stride: ResNet's and WRN's downsampling shortcuts. */
@@ -203,7 +209,7 @@ export function isStridedPointwise(g: ConvGeometry): boolean {
  * took most of the time (64->128 on 32x32 at batch 8 ran at 4-8 GFLOP/s). The pixels of several
  * images share one GEMM axis (imagesPerBatch), read by a gather that costs one multiply-add.
  */
-export function conv2dGradInputStridedPointwiseKernel(g: ConvGeometry, tiling?: GemmTiling, epilogue?: Epilogue, per = imagesPerBatch(g.N, g.OH * g.OW)): GemmKernel {
+export function conv2dGradInputStridedPointwiseKernel(g: ConvGeometry, tiling?: GemmTiling, epilogue?: Epilogue, per = imagesPerBatch(g.N, g.OH * g.OW), target?: KernelTarget): GemmKernel {
   const P = g.OH * g.OW;
   // w[o, c] is element (c, k = o): contiguous along the channel axis.
   const weights: Operand = { kind: 'matrix', binding: 1, contiguous: 'mn', offset: '0u' };
@@ -225,11 +231,11 @@ export function conv2dGradInputStridedPointwiseKernel(g: ConvGeometry, tiling?: 
   let ix = (p % OW) * u32(SW);
   let base = ((batch * ${per}u + ${q} / ${P}u) * C_ + ${c}) * u32(H_ * W_);
 ${zeros.join('\n')}`;
-  return oriented({ size: g.C, op: weights }, { size: per * P, op: grads }, g.O, g.N / per, { body: store }, prelude(g), tiling, epilogue, undefined, 'strided pointwise conv');
+  return oriented({ size: g.C, op: weights }, { size: per * P, op: grads }, g.O, g.N / per, { body: store }, prelude(g), tiling, epilogue, undefined, 'strided pointwise conv', target);
 }
 
 /** dx = conv2d_grad_input(gy, w): inputs gy (binding 0), w (binding 1). */
-export function conv2dGradInputKernel(g: ConvGeometry, tiling?: GemmTiling, epilogue?: Epilogue): GemmKernel {
+export function conv2dGradInputKernel(g: ConvGeometry, tiling?: GemmTiling, epilogue?: Epilogue, target?: KernelTarget): GemmKernel {
   const Q = g.H * g.W;
   const K = g.O * g.kh * g.kw;
   // k = (o, ky, kx). Weight element w[o, c, ky, kx] for row c.
@@ -262,6 +268,9 @@ export function conv2dGradInputKernel(g: ConvGeometry, tiling?: GemmTiling, epil
     prelude(g),
     tiling,
     epilogue,
+    undefined,
+    undefined,
+    target,
   );
 }
 
@@ -286,6 +295,7 @@ export function conv2dGradInputStridedKernel(
   tiling?: GemmTiling,
   epilogue?: Epilogue,
   per = imagesPerBatch(g.N, Math.ceil(g.H / g.sh) * Math.ceil(g.W / g.sw), MAX_PHASE_PIXELS),
+  target?: KernelTarget,
 ): GemmKernel {
   const phases = g.sh * g.sw;
   // Pixels of the largest phase (the phase whose first row and column are 0).
@@ -359,6 +369,8 @@ fn phaseStore(b: u32, c: u32, q: u32) -> u32 {
     tiling,
     epilogue,
     { depth: 'phaseOf(batch).z * phaseOf(batch).w * O_', storeGuard: (_c, q) => `phasePixel(batch, ${q}).z == 1` },
+    undefined,
+    target,
   );
 }
 
@@ -374,7 +386,7 @@ function gradWeightReadsMatrices(g: ConvGeometry, splits: number): boolean {
  * workgroup layers (the GEMM batch) each sum ceil(N / splits) images into their own
  * [O, C, kh, kw] slice of the output, and the caller sums the slices.
  */
-export function conv2dGradWeightKernel(g: ConvGeometry, tiling?: GemmTiling, splits = 1, epilogue?: Epilogue): GemmKernel {
+export function conv2dGradWeightKernel(g: ConvGeometry, tiling?: GemmTiling, splits = 1, epilogue?: Epilogue, target?: KernelTarget): GemmKernel {
   const P = g.OH * g.OW;
   const Kc = g.C * g.kh * g.kw;
   const perSplit = Math.ceil(g.N / splits);
@@ -386,7 +398,7 @@ export function conv2dGradWeightKernel(g: ConvGeometry, tiling?: GemmTiling, spl
     });
     const t = tiling ?? chooseTiling(Math.max(g.O, Kc), Math.min(g.O, Kc), perSplit * P, splits, true);
     return oriented({ size: g.O, op: image(g.O, 1) }, { size: Kc, op: image(g.C, 0) }, perSplit * P, splits,
-      (o, j) => `(batch * O_ + ${o}) * ${Kc}u + ${j}`, prelude(g), t, epilogue, undefined, 'pointwise conv');
+      (o, j) => `(batch * O_ + ${o}) * ${Kc}u + ${j}`, prelude(g), t, epilogue, undefined, 'pointwise conv', target);
   }
   // Image of k within this split; past the last image (uneven split) everything reads 0.
   const image = `  let img = batch * ${perSplit}u + k / ${P}u;
@@ -423,6 +435,9 @@ export function conv2dGradWeightKernel(g: ConvGeometry, tiling?: GemmTiling, spl
     prelude(g),
     tiling,
     epilogue,
+    undefined,
+    undefined,
+    target,
   );
 }
 

@@ -376,14 +376,14 @@ function operandOffset(name: 'A' | 'B', op: Operand): string {
  * every thread of one row of the workgroup (threadsN of them) uses the same 16 rows of A, so with
  * 8-lane subgroups and the 16x16 block over K-tiles of 8 the lanes of a subgroup can split those
  * rows' 128 values between them, 16 each, and hand each value to the others as the inner loop
- * needs it, with no workgroup-memory store, read or barrier for A. Only for A a strided matrix
- * read as vec4 (the matmul's operands; a gather's indexing would move with the rows a lane owns).
- * Which 8 invocations form a subgroup is the implementation's choice, so a subgroup takes its row
+ * needs it, with no workgroup-memory store, read or barrier for A. A may be a matrix read as vec4
+ * or anything read element by element (a convolution's gather, hoisted per row as the staged path
+ * hoists it: here for the 2 rows a lane owns). Which 8 invocations form a subgroup is the implementation's choice, so a subgroup takes its row
  * of the tile from a workgroup counter and each lane its column from subgroup_invocation_id,
  * rather than from local_invocation_id.
  */
 export function subgroupReadsA(spec: Pick<GemmSpec, 'a' | 'M' | 'K' | 'subgroupSize'>, t: GemmTiling): boolean {
-  return broadcastsBySubgroup(spec.subgroupSize ? { subgroupSize: spec.subgroupSize } : undefined) && t.threadsN === 8 && t.regM === 16 && t.tileK === 8 && isVectorised(spec.a, spec.M, spec.K);
+  return broadcastsBySubgroup(spec.subgroupSize ? { subgroupSize: spec.subgroupSize } : undefined) && t.threadsN === 8 && t.regM === 16 && t.tileK === 8;
 }
 
 /**
@@ -392,21 +392,38 @@ export function subgroupReadsA(spec: Pick<GemmSpec, 'a' | 'M' | 'K' | 'subgroupS
  * k 0-3 and 4-7); contiguous along m, it holds k = l for all 16 rows (four vec4). Rows past M and
  * k past K read 0, as the staged path stages them.
  */
-function subgroupA(op: MatrixOperand, M: number, K: number, tileM: number, bindingVar: string): { loads: string[]; value: (i: number, kk: number) => string } {
+function subgroupA(op: Operand, M: number, K: number, tileM: number, bindingVar: string): { loads: string[]; value: (i: number, kk: number) => string } {
   const loads: string[] = [];
   const needK = K % 8 !== 0;
   const needM = M % tileM !== 0;
+  // Row i is lane i/2's row i%2; k kk its low or high vec4's lane kk%4.
+  const byRows = (i: number, kk: number) => `subgroupBroadcast(sa${i % 2}${kk < 4 ? 'l' : 'h'}[${kk % 4}], ${u(i >> 1)})`;
+  if (op.kind !== 'matrix' || !isVectorised(op, M, K)) {
+    // Element by element, as tileLoad stages them: a branch, not select(), so that a gather never
+    // runs out of range; a gather with `row` uses the rows hoisted for this lane (sgA0, sgA1).
+    const hoisted = op.kind === 'gather' && op.row !== undefined;
+    for (let r = 0; r < 2; r++) {
+      const row = `(sgRow + ${u(r)})`;
+      for (const half of ['l', 'h']) loads.push(`    var sa${r}${half} = vec4<f32>(0.0);`);
+      for (let kk = 0; kk < 8; kk++) {
+        const k = `kBase + ${u(kk)}`;
+        const conds = [needM ? `${row} < ${u(M)}` : '', needK ? `${k} < ${u(K)}` : ''].filter(Boolean);
+        const load = `sa${r}${kk < 4 ? 'l' : 'h'}[${kk % 4}] = loadA(batch, ${hoisted ? `sgA${r}` : row}, ${k});`;
+        loads.push(conds.length ? `    if (${conds.join(' && ')}) { ${load} }` : `    ${load}`);
+      }
+    }
+    return { loads, value: byRows };
+  }
   if (op.contiguous === 'k') {
     for (let r = 0; r < 2; r++) {
       const row = `(sgRow + ${u(r)})`;
       for (const [half, k] of [['l', 'kBase'], ['h', 'kBase + 4u']] as const) {
         const conds = [needM ? `${row} < ${u(M)}` : '', needK ? `${k} < ${u(K)}` : ''].filter(Boolean);
-        const load = `${bindingVar}[(aOff + ${matrixIndex(op, M, K, row, k)}) / 4u]`;
+        const load = `${bindingVar}[(aOff + ${matrixIndex(op, M, K, row, `(${k})`)}) / 4u]`;
         loads.push(`    var sa${r}${half} = vec4<f32>(0.0);`, conds.length ? `    if (${conds.join(' && ')}) { sa${r}${half} = ${load}; }` : `    sa${r}${half} = ${load};`);
       }
     }
-    // Row i is lane i/2's row i%2; k kk its low or high vec4's lane kk%4.
-    return { loads, value: (i, kk) => `subgroupBroadcast(sa${i % 2}${kk < 4 ? 'l' : 'h'}[${kk % 4}], ${u(i >> 1)})` };
+    return { loads, value: byRows };
   }
   for (let c = 0; c < 4; c++) {
     const row = `rowBase + ty * 16u + ${u(4 * c)}`;
@@ -461,7 +478,7 @@ export function gemmKernel(spec: GemmSpec): GemmKernel {
   // Inner loop over one k: the thread's regM rows of A (as vec4 chunks) and regN columns of B.
   if (t.regM % 4 !== 0) throw new InternalError('gemm: regM must be a multiple of 4');
   const rm4 = t.regM / 4;
-  const sg = subgroupReadsA(spec, t) ? subgroupA(spec.a as MatrixOperand, M, K, tileM, aVar) : null;
+  const sg = subgroupReadsA(spec, t) ? subgroupA(spec.a, M, K, tileM, aVar) : null;
   for (let c = 0; c < rm4; c++) fma.push(`      let a${c} = shA[kk * ${u(tileM / 4)} + ty * ${u(t.regM / 4)} + ${u(c)}];`);
   for (let j = 0; j < rn4; j++) fma.push(`      let b${j} = shB[kk * ${u(tileN / 4)} + tx * ${u(rn4)} + ${u(j)}];`);
   for (let i = 0; i < t.regM; i++) for (let j = 0; j < rn4; j++) fma.push(`      acc_${i}_${j} = fma(vec4<f32>(a${Math.floor(i / 4)}[${i % 4}]), b${j}, acc_${i}_${j});`);
@@ -524,7 +541,9 @@ export function gemmKernel(spec: GemmSpec): GemmKernel {
   // from a workgroup counter by one lane, and a column per lane.
   const threadCoords = sg
     ? ['  var slot = 0u;', '  if (subgroupElect()) { slot = atomicAdd(&sgRows, 1u); }', '  let ty = subgroupBroadcastFirst(slot);', '  let tx = lane;',
-      spec.a.kind === 'matrix' && spec.a.contiguous === 'k' ? '  let sgRow = rowBase + ty * 16u + 2u * tx;' : '']
+      // A lane's two rows, unless it holds one k of every row (a vec4 matrix contiguous along m).
+      spec.a.kind === 'matrix' && spec.a.contiguous === 'mn' && isVectorised(spec.a, M, K) ? '' : '  let sgRow = rowBase + ty * 16u + 2u * tx;',
+      spec.a.kind === 'gather' && spec.a.row !== undefined ? '  let sgA0 = rowA(batch, sgRow);\n  let sgA1 = rowA(batch, sgRow + 1u);' : '']
     : ['  let tx = lid3.x;', '  let ty = lid3.y;'];
   const code = `${sg ? 'enable subgroups;\n' : ''}// gemm${spec.label ? ` (${spec.label})` : ''} ${batch}x[${M}x${K}]x[${K}x${N}] tile ${tileM}x${tileN}x${t.tileK}, ${t.regM}x${t.regN} per thread${sg ? ', A broadcast across subgroups' : ''}
 ${bindings.join('\n')}
@@ -543,12 +562,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, ${sg ? '@builtin(subgroup_invocation_
 ${threadCoords.filter(Boolean).join('\n')}
 ${operandOffset('A', spec.a)}
 ${operandOffset('B', spec.b)}
-${hoistedRows('A', spec.a, tileM, t.tileK, threads)}
+${sg ? '' : hoistedRows('A', spec.a, tileM, t.tileK, threads)}
 ${hoistedRows('B', spec.b, tileN, t.tileK, threads)}
 ${accDecl.join('\n')}
   for (var kt = 0u; kt < ${kLoopBound}; kt++) {
     let kBase = kt * ${u(t.tileK)};
-${sg ? `${spec.a.kind === 'matrix' && spec.a.contiguous === 'mn' ? '    let sgK = kBase + tx;\n' : ''}${sg.loads.join('\n')}` : tileLoad('A', spec.a, M, K, tileM, t.tileK, threads, aVar)}
+${sg ? `${spec.a.kind === 'matrix' && spec.a.contiguous === 'mn' && isVectorised(spec.a, M, K) ? '    let sgK = kBase + tx;\n' : ''}${sg.loads.join('\n')}` : tileLoad('A', spec.a, M, K, tileM, t.tileK, threads, aVar)}
 ${tileLoad('B', spec.b, N, K, tileN, t.tileK, threads, bVar)}
     workgroupBarrier();
 ${innerLoop}

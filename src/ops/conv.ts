@@ -160,8 +160,8 @@ const conv2dDef: KernelOpDef<'conv2d'> = {
   },
   kernel(ctx) {
     const g = convGeometry('conv2d', ctx.inputs[0]!.shape, ctx.inputs[1]!.shape, ctx.node.attrs);
-    if (isPointwise(g)) return conv2dForwardPointwiseKernel(g, ctx.epilogue);
-    return directConvApplies(g) ? conv2dForwardDirectKernel(g, ctx.epilogue, undefined, ctx.target) : conv2dForwardKernel(g, undefined, ctx.epilogue);
+    if (isPointwise(g)) return conv2dForwardPointwiseKernel(g, ctx.epilogue, ctx.target);
+    return directConvApplies(g) ? conv2dForwardDirectKernel(g, ctx.epilogue, undefined, ctx.target) : conv2dForwardKernel(g, undefined, ctx.epilogue, undefined, ctx.target);
   },
   fusesEpilogue: true,
 };
@@ -203,11 +203,11 @@ const conv2dGradInputDef: KernelOpDef<'conv2d_grad_input'> = {
     // 1x1 layers, which have one phase, as a matmul that also writes the other phases' zeros.
     return conv2dGradInputThinKernel(g, ctx.epilogue, ctx.target)
       ?? (directPointwiseGradInputApplies(g) ? conv2dGradInputDirectKernel(g, ctx.epilogue, undefined, ctx.target)
-        : isPointwise(g) ? conv2dGradInputPointwiseKernel(g, ctx.epilogue)
+        : isPointwise(g) ? conv2dGradInputPointwiseKernel(g, ctx.epilogue, ctx.target)
         : directConvApplies(g) ? conv2dGradInputDirectKernel(g, ctx.epilogue, undefined, ctx.target)
-        : isStridedPointwise(g) ? conv2dGradInputStridedPointwiseKernel(g, undefined, ctx.epilogue)
-        : g.sh > 1 || g.sw > 1 ? conv2dGradInputStridedKernel(g, undefined, ctx.epilogue)
-        : conv2dGradInputKernel(g, undefined, ctx.epilogue));
+        : isStridedPointwise(g) ? conv2dGradInputStridedPointwiseKernel(g, undefined, ctx.epilogue, undefined, ctx.target)
+        : g.sh > 1 || g.sw > 1 ? conv2dGradInputStridedKernel(g, undefined, ctx.epilogue, undefined, ctx.target)
+        : conv2dGradInputKernel(g, undefined, ctx.epilogue, ctx.target));
   },
   fusesEpilogue: true,
 };
@@ -253,7 +253,7 @@ const conv2dGradWeightDef: KernelOpDef<'conv2d_grad_weight'> = {
     // Thin layers (<= 4 input channels, stride 1) sweep pixel strips with every tap in registers.
     return thinGradWeightApplies(g)
       ? conv2dGradWeightThinKernel(g, splitsOf(ctx.node.attrs, g.N), ctx.epilogue)
-      : conv2dGradWeightKernel(g, undefined, splitsOf(ctx.node.attrs, g.N), ctx.epilogue);
+      : conv2dGradWeightKernel(g, undefined, splitsOf(ctx.node.attrs, g.N), ctx.epilogue, ctx.target);
   },
   fusesEpilogue: true,
 };

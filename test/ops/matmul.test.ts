@@ -173,12 +173,16 @@ describe('matmul with A broadcast across 8-lane subgroups (gemm.ts subgroupReads
   // [batch dims of A, M, K, N, transA]: M past a 128-row tile (and, at 144, a multiple of 16 that
   // is not one of 128), K past a multiple of 8 (but of 4, so A stays a vec4 matrix), N ragged, a
   // broadcast batch, and A transposed (contiguous along m: each lane holds one k of 16 rows).
+  // The K- and M-ragged cases at the end read A element by element.
   const cases: [number[], number, number, number, boolean][] = [
     [[], 200, 36, 140, false],
     [[], 144, 20, 136, true],
     [[], 256, 64, 128, false],
     [[3], 136, 44, 72, false],
     [[2], 132, 28, 64, true],
+    // Read element by element (K odd; M not a multiple of 4 with A transposed): lanes load their rows' scalars.
+    [[], 200, 37, 140, false],
+    [[], 130, 21, 72, true],
   ];
   for (const [batchDims, M, K, N, transA] of cases) {
     it.runIf(lanes8)(`${[...batchDims, M]}x${K}x${N} transA=${transA}: against the triple loop, and bit for bit the staged kernel's result`, async () => {
@@ -203,13 +207,13 @@ describe('matmul with A broadcast across 8-lane subgroups (gemm.ts subgroupReads
     });
   }
 
-  it('is generated only for the 16x16 block over K-tiles of 8, 8-lane subgroups and A a vec4 matrix', () => {
+  it('is generated only for the 16x16 block over K-tiles of 8 and 8-lane subgroups', () => {
     const shapes = (K: number) => ({ aShape: [256, K], bShape: [K, 256], outShape: [256, 256], transA: false, transB: false });
     const code = (K: number, tiling: typeof SG_TILING, lanes?: number) => matmulKernel(shapes(K), tiling, undefined, lanes ? { subgroupSize: lanes } : {}).code;
     expect(code(64, SG_TILING, 8)).toContain('enable subgroups;');
     expect(code(64, SG_TILING, 32)).not.toContain('subgroup');
     expect(code(64, SG_TILING)).not.toContain('subgroup');
-    expect(code(63, { ...SG_TILING }, 8)).not.toContain('subgroup'); // A read as scalars
+    expect(code(63, SG_TILING, 8)).toContain('loadA('); // A read element by element, then broadcast
     expect(code(64, { ...SG_TILING, tileK: 16 }, 8)).not.toContain('subgroup');
     expect(code(64, { threadsM: 8, threadsN: 8, regM: 8, regN: 8, tileK: 8 }, 8)).not.toContain('subgroup');
   });
