@@ -130,10 +130,16 @@ describe('matmul with every GEMM tiling, pinned (ragged tails on every axis)', (
   ];
   // With tiles fitted to 96- and 160-wide axes (6 and 10 threads across: not powers of two), on
   // one axis and on both.
-  for (const { tiling, tileK } of [...GEMM_CANDIDATES, ...fittedCandidates(100, 96), ...fittedCandidates(160, 160).slice(2)]) {
+  // And 8 threads of 20 rows where an axis is 16 wide and the other 160 (a weight gradient's
+  // orientation): 20 s to compile each with an empty shader cache, so `npm test` runs its
+  // multi-tile product only, and `npm run test:slow` both products and the 20-column transpose.
+  const slow = Boolean(process.env['MATC_SLOW']);
+  const oneSimdRow = [...fittedCandidates(160, 16, true), ...(slow ? fittedCandidates(16, 160, true) : [])].filter((c) => c.tiling.regM === 20 || c.tiling.regN === 20);
+  for (const { tiling, tileK } of [...GEMM_CANDIDATES, ...fittedCandidates(100, 96), ...fittedCandidates(160, 160).slice(2), ...oneSimdRow]) {
     const name = `${tiling.threadsM}x${tiling.threadsN} threads, ${tiling.regM}x${tiling.regN} per thread`;
+    const twenty = tiling.regM === 20 || tiling.regN === 20;
     it(name, async () => {
-      for (const [M, N, K, transA, transB] of cases) {
+      for (const [M, N, K, transA, transB] of twenty && !slow ? cases.slice(0, 1) : cases) {
         {
           const a = randn(shapeA(M, K, transA), M + K);
           const b = randn(shapeB(K, N, transB), N + K);
@@ -157,6 +163,9 @@ describe('matmul with every GEMM tiling, pinned (ragged tails on every axis)', (
     expect(chooseTiling(576, 64, 4096, 2, false)).toMatchObject({ threadsM: 12, threadsN: 4, regM: 16, regN: 16, tileK: 8 });
     expect(chooseTiling(1440, 160, 8192, 1, false)).toMatchObject({ threadsM: 15, threadsN: 10, regM: 16, regN: 16, tileK: 8 });
     expect(chooseTiling(160, 144, 2048, 4, false)).toMatchObject({ threadsM: 10, threadsN: 9 });
+    // 16 wide against 160: one SIMD row of 8 threads, not 10.
+    expect(chooseTiling(160, 16, 2048, 4, true)).toMatchObject({ threadsM: 8, threadsN: 1, regM: 20, regN: 16 });
+    expect(chooseTiling(16, 160, 2048, 4, true)).toMatchObject({ threadsM: 1, threadsN: 8, regM: 16, regN: 20 });
     expect(fittedCandidates(128, 512)).toEqual([]);
     expect(fittedCandidates(48, 40)).toEqual([]);
     expect(fittedCandidates(320, 128).map((c) => c.tiling.threadsM)).toEqual([10]);
