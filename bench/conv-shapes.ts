@@ -69,12 +69,18 @@ export function stepConvolutions(workload: StepWorkload): ConvUse[] {
   return [...uses.values()];
 }
 
-/** What kind of kernel the op chose, from its WGSL header line. */
-function kernelKind(code: string): string {
-  if (code.startsWith('// direct conv')) return 'direct';
-  if (code.startsWith('// conv2d grad input, thin') || code.startsWith('// conv2d grad weight, thin')) return 'thin strip';
+/**
+ * What kind of kernel the op chose, from its WGSL header line (after an `enable subgroups;`, which
+ * marks the variant that hands values between lanes: "+ subgroups").
+ */
+function kernelKind(wgsl: string): string {
+  const subgroups = wgsl.startsWith('enable subgroups;');
+  const code = subgroups ? wgsl.slice(wgsl.indexOf('\n') + 1) : wgsl;
+  const suffix = subgroups ? ' + subgroups' : '';
+  if (code.startsWith('// direct conv')) return `direct${suffix}`;
+  if (code.startsWith('// conv2d grad input, thin') || code.startsWith('// conv2d grad weight, thin')) return `thin strip${suffix}`;
   const gemm = /^\/\/ gemm \((pointwise conv|strided pointwise conv|conv by phases|implicit conv)\)/.exec(code)?.[1];
-  if (gemm) return { 'pointwise conv': 'pointwise matmul', 'strided pointwise conv': 'strided pointwise', 'conv by phases': 'GEMM by phases', 'implicit conv': 'implicit GEMM' }[gemm]!;
+  if (gemm) return { 'pointwise conv': 'pointwise matmul', 'strided pointwise conv': 'strided pointwise', 'conv by phases': 'GEMM by phases', 'implicit conv': 'implicit GEMM' }[gemm]! + suffix;
   return code.split('\n', 1)[0]!.slice(0, 30);
 }
 
