@@ -151,6 +151,11 @@ export const GEMM_CANDIDATES: readonly GemmCandidate[] = [
   // fill the tile (batch 8): 256->256 on 8x8 weight gradient 12.3 -> 20.5 GFLOP/s, 128->256 stride
   // 2 forward 12.1 -> 20.8; compiled in 1.3 s against 0.9 s.
   { tiling: { threadsM: 8, threadsN: 8, regM: 16, regN: 16 }, efficiency: 1.45, tileK: 8 }, // 128x128
+  // The same block on half the rows, for products too small to give the 128x128 tile's
+  // workgroups to both cores: a row of 8 threads is one subgroup on lavapipe, so it broadcasts A
+  // (subgroupReadsA). ResNet-18's 256->512 1x1 stride-2 input gradient at batch 8 (same run,
+  // 2026-12-06 22:35): 4.01 ms on the 64x64 8x8 tile it had, 2.51 ms here, 2.55 on 128x128.
+  { tiling: { threadsM: 4, threadsN: 8, regM: 16, regN: 16 }, efficiency: 1.45, tileK: 8 }, // 64x128
   // 8x16 per thread: 24 values read from workgroup memory per 128 FMAs instead of 16 per 64
   // (llvmpipe reads workgroup memory lane by lane): 0-20% less CPU time per dispatch than the
   // 8x8 block on lavapipe, bench/matmul-ab.ts (docs/performance.md, "The matmul ceiling").
