@@ -154,7 +154,7 @@ export const GEMM_CANDIDATES: readonly GemmCandidate[] = [
   // The same block on half the rows, for products too small to give the 128x128 tile's
   // workgroups to both cores: a row of 8 threads is one subgroup on lavapipe, so it broadcasts A
   // (subgroupReadsA). ResNet-18's 256->512 1x1 stride-2 input gradient at batch 8 (same run,
-  // 2026-12-06 22:35): 4.01 ms on the 64x64 8x8 tile it had, 2.51 ms here, 2.55 on 128x128.
+  // 2026-12-06 22:19): 4.01 ms on the 64x64 8x8 tile it had, 2.51 ms here, 2.55 on 128x128.
   { tiling: { threadsM: 4, threadsN: 8, regM: 16, regN: 16 }, efficiency: 1.45, tileK: 8 }, // 64x128
   // 8x16 per thread: 24 values read from workgroup memory per 128 FMAs instead of 16 per 64
   // (llvmpipe reads workgroup memory lane by lane): 0-20% less CPU time per dispatch than the
@@ -239,7 +239,7 @@ export function fittedCandidates(M: number, N: number, matrices = false): GemmCa
       if ((tm / 16) * (tn / 16) < 8) continue;
       // A 16-wide axis and 160 on the other would be 10 threads, a SIMD row and a quarter of one:
       // 8 threads of 20 rows instead (WRN's 16->160 pointwise weight gradient at batch 8, same
-      // run, 2026-12-06 22:20: 5.21 -> 4.06 ms; 20x8 blocks on 16 threads 4.77).
+      // run, 2026-12-06 22:12: 5.21 -> 4.06 ms; 20x8 blocks on 16 threads 4.77).
       const oneRow = (long: number, short: number) => short === 16 && (long / 16) % 8 !== 0 && (long / 8) % 4 === 0 && long / 8 <= 20;
       if (oneRow(tm, tn)) out.push({ tiling: { threadsM: 8, threadsN: 1, regM: tm / 8, regN: 16 }, efficiency: 1.45, tileK: 8 });
       else if (oneRow(tn, tm)) out.push({ tiling: { threadsM: 1, threadsN: 8, regM: 16, regN: tn / 8 }, efficiency: 1.45, tileK: 8 });
