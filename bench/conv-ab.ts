@@ -10,6 +10,7 @@
  *
  *   node dist/bench/conv-ab.js [--rounds 7]
  *   CONV_AB_LAYERS='128,16,14,32;128,1,28,16' (N,C,H,O; 3x3 pad 1)  CONV_AB_TILINGS=2x7x16,1x7x8 (rows x pixels x channels)
+ *   The direct kernels are generated for this device (subgroup broadcasts where it has 8-lane subgroups).
  */
 import { Runtime } from '../src/runtime/runtime.js';
 import { conv2dForwardKernel, conv2dGradInputKernel, type ConvGeometry } from '../codegen/wgsl/conv.js';
@@ -83,11 +84,11 @@ try {
     const tag = `conv ${C}->${O} 3x3 on ${H}x${H}, batch ${N}`;
     await compare(rt.device, `${tag}: forward`, flops, [
       { name: 'implicit GEMM (old)', kernel: conv2dForwardKernel(g), sizes: [x, w, y] },
-      ...tilings.map((t) => ({ name: `direct ${t.rows}x${t.pixels}px x ${t.channels}ch`, kernel: conv2dForwardDirectKernel(g, undefined, t), sizes: [x, w, y] })),
+      ...tilings.map((t) => ({ name: `direct ${t.rows}x${t.pixels}px x ${t.channels}ch`, kernel: conv2dForwardDirectKernel(g, undefined, t, rt.ctx.target), sizes: [x, w, y] })),
     ], rounds);
     await compare(rt.device, `${tag}: grad input`, flops, [
       { name: 'implicit GEMM (old)', kernel: conv2dGradInputKernel(g), sizes: [y, w, x] },
-      ...tilings.map((t) => ({ name: `direct ${t.rows}x${t.pixels}px x ${t.channels}ch`, kernel: conv2dGradInputDirectKernel(g, undefined, t), sizes: [y, w, x] })),
+      ...tilings.map((t) => ({ name: `direct ${t.rows}x${t.pixels}px x ${t.channels}ch`, kernel: conv2dGradInputDirectKernel(g, undefined, t, rt.ctx.target), sizes: [y, w, x] })),
     ], rounds);
   }
 } finally {
