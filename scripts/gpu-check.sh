@@ -35,7 +35,7 @@ PREACT_BATCH="${GPU_CHECK_PREACT_BATCH:-}"
 PREACT_WIDTH="${GPU_CHECK_PREACT_WIDTH:-64}"
 RESNET_BATCH="${GPU_CHECK_RESNET_BATCH:-128}"
 RESNET_WIDTH="${GPU_CHECK_RESNET_WIDTH:-64}"
-TESTS="${GPU_CHECK_TESTS:-test/ops/matmul.test.ts test/ops/conv.test.ts test/ops/conv-direct.test.ts test/ops/conv-strided.test.ts test/ops/conv-grad-weight-thin.test.ts test/ops/elementwise.test.ts test/ops/reduce.test.ts test/ops/softmax.test.ts test/ops/maxpool.test.ts test/ops/losses.test.ts}"
+TESTS="${GPU_CHECK_TESTS:-test/ops/matmul.test.ts test/ops/conv.test.ts test/ops/conv-direct.test.ts test/ops/conv-strided.test.ts test/ops/conv-grad-weight-thin.test.ts test/ops/conv-subgroup.test.ts test/ops/elementwise.test.ts test/ops/reduce.test.ts test/ops/softmax.test.ts test/ops/maxpool.test.ts test/ops/losses.test.ts}"
 
 START=$(date +%s)
 PARTS="$OUT/parts.tsv"
