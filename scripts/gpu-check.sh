@@ -20,7 +20,9 @@
 #
 # Shrink it (to check the script itself on lavapipe, where a full-size ResNet step takes minutes):
 #   GPU_CHECK_PREACT_BATCH=2 GPU_CHECK_PREACT_WIDTH=8 GPU_CHECK_RESNET_BATCH=2 GPU_CHECK_RESNET_WIDTH=8 \
-#   GPU_CHECK_TESTS=test/ops/matmul.test.ts GPU_CHECK_BUDGET=1800 scripts/gpu-check.sh /tmp/gc
+#   GPU_CHECK_TESTS=test/ops/matmul.test.ts GPU_CHECK_BUDGET=1800 GPU_CHECK_T_LOOPS=120 GPU_CHECK_T_CONVSHAPES=180 \
+#   scripts/gpu-check.sh /tmp/gc
+# (loops and convshapes have GPU-sized limits; on lavapipe their cold compiles alone take longer).
 # Other knobs: GPU_CHECK_T_<PART> (per-part limit in seconds: BUILD, DOCTOR, TESTS, BENCH, LOOPS, RESNET18, CONVSHAPES).
 set -uo pipefail
 cd "$(dirname "$0")/.."

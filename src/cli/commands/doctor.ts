@@ -19,7 +19,7 @@ export async function doctor(out: (s: string) => void): Promise<void> {
     out(`adapter:  ${a.description || a.device} (${a.vendor}, ${a.architecture})`);
     out(`backend:  ${a.backend}${a.isSoftware ? ' (software rasteriser: CPU-speed, fine for tests and small runs)' : ''}`);
     out(`features: ${rt.ctx.features.join(', ') || '(none)'}`);
-    out(`subgroups: ${rt.ctx.target.subgroupSize ? `${rt.ctx.target.subgroupSize} lanes, enabled (large matmuls broadcast A across 8-lane subgroups)` : 'not used (no fixed subgroup size, or MATC_SUBGROUPS=off)'}`);
+    out(`subgroups: ${rt.ctx.target.subgroupSize ? `${rt.ctx.target.subgroupSize} lanes, enabled (convolutions and matmuls hand filter taps and GEMM rows between lanes by subgroup broadcasts)` : 'not used (no fixed subgroup size, or MATC_SUBGROUPS=off)'}`);
     out('limits:');
     for (const k of SHOWN_LIMITS) out(`  ${k.padEnd(36)} ${rt.ctx.limits[k]}`);
 
