@@ -1,8 +1,8 @@
 /**
- * Direct (non-GEMM) kernel for stride-1 convolutions with small filters, used for conv2d's
- * forward and, as the same sweep with flipped and transposed filters, its input gradient.
+ * Direct (non-GEMM) kernel for convolutions with small filters, used for conv2d's forward (stride
+ * 1 or 2) and, as the same sweep with flipped and transposed filters, its stride-1 input gradient.
  *
- *   out[n, oc, oy, ox] = sum_{ic, ky, kx} in[n, ic, oy + ky - offY, ox + kx - offX] * wt(oc, ic, ky, kx)
+ *   out[n, oc, oy, ox] = sum_{ic, ky, kx} in[n, ic, s*oy + ky - offY, s*ox + kx - offX] * wt(oc, ic, ky, kx)
  *
  * Why not the implicit GEMM: its gather does integer division and modulo per element of every
  * K-tile, so on lavapipe (SIMD across invocations; a memory read with per-lane addresses is a
@@ -38,6 +38,8 @@ export interface DirectConvSpec {
   /** Input row/column of output (0, 0)'s top-left tap is (-offY, -offX): the padding. */
   offY: number;
   offX: number;
+  /** Output pixel (oy, ox)'s window starts at input (stride*oy - offY, stride*ox - offX); default 1. */
+  stride?: number;
   /** WGSL index into in1 (the filters) of tap `tap` = ky * kw + kx for output channel `oc` and input channel `ic` (u32 expressions). */
   weightIndex(oc: string, ic: string, tap: string): string;
 }
@@ -120,7 +122,10 @@ export function directConvKernel(s: DirectConvSpec, epilogue?: Epilogue, tiling?
   const bands = Math.ceil(s.outH / R);
   const items = s.N * bands * strips;
   const groupsC = Math.ceil(s.outC / T);
-  const span = P + s.kw - 1;
+  const S = s.stride ?? 1;
+  // Input columns a strip's windows cover, and input rows its R output rows' windows cover.
+  const span = S * (P - 1) + s.kw;
+  const inRows = S * (R - 1) + s.kh;
   const plane = s.inH * s.inW;
   // Input channels whose weights are staged at a time: within the staging budget, and no more than there are.
   const chunk = Math.max(1, Math.min(s.inC, Math.floor(STAGED_WEIGHT_BYTES / (taps * T * 4))));
@@ -130,7 +135,7 @@ export function directConvKernel(s: DirectConvSpec, epilogue?: Epilogue, tiling?
   // Per thread: input column of strip position j, clamped, and whether it is inside the image.
   const cols: string[] = [];
   for (let j = 0; j < span; j++) {
-    cols.push(`  let cx${j} = ox0 + ${j - s.offX}i;`, `  let okx${j} = cx${j} >= 0i && cx${j} < ${s.inW}i;`, `  let col${j} = u32(clamp(cx${j}, 0i, ${s.inW - 1}i));`);
+    cols.push(`  let cx${j} = ${S > 1 ? `ox0 * ${S}i` : 'ox0'} + ${j - s.offX}i;`, `  let okx${j} = cx${j} >= 0i && cx${j} < ${s.inW}i;`, `  let col${j} = u32(clamp(cx${j}, 0i, ${s.inW - 1}i));`);
   }
   // Per input channel: the filter taps once (vec4 over 4 channels), then each of the R+kh-1
   // input rows the thread's R output rows read, feeding every output row that uses it.
@@ -159,18 +164,18 @@ export function directConvKernel(s: DirectConvSpec, epilogue?: Epilogue, tiling?
       for (let q = 0; q < T4; q++) body.push(`      let w${q}_${tap} = shW[(icl * ${taps}u + ${tap}u) * ${T4}u + ${q}u];`);
     }
   }
-  for (let r = 0; r < R + s.kh - 1; r++) {
-    body.push(`      {`, `        let iy = oy0 + ${r - s.offY}i;`, `        let oky = iy >= 0i && iy < ${s.inH}i;`, `        let row = planeBase + u32(clamp(iy, 0i, ${s.inH - 1}i)) * ${s.inW}u;`);
+  for (let r = 0; r < inRows; r++) {
+    body.push(`      {`, `        let iy = ${S > 1 ? `oy0 * ${S}i` : 'oy0'} + ${r - s.offY}i;`, `        let oky = iy >= 0i && iy < ${s.inH}i;`, `        let row = planeBase + u32(clamp(iy, 0i, ${s.inH - 1}i)) * ${s.inW}u;`);
     for (let j = 0; j < span; j++) body.push(`        let v${j} = select(0.0, in0[row + col${j}], oky && okx${j});`);
     for (let i = 0; i < R; i++) {
-      const ky = r - i;
+      const ky = r - S * i;
       if (ky < 0 || ky >= s.kh) continue;
       // The kw taps of one kernel row chained per accumulator: one read-modify-write of each
       // accumulator per kernel row (they do not all fit in registers).
       for (let t = 0; t < T; t++) {
         for (let p = 0; p < P; p++) {
           let e = acc(i, p, t);
-          for (let kx = 0; kx < s.kw; kx++) e = `fma(v${p + kx}, w${t >> 2}_${ky * s.kw + kx}[${t & 3}], ${e})`;
+          for (let kx = 0; kx < s.kw; kx++) e = `fma(v${S * p + kx}, w${t >> 2}_${ky * s.kw + kx}[${t & 3}], ${e})`;
           body.push(`        ${acc(i, p, t)} = ${e};`);
         }
       }
@@ -282,13 +287,27 @@ export function directConvApplies(g: ConvGeometry): boolean {
   return g.sh === 1 && g.sw === 1 && g.kh === 3 && g.kw === 3;
 }
 
+/**
+ * The forward pass also runs 3x3 layers of stride 2 (ResNet's and WRN's downsampling) on the direct
+ * kernel, each thread's windows 2 apart: same-run at batch 8 on lavapipe with subgroup broadcasts
+ * (2026-12-06 22:58), against the implicit GEMM: 64->128 on 32x32 1.26-1.39x, 128->256 1.23x,
+ * 256->512 1.37x, WRN's 160->320 1.38x and 320->640 1.06-1.42x; bit for bit the GEMM's results
+ * (the same products in the same order). The input gradient of a strided layer is another
+ * sweep (its phases), which this kernel does not do.
+ */
+export function directForwardApplies(g: ConvGeometry): boolean {
+  return g.kh === 3 && g.kw === 3 && g.sh === g.sw && (g.sh === 1 || g.sh === 2);
+}
+
 /** y = conv2d(x, w) by the direct kernel: inputs x (binding 0), w (binding 1). */
 export function conv2dForwardDirectKernel(g: ConvGeometry, epilogue?: Epilogue, tiling?: DirectTiling, target?: KernelTarget): GemmKernel {
   const spec: DirectConvSpec = {
     label: 'forward',
     N: g.N, inC: g.C, inH: g.H, inW: g.W, outC: g.O, outH: g.OH, outW: g.OW, kh: g.kh, kw: g.kw, offY: g.ph, offX: g.pw,
+    stride: g.sh,
     weightIndex: (oc, ic, tap) => `(${oc} * ${g.C}u + ${ic}) * ${g.kh * g.kw}u + ${tap}`,
   };
+  if (g.sh !== g.sw) throw new Error(`direct conv: stride ${g.sh}x${g.sw} must be the same along both axes`);
   return directConvKernel(spec, epilogue, tiling, target);
 }
 

@@ -17,7 +17,7 @@ import { formatShape, ShapeError, type Shape } from '../ir/shape.js';
 import type { Tensor } from '../ir/tensor.js';
 import { conv2dForwardKernel, conv2dForwardPointwiseKernel, conv2dGradInputKernel, conv2dGradInputPointwiseKernel, conv2dGradInputStridedKernel, conv2dGradInputStridedPointwiseKernel, isPointwise, isStridedPointwise, conv2dGradInputThinKernel, conv2dGradWeightKernel, gradWeightSplits, type ConvGeometry } from '../../codegen/wgsl/conv.js';
 import { conv2dGradWeightThinKernel, thinGradWeightApplies } from '../../codegen/wgsl/conv-grad-weight-thin.js';
-import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, directConvApplies, directPointwiseGradInputApplies } from '../../codegen/wgsl/conv-direct.js';
+import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, directConvApplies, directForwardApplies, directPointwiseGradInputApplies } from '../../codegen/wgsl/conv-direct.js';
 import { outputExtent } from '../util/window.js';
 
 export type Pair = [number, number];
@@ -161,7 +161,7 @@ const conv2dDef: KernelOpDef<'conv2d'> = {
   kernel(ctx) {
     const g = convGeometry('conv2d', ctx.inputs[0]!.shape, ctx.inputs[1]!.shape, ctx.node.attrs);
     if (isPointwise(g)) return conv2dForwardPointwiseKernel(g, ctx.epilogue, ctx.target);
-    return directConvApplies(g) ? conv2dForwardDirectKernel(g, ctx.epilogue, undefined, ctx.target) : conv2dForwardKernel(g, undefined, ctx.epilogue, undefined, ctx.target);
+    return directForwardApplies(g) ? conv2dForwardDirectKernel(g, ctx.epilogue, undefined, ctx.target) : conv2dForwardKernel(g, undefined, ctx.epilogue, undefined, ctx.target);
   },
   fusesEpilogue: true,
 };

@@ -13,7 +13,9 @@ import { Graph, isLeaf } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
 import type { Tensor } from '../../src/ir/tensor.js';
 import type { ConvGeometry } from '../../codegen/wgsl/conv.js';
-import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, directConvApplies, directPointwiseGradInputApplies, stripWidth, type DirectTiling } from '../../codegen/wgsl/conv-direct.js';
+import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, directConvApplies, directForwardApplies, directPointwiseGradInputApplies, stripWidth, type DirectTiling } from '../../codegen/wgsl/conv-direct.js';
+import { conv2dForwardKernel } from '../../codegen/wgsl/conv.js';
+import { convGeometry } from '../../src/ops/conv.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -213,4 +215,46 @@ describe('direct kernel with filter taps broadcast across 8-lane subgroups', asy
     const code = gr.op(node).kernel!({ node, inputs: node.inputs.map((i) => gr.node(i)), target: rt.ctx.target }).code;
     expect(code.includes('subgroupBroadcast(')).toBe(lanes8);
   });
+});
+
+describe('direct kernel, stride-2 forward', async () => {
+  // ResNet's and WRN's downsampling 3x3 layers: each thread's windows 2 apart, 2*(P-1)+3 input
+  // columns and 2*(R-1)+3 input rows a block. Against the CPU reference, and bit for bit the
+  // implicit GEMM it replaces (the same products in the same order), every tiling tail.
+  const rt = await sharedTestRuntime();
+  const cases: { x: Shape4; o: number; t?: DirectTiling }[] = [
+    { x: [2, 5, 11, 13], o: 6 }, // 6x7 output: ragged strips and rows; the op's own (small) block
+    { x: [1, 7, 8, 9], o: 19, t: { rows: 2, pixels: 3, channels: 16 } }, // 4x5 output, 19 filters: a channel tail
+    { x: [3, 4, 9, 10], o: 8, t: { rows: 4, pixels: 4, channels: 8 } }, // 5 output rows: a row tail; pad 1, odd height
+  ];
+  it('is chosen for 3x3 layers of stride 1 or 2 (the same along both axes), and only those', () => {
+    const g = (stride: number, k = 3) => convGeometry('conv2d', [2, 8, 9, 9], [8, 8, k, k], { stride, pad: 1 });
+    expect(directForwardApplies(g(2))).toBe(true);
+    expect(directForwardApplies(g(1))).toBe(true);
+    expect(directForwardApplies(g(3))).toBe(false);
+    expect(directForwardApplies(g(2, 5))).toBe(false);
+    expect(directForwardApplies(convGeometry('conv2d', [2, 8, 9, 9], [8, 8, 3, 3], { stride: [2, 1], pad: 1 }))).toBe(false);
+    expect(directConvApplies(g(2))).toBe(false); // the input gradient of a strided layer goes by phases
+    const l = cases[0]!;
+    const build: Builder = (_g, [x, w]) => x!.conv2d(w!, { stride: 2, pad: 1 });
+    expect(chosenKernel(build, [{ name: 'x', shape: [...l.x], data: randn([...l.x], 1) }, { name: 'w', shape: [l.o, l.x[1], 3, 3], data: randn([l.o, l.x[1], 3, 3], 2) }])).toMatch(/direct conv \(forward\)/);
+  });
+  for (const c of cases) {
+    it(`x[${c.x}] o${c.o} tiling ${c.t ? `${c.t.rows}x${c.t.pixels}x${c.t.channels}` : 'chosen'}: GPU vs CPU, bit for bit the implicit GEMM, every element written`, async () => {
+      const g = convGeometry('conv2d', c.x, [c.o, c.x[1], 3, 3], { stride: 2, pad: 1 });
+      const inputs: InputSpec[] = [
+        { name: 'x', shape: [...c.x], data: randn([...c.x], 41) },
+        { name: 'w', shape: [c.o, c.x[1], 3, 3], data: randn([c.o, c.x[1], 3, 3], 42, 0.5) },
+      ];
+      const want = cpuEval((_g, [x, w]) => x!.conv2d(w!, { stride: 2, pad: 1 }), inputs);
+      const data = inputs.map((i) => i.data as Float32Array);
+      const gemm = await runRawKernel(conv2dForwardKernel(g), data, want.length, 8, -12345);
+      for (const target of [undefined, rt.ctx.target]) {
+        const got = await runRawKernel(conv2dForwardDirectKernel(g, undefined, c.t, target), data, want.length, 8, -12345);
+        expectClose(got.out, want, { rtol: 1e-4, atol: 1e-4 }, `stride-2 forward x[${c.x}]`);
+        expect(Array.from(got.out)).toEqual(Array.from(gemm.out));
+        expect(Array.from(got.tail)).toEqual(new Array(8).fill(-12345));
+      }
+    });
+  }
 });
