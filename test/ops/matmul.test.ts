@@ -7,6 +7,9 @@ import { GEMM_CANDIDATES, chooseTiling, fittedCandidates, tileDepth } from '../.
 import { runRawKernel } from '../helpers/raw-kernel.js';
 import { sharedTestRuntime } from '../helpers/gpu.js';
 
+/** `npm run test:slow` runs every case of the kernels that take seconds each to compile cold; `npm test` a subset. */
+const slow = Boolean(process.env['MATC_SLOW']);
+
 /** The textbook triple loop, independent of the op's CPU reference; batch broadcast by index arithmetic. */
 function naiveMatmul(a: Float32Array, b: Float32Array, M: number, N: number, K: number, transA: boolean, transB: boolean): Float32Array {
   const c = new Float32Array(M * N);
@@ -130,16 +133,13 @@ describe('matmul with every GEMM tiling, pinned (ragged tails on every axis)', (
   ];
   // With tiles fitted to 96- and 160-wide axes (6 and 10 threads across: not powers of two), on
   // one axis and on both.
-  // And 8 threads of 20 rows where an axis is 16 wide and the other 160 (a weight gradient's
-  // orientation): 20 s to compile each with an empty shader cache, so `npm test` runs its
-  // multi-tile product only, and `npm run test:slow` both products and the 20-column transpose.
-  const slow = Boolean(process.env['MATC_SLOW']);
-  const oneSimdRow = [...fittedCandidates(160, 16, true), ...(slow ? fittedCandidates(16, 160, true) : [])].filter((c) => c.tiling.regM === 20 || c.tiling.regN === 20);
+  // And 8 threads of 20 rows where an axis is 16 wide and the other 160: 20-30 s to compile each
+  // with an empty shader cache, so only `npm run test:slow` runs them.
+  const oneSimdRow = slow ? [...fittedCandidates(160, 16, true), ...fittedCandidates(16, 160, true)].filter((c) => c.tiling.regM === 20 || c.tiling.regN === 20) : [];
   for (const { tiling, tileK } of [...GEMM_CANDIDATES, ...fittedCandidates(100, 96), ...fittedCandidates(160, 160).slice(2), ...oneSimdRow]) {
     const name = `${tiling.threadsM}x${tiling.threadsN} threads, ${tiling.regM}x${tiling.regN} per thread`;
-    const twenty = tiling.regM === 20 || tiling.regN === 20;
     it(name, async () => {
-      for (const [M, N, K, transA, transB] of twenty && !slow ? cases.slice(0, 1) : cases) {
+      for (const [M, N, K, transA, transB] of cases) {
         {
           const a = randn(shapeA(M, K, transA), M + K);
           const b = randn(shapeB(K, N, transB), N + K);
@@ -193,7 +193,9 @@ describe('matmul with A broadcast across 8-lane subgroups (gemm.ts subgroupReads
     [[], 200, 37, 140, false],
     [[], 130, 21, 72, true],
   ];
-  for (const [batchDims, M, K, N, transA] of cases) {
+  // Each case compiles two 16x16-block kernels (12-16 s cold): `npm test` runs one of each way A is read.
+  const run = slow ? cases : [cases[0]!, cases[4]!, cases[5]!];
+  for (const [batchDims, M, K, N, transA] of run) {
     it.runIf(lanes8)(`${[...batchDims, M]}x${K}x${N} transA=${transA}: against the triple loop, and bit for bit the staged kernel's result`, async () => {
       const batch = batchDims.reduce((p, d) => p * d, 1);
       const aShape = [...batchDims, ...shapeA(M, K, transA)];
