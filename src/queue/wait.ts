@@ -39,7 +39,11 @@ export async function waitForJobs(queue: Queue, ids: readonly string[], what: st
       if (!job) throw new Error(`job ${id} is no longer in the queue (was it drained or removed?)`);
       const state = await job.getState();
       if (state === 'completed') {
-        const f: Finished = { id, state, result: job.returnvalue };
+        // getJob read the job before getState asked for its state: a job that completed in between
+        // has no return value in that read (a sweep client once crashed on it), so read it again.
+        const result = (job.returnvalue as JobResult | null | undefined) ?? ((await queue.getJob(id))?.returnvalue as JobResult | null | undefined);
+        if (result === null || result === undefined) continue; // not readable yet: the next poll
+        const f: Finished = { id, state, result };
         finished.set(id, f);
         if (tty && lastLine) stream.write('\r\x1b[2K');
         o.onFinished?.(f, job.data.name);
