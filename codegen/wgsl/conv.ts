@@ -69,13 +69,17 @@ function oriented(
    */
   store: ((r: string, q: string) => string) | { body: (r: string, q: string) => string },
   pre: string,
-  tiling?: GemmTiling,
-  epilogue?: Epilogue,
-  /** Per-batch depth and store guard (the strided input gradient's phases): see GemmSpec. */
-  phased?: { depth: string; storeGuard: (r: string, q: string) => string },
-  label = phased ? 'conv by phases' : 'implicit conv',
-  target?: KernelTarget,
+  tiling: GemmTiling | undefined,
+  epilogue: Epilogue | undefined,
+  o: {
+    /** Per-batch depth and store guard (the strided input gradient's phases): see GemmSpec. */
+    phased?: { depth: string; storeGuard: (r: string, q: string) => string };
+    label?: string;
+    target?: KernelTarget | undefined;
+  } = {},
 ): GemmKernel {
+  const { phased, target } = o;
+  const label = o.label ?? (phased ? 'conv by phases' : 'implicit conv');
   const swap = cols.size > rows.size;
   const [M, N] = swap ? [cols.size, rows.size] : [rows.size, cols.size];
   const t = tiling ?? chooseTiling(M, N, K, batch);
@@ -95,7 +99,7 @@ function oriented(
     tiling: t,
     ...(epilogue ? { epilogue } : {}),
     ...(phased ? { depth: phased.depth, storeGuard: swap ? phased.storeGuard('n', 'm') : phased.storeGuard('m', 'n') } : {}),
-    ...(target?.subgroupSize ? { subgroupSize: target.subgroupSize } : {}),
+    ...(target ? { target } : {}),
   });
 }
 
@@ -131,9 +135,7 @@ export function conv2dForwardKernel(g: ConvGeometry, tiling?: GemmTiling, epilog
     prelude(g),
     tiling,
     epilogue,
-    undefined,
-    undefined,
-    target,
+    { target },
   );
 }
 
@@ -179,7 +181,7 @@ function pointwiseKernel(g: ConvGeometry, rows: number, depth: number, filters: 
     label: 'pointwise conv',
     tiling: chooseTiling(rows, P, depth, g.N, true),
     ...(epilogue ? { epilogue } : {}),
-    ...(target?.subgroupSize ? { subgroupSize: target.subgroupSize } : {}),
+    ...(target ? { target } : {}),
   });
 }
 
@@ -231,7 +233,7 @@ export function conv2dGradInputStridedPointwiseKernel(g: ConvGeometry, tiling?: 
   let ix = (p % OW) * u32(SW);
   let base = ((batch * ${per}u + ${q} / ${P}u) * C_ + ${c}) * u32(H_ * W_);
 ${zeros.join('\n')}`;
-  return oriented({ size: g.C, op: weights }, { size: per * P, op: grads }, g.O, g.N / per, { body: store }, prelude(g), tiling, epilogue, undefined, 'strided pointwise conv', target);
+  return oriented({ size: g.C, op: weights }, { size: per * P, op: grads }, g.O, g.N / per, { body: store }, prelude(g), tiling, epilogue, { label: 'strided pointwise conv', target });
 }
 
 /** dx = conv2d_grad_input(gy, w): inputs gy (binding 0), w (binding 1). */
@@ -268,9 +270,7 @@ export function conv2dGradInputKernel(g: ConvGeometry, tiling?: GemmTiling, epil
     prelude(g),
     tiling,
     epilogue,
-    undefined,
-    undefined,
-    target,
+    { target },
   );
 }
 
@@ -368,9 +368,7 @@ fn phaseStore(b: u32, c: u32, q: u32) -> u32 {
     pre,
     tiling,
     epilogue,
-    { depth: 'phaseOf(batch).z * phaseOf(batch).w * O_', storeGuard: (_c, q) => `phasePixel(batch, ${q}).z == 1` },
-    undefined,
-    target,
+    { phased: { depth: 'phaseOf(batch).z * phaseOf(batch).w * O_', storeGuard: (_c, q) => `phasePixel(batch, ${q}).z == 1` }, target },
   );
 }
 
@@ -398,7 +396,7 @@ export function conv2dGradWeightKernel(g: ConvGeometry, tiling?: GemmTiling, spl
     });
     const t = tiling ?? chooseTiling(Math.max(g.O, Kc), Math.min(g.O, Kc), perSplit * P, splits, true);
     return oriented({ size: g.O, op: image(g.O, 1) }, { size: Kc, op: image(g.C, 0) }, perSplit * P, splits,
-      (o, j) => `(batch * O_ + ${o}) * ${Kc}u + ${j}`, prelude(g), t, epilogue, undefined, 'pointwise conv', target);
+      (o, j) => `(batch * O_ + ${o}) * ${Kc}u + ${j}`, prelude(g), t, epilogue, { label: 'pointwise conv', target });
   }
   // Image of k within this split; past the last image (uneven split) everything reads 0.
   const image = `  let img = batch * ${perSplit}u + k / ${P}u;
@@ -435,9 +433,7 @@ export function conv2dGradWeightKernel(g: ConvGeometry, tiling?: GemmTiling, spl
     prelude(g),
     tiling,
     epilogue,
-    undefined,
-    undefined,
-    target,
+    { target },
   );
 }
 

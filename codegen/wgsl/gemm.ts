@@ -18,6 +18,7 @@ import { MAX_WORKGROUPS_PER_DIM, rolledCount } from './dispatch.js';
 import type { Epilogue } from './epilogue.js';
 import { broadcastsBySubgroup } from './subgroups.js';
 import { InternalError } from '../../src/util/internal-error.js';
+import type { KernelTarget } from '../../src/ir/op.js';
 
 /**
  * Element (mn, k) of an operand, mn being m for A and n for B. `offset` is a WGSL expression
@@ -109,10 +110,10 @@ export interface GemmSpec {
   prelude?: string;
   tiling?: GemmTiling;
   /**
-   * The device's subgroup size when it is fixed and the `subgroups` feature is enabled (KernelTarget):
-   * with 8 and a tiling that fits (subgroupReadsA), A is broadcast across subgroups, not staged.
+   * What the device offers beyond WebGPU's baseline: with 8-lane subgroups and a tiling that fits
+   * (subgroupReadsA), A is broadcast across subgroups, not staged.
    */
-  subgroupSize?: number;
+  target?: KernelTarget;
 }
 
 export interface GemmKernel {
@@ -389,12 +390,12 @@ function operandOffset(name: 'A' | 'B', op: Operand): string {
  * rows' 128 values between them, 16 each, and hand each value to the others as the inner loop
  * needs it, with no workgroup-memory store, read or barrier for A. A may be a matrix read as vec4
  * or anything read element by element (a convolution's gather, hoisted per row as the staged path
- * hoists it: here for the 2 rows a lane owns). Which 8 invocations form a subgroup is the implementation's choice, so a subgroup takes its row
- * of the tile from a workgroup counter and each lane its column from subgroup_invocation_id,
- * rather than from local_invocation_id.
+ * hoists it: here for the 2 rows a lane owns). Which 8 invocations form a subgroup is the
+ * implementation's choice, so a subgroup takes its row of the tile from a workgroup counter and
+ * each lane its column from subgroup_invocation_id, rather than from local_invocation_id.
  */
-export function subgroupReadsA(spec: Pick<GemmSpec, 'a' | 'M' | 'K' | 'subgroupSize'>, t: GemmTiling): boolean {
-  return broadcastsBySubgroup(spec.subgroupSize ? { subgroupSize: spec.subgroupSize } : undefined) && t.threadsN === 8 && t.regM === 16 && t.tileK === 8;
+export function subgroupReadsA(spec: Pick<GemmSpec, 'target'>, t: GemmTiling): boolean {
+  return broadcastsBySubgroup(spec.target) && t.threadsN === 8 && t.regM === 16 && t.tileK === 8;
 }
 
 /**

@@ -38,7 +38,7 @@ export function batchOffsetWGSL(opBatch: Shape, outBatch: Shape, matrixSize: num
   return terms.length ? `(${terms.join(' + ')})` : '0u';
 }
 
-export function matmulKernel(s: MatmulShapes, tiling?: GemmTiling, epilogue?: Epilogue, target: KernelTarget = {}): GemmKernel {
+export function matmulKernel(s: MatmulShapes, tiling?: GemmTiling, epilogue?: Epilogue, target?: KernelTarget): GemmKernel {
   const ra = s.aShape.length;
   const rb = s.bShape.length;
   const M = s.transA ? s.aShape[ra - 1]! : s.aShape[ra - 2]!;
@@ -56,6 +56,6 @@ export function matmulKernel(s: MatmulShapes, tiling?: GemmTiling, epilogue?: Ep
     b: { kind: 'matrix', binding: 1, contiguous: s.transB ? 'k' : 'mn', offset: batchOffsetWGSL(s.bShape.slice(0, -2), outBatch, K * N) },
     tiling: tiling ?? chooseTiling(M, N, K, batch, true),
     ...(epilogue ? { epilogue } : {}),
-    ...(target.subgroupSize ? { subgroupSize: target.subgroupSize } : {}),
+    ...(target ? { target } : {}),
   });
 }
