@@ -16,7 +16,7 @@
  */
 import type { Epilogue } from './epilogue.js';
 import type { KernelTarget } from '../../src/ir/op.js';
-import { broadcastsBySubgroup } from './subgroups.js';
+import { broadcastsBySubgroup, shareAcrossLanes } from './subgroups.js';
 import type { GemmKernel } from './gemm.js';
 import { dispatch1d, rolledCount } from './dispatch.js';
 import { isPointwise, type ConvGeometry } from './conv.js';
@@ -141,23 +141,18 @@ export function directConvKernel(s: DirectConvSpec, epilogue?: Epilogue, tiling?
   // input rows the thread's R output rows read, feeding every output row that uses it.
   const body: string[] = [];
   if (sg) {
-    // Tap vec4 i = tap * T4 + q (4 output channels from ocBase + 4q) is loaded by lane i % 8 into
-    // its register i / 8, then broadcast from there.
-    const regs = Math.ceil((taps * T4) / 8);
-    for (let r = 0; r < regs; r++) {
-      body.push(`      var sw${r} = vec4<f32>(0.0);`, `      {`, `        let i = ${u(r * 8)} + lane;`);
-      body.push(`        if (i < ${u(taps * T4)}) {`, `          let tap = i / ${u(T4)};`, `          let oc0 = ocBase + (i % ${u(T4)}) * 4u;`);
-      for (let j = 0; j < 4; j++) {
-        const load = `sw${r}[${j}] = in1[${s.weightIndex(`(oc0 + ${u(j)})`, 'ic', 'tap')}];`;
-        body.push(s.outC % T !== 0 ? `          if (oc0 + ${u(j)} < ${u(s.outC)}) { ${load} }` : `          ${load}`);
-      }
-      body.push(`        }`, `      }`);
-    }
+    // Tap vec4 i = tap * T4 + q: 4 output channels from ocBase + 4q.
+    const shared = shareAcrossLanes(taps * T4, 'sw', (reg) => [
+      `let tap = i / ${u(T4)};`,
+      `let oc0 = ocBase + (i % ${u(T4)}) * 4u;`,
+      ...[0, 1, 2, 3].map((j) => {
+        const load = `${reg}[${j}] = in1[${s.weightIndex(`(oc0 + ${u(j)})`, 'ic', 'tap')}];`;
+        return s.outC % T !== 0 ? `if (oc0 + ${u(j)} < ${u(s.outC)}) { ${load} }` : load;
+      }),
+    ]);
+    body.push(...shared.loads.map((l) => `      ${l}`));
     for (let tap = 0; tap < taps; tap++) {
-      for (let q = 0; q < T4; q++) {
-        const i = tap * T4 + q;
-        body.push(`      let w${q}_${tap} = subgroupBroadcast(sw${i >> 3}, ${u(i & 7)});`);
-      }
+      for (let q = 0; q < T4; q++) body.push(`      let w${q}_${tap} = ${shared.value(tap * T4 + q)};`);
     }
   } else {
     for (let tap = 0; tap < taps; tap++) {

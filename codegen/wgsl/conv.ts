@@ -16,7 +16,7 @@ import { gemmKernel, chooseTiling, rankTilings, type GemmKernel, type GemmTiling
 import type { Epilogue } from './epilogue.js';
 import { dispatch1d, rolledCount } from './dispatch.js';
 import { thinGradWeightApplies, thinGradWeightSplits } from './conv-grad-weight-thin.js';
-import { broadcastsBySubgroup } from './subgroups.js';
+import { broadcastsBySubgroup, shareAcrossLanes } from './subgroups.js';
 import type { KernelTarget } from '../../src/ir/op.js';
 
 export interface ConvGeometry {
@@ -497,12 +497,9 @@ export function conv2dGradInputThinKernel(g: ConvGeometry, epilogue?: Epilogue, 
   const filterTaps = g.kh * g.kw;
   const lines: string[] = [];
   if (sg) {
-    for (let r = 0; r < Math.ceil(filterTaps / 8); r++) {
-      lines.push(`    var sw${r} = vec4<f32>(0.0);`, `    {`, `      let t = ${r * 8}u + lane;`, `      if (t < ${filterTaps}u) {`);
-      for (let c = 0; c < g.C; c++) lines.push(`        sw${r}[${c}] = in1[(o * ${g.C}u + ${c}u) * ${filterTaps}u + t];`);
-      lines.push(`      }`, `    }`);
-    }
-    for (let t = 0; t < filterTaps; t++) lines.push(`    let tap${t} = subgroupBroadcast(sw${t >> 3}, ${t & 7}u);`);
+    const shared = shareAcrossLanes(filterTaps, 'sw', (reg) => Array.from({ length: g.C }, (_, c) => `${reg}[${c}] = in1[(o * ${g.C}u + ${c}u) * ${filterTaps}u + i];`));
+    lines.push(...shared.loads.map((l) => `    ${l}`));
+    for (let t = 0; t < filterTaps; t++) lines.push(`    let tap${t} = ${shared.value(t)};`);
   }
   for (let ky = 0; ky < g.kh; ky++) {
     lines.push(`    { let oy = iy + ${g.ph - ky}i;`, `      if (oy >= 0 && oy < ${g.OH}i) {`, `        let rowBase = gyBase + u32(oy) * ${g.OW}u;`);

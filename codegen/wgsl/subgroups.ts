@@ -14,3 +14,17 @@ import type { KernelTarget } from '../../src/ir/op.js';
 export function broadcastsBySubgroup(target: KernelTarget | undefined): boolean {
   return target?.subgroupSize === 8;
 }
+
+/**
+ * `count` vec4 values that every lane of a subgroup needs (filter taps), shared out: value i is
+ * loaded by lane i % 8 into its register `${name}${i / 8}` and handed to the others with
+ * `subgroupBroadcast`. `load(reg)` gives the WGSL that fills `reg` for the value whose index is the
+ * u32 `i` (in range there). Returns the loads, in order, and each value's broadcast expression.
+ */
+export function shareAcrossLanes(count: number, name: string, load: (reg: string) => string[]): { loads: string[]; value: (i: number) => string } {
+  const loads: string[] = [];
+  for (let r = 0; r < Math.ceil(count / 8); r++) {
+    loads.push(`var ${name}${r} = vec4<f32>(0.0);`, `{`, `  let i = ${r * 8}u + lane;`, `  if (i < ${count}u) {`, ...load(`${name}${r}`).map((l) => `    ${l}`), `  }`, `}`);
+  }
+  return { loads, value: (i) => `subgroupBroadcast(${name}${i >> 3}, ${i & 7}u)` };
+}
