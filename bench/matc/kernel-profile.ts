@@ -15,6 +15,7 @@ import type { Runtime } from '../../src/runtime/runtime.js';
 import type { Program } from '../../src/runtime/program.js';
 import { kernelFamily, kernelFlops } from './kernel-families.js';
 import { gpuWait } from '../../src/runtime/gpu-wait.js';
+import { timeDispatches } from '../dispatch-timer.js';
 
 export interface FamilyTime {
   family: string;
@@ -115,19 +116,9 @@ async function submitTimeDispatches(rt: Runtime, program: Program, repeats: numb
   const ms: number[] = [];
   for (const s of program.steps) {
     let best = Infinity;
-    for (let r = 0; r < repeats; r++) {
-      await gpuWait(device.queue.onSubmittedWorkDone());
-      const t0 = performance.now();
-      const enc = device.createCommandEncoder();
-      const pass = enc.beginComputePass();
-      pass.setPipeline(s.pipeline);
-      pass.setBindGroup(0, s.bindGroup);
-      pass.dispatchWorkgroups(...s.workgroups);
-      pass.end();
-      device.queue.submit([enc.finish()]);
-      await gpuWait(device.queue.onSubmittedWorkDone());
-      best = Math.min(best, performance.now() - t0);
-    }
+    // Start from an idle queue; each timed dispatch then waits for itself (timeDispatches).
+    await gpuWait(device.queue.onSubmittedWorkDone());
+    for (let r = 0; r < repeats; r++) best = Math.min(best, (await timeDispatches(device, s, 1)).wall);
     ms.push(best);
   }
   return ms;
