@@ -404,8 +404,10 @@ export function subgroupReadsA(spec: Pick<GemmSpec, 'target'>, t: GemmTiling): b
  * k 0-3 and 4-7); contiguous along m, it holds k = l for all 16 rows (four vec4). Rows past M and
  * k past K read 0, as the staged path stages them.
  */
-function subgroupA(op: Operand, M: number, K: number, tileM: number, bindingVar: string): { loads: string[]; value: (i: number, kk: number) => string } {
+function subgroupA(op: Operand, M: number, K: number, tileM: number, bindingVar: string): { coords: string[]; loads: string[]; value: (i: number, kk: number) => string } {
   const loads: string[] = [];
+  // A lane's two rows of the subgroup's 16 (and a gather's rows hoisted for them).
+  const rowCoords = ['  let sgRow = rowBase + ty * 16u + 2u * tx;', ...(op.kind === 'gather' && op.row !== undefined ? ['  let sgA0 = rowA(batch, sgRow);', '  let sgA1 = rowA(batch, sgRow + 1u);'] : [])];
   const needK = K % 8 !== 0;
   const needM = M % tileM !== 0;
   // Row i is lane i/2's row i%2; k kk its low or high vec4's lane kk%4.
@@ -424,7 +426,7 @@ function subgroupA(op: Operand, M: number, K: number, tileM: number, bindingVar:
         loads.push(conds.length ? `    if (${conds.join(' && ')}) { ${load} }` : `    ${load}`);
       }
     }
-    return { loads, value: byRows };
+    return { coords: rowCoords, loads, value: byRows };
   }
   if (op.contiguous === 'k') {
     for (let r = 0; r < 2; r++) {
@@ -435,15 +437,17 @@ function subgroupA(op: Operand, M: number, K: number, tileM: number, bindingVar:
         loads.push(`    var sa${r}${half} = vec4<f32>(0.0);`, conds.length ? `    if (${conds.join(' && ')}) { sa${r}${half} = ${load}; }` : `    sa${r}${half} = ${load};`);
       }
     }
-    return { loads, value: byRows };
+    return { coords: rowCoords, loads, value: byRows };
   }
+  // Contiguous along m: the lane's k of the K-tile, for all 16 rows.
+  loads.push('    let sgK = kBase + tx;');
   for (let c = 0; c < 4; c++) {
     const row = `rowBase + ty * 16u + ${u(4 * c)}`;
     const conds = [needM ? `${row} < ${u(M)}` : '', needK ? `sgK < ${u(K)}` : ''].filter(Boolean);
     const load = `${bindingVar}[(aOff + ${matrixIndex(op, M, K, `(${row})`, 'sgK')}) / 4u]`;
     loads.push(`    var sa${c} = vec4<f32>(0.0);`, conds.length ? `    if (${conds.join(' && ')}) { sa${c} = ${load}; }` : `    sa${c} = ${load};`);
   }
-  return { loads, value: (i, kk) => `subgroupBroadcast(sa${i >> 2}[${i % 4}], ${u(kk)})` };
+  return { coords: [], loads, value: (i, kk) => `subgroupBroadcast(sa${i >> 2}[${i % 4}], ${u(kk)})` };
 }
 
 export function gemmKernel(spec: GemmSpec): GemmKernel {
@@ -552,10 +556,7 @@ export function gemmKernel(spec: GemmSpec): GemmKernel {
   // The subgroup path's thread coordinates (subgroupReadsA): a row of the tile per subgroup, claimed
   // from a workgroup counter by one lane, and a column per lane.
   const threadCoords = sg
-    ? ['  var slot = 0u;', '  if (subgroupElect()) { slot = atomicAdd(&sgRows, 1u); }', '  let ty = subgroupBroadcastFirst(slot);', '  let tx = lane;',
-      // A lane's two rows, unless it holds one k of every row (a vec4 matrix contiguous along m).
-      spec.a.kind === 'matrix' && spec.a.contiguous === 'mn' && isVectorised(spec.a, M, K) ? '' : '  let sgRow = rowBase + ty * 16u + 2u * tx;',
-      spec.a.kind === 'gather' && spec.a.row !== undefined ? '  let sgA0 = rowA(batch, sgRow);\n  let sgA1 = rowA(batch, sgRow + 1u);' : '']
+    ? ['  var slot = 0u;', '  if (subgroupElect()) { slot = atomicAdd(&sgRows, 1u); }', '  let ty = subgroupBroadcastFirst(slot);', '  let tx = lane;', ...sg.coords]
     : ['  let tx = lid3.x;', '  let ty = lid3.y;'];
   const code = `${sg ? 'enable subgroups;\n' : ''}// gemm${spec.label ? ` (${spec.label})` : ''} ${batch}x[${M}x${K}]x[${K}x${N}] tile ${tileM}x${tileN}x${t.tileK}, ${t.regM}x${t.regN} per thread${sg ? ', A broadcast across subgroups' : ''}
 ${bindings.join('\n')}
@@ -571,7 +572,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, ${sg ? '@builtin(subgroup_invocation_
   let batch = wid.z;
   let rowBase = wid.y * ${u(tileM)};
   let colBase = wid.x * ${u(tileN)};
-${threadCoords.filter(Boolean).join('\n')}
+${threadCoords.join('\n')}
 ${operandOffset('A', spec.a)}
 ${operandOffset('B', spec.b)}
 ${sg ? '' : hoistedRows('A', spec.a, tileM, t.tileK, threads)}
@@ -579,7 +580,7 @@ ${hoistedRows('B', spec.b, tileN, t.tileK, threads)}
 ${accDecl.join('\n')}
   for (var kt = 0u; kt < ${kLoopBound}; kt++) {
     let kBase = kt * ${u(t.tileK)};
-${sg ? `${spec.a.kind === 'matrix' && spec.a.contiguous === 'mn' && isVectorised(spec.a, M, K) ? '    let sgK = kBase + tx;\n' : ''}${sg.loads.join('\n')}` : tileLoad('A', spec.a, M, K, tileM, t.tileK, threads, aVar)}
+${sg ? sg.loads.join('\n') : tileLoad('A', spec.a, M, K, tileM, t.tileK, threads, aVar)}
 ${tileLoad('B', spec.b, N, K, tileN, t.tileK, threads, bVar)}
     workgroupBarrier();
 ${innerLoop}
