@@ -40,6 +40,13 @@ export interface DirectConvSpec {
   offX: number;
   /** Output pixel (oy, ox)'s window starts at input (stride*oy - offY, stride*ox - offX); default 1. */
   stride?: number;
+  /**
+   * Read the input as if upsampled by this factor with zeros between its pixels (default 1): output
+   * (oy, ox) sums in[(oy + ky - offY) / U, (ox + kx - offX) / U] over the taps where both divide.
+   * That is a strided layer's input gradient (a transposed convolution); the sweep visits only the
+   * taps that meet a real pixel. Needs stride 1 and blocks of whole multiples of U rows and pixels.
+   */
+  upsample?: number;
   /** WGSL index into in1 (the filters) of tap `tap` = ky * kw + kx for output channel `oc` and input channel `ic` (u32 expressions). */
   weightIndex(oc: string, ic: string, tap: string): string;
 }
@@ -58,11 +65,14 @@ const WORKGROUP = 64;
 /** Workgroup memory for staged filters (of WebGPU's guaranteed 16 KiB). */
 const STAGED_WEIGHT_BYTES = 12288;
 
-/** Strip width in [4, 8] that pads the output row least (14 -> 7, 28 -> 7, 9 -> 5); wider on ties. */
-export function stripWidth(outW: number): number {
+/**
+ * Strip width in [4, 8] that pads the output row least (14 -> 7, 28 -> 7, 9 -> 5); wider on ties.
+ * With `multiple`, a multiple of it (an upsampling sweep's blocks start on whole input pixels).
+ */
+export function stripWidth(outW: number, multiple = 1): number {
   let best = 8;
-  for (let p = 8; p >= 4; p--) if (Math.ceil(outW / p) * p < Math.ceil(outW / best) * best) best = p;
-  return Math.min(best, outW);
+  for (let p = 8; p >= 4; p--) if (p % multiple === 0 && Math.ceil(outW / p) * p < Math.ceil(outW / best) * best) best = p;
+  return Math.ceil(Math.min(best, outW) / multiple) * multiple;
 }
 
 /**
@@ -77,15 +87,26 @@ export function stripWidth(outW: number): number {
  * row, so it takes 4 rows: 4x4x16 holds as many accumulators as 2x8x16.
  */
 export function chooseDirectTiling(s: DirectConvSpec): DirectTiling {
-  const macs = s.N * s.outC * s.outH * s.outW * s.inC * s.kh * s.kw;
-  const pixels = stripWidth(s.outW);
-  if (macs < SMALL_DIRECT_MACS) return { pixels, rows: 1, channels: Math.min(4, s.outC) };
+  // An upsampling sweep's blocks are whole multiples of U rows and pixels; it does 1/U^2 of the taps.
+  const U = s.upsample ?? 1;
+  const whole = (n: number) => Math.ceil(n / U) * U;
+  const macs = (s.N * s.outC * s.outH * s.outW * s.inC * s.kh * s.kw) / (U * U);
+  const pixels = stripWidth(s.outW, U);
+  if (macs < SMALL_DIRECT_MACS) return { pixels, rows: U, channels: Math.min(4, s.outC) };
   // A 1x1 kernel's neighbouring rows share no input row: one row (WRN's 16->160 pointwise input
   // gradient at batch 8, 2026-12-06: 1x8x16 12.8 GFLOP/s, 2x8x16 10.5, 4x8x16 11.4).
   // A layer with <= 4 input channels (an image model's first) takes 4 rows of 8 channels: ResNet's
   // 3->64 at batch 8, process CPU time against 2x8x8 (bench/conv-ab.ts, 2026-12-06): 0.90x; WRN's
   // 3->16 0.90x, and against the small block's 1x8x4 0.62x.
-  const rows = s.kh === 1 ? 1 : Math.min(pixels <= 4 || s.inC <= 4 ? 4 : 2, s.outH);
+  const rows = whole(s.kh === 1 ? 1 : Math.min(pixels <= 4 || s.inC <= 4 ? 4 : 2, s.outH));
+  // An upsampling sweep (a stride-2 layer's input gradient) takes 8 channels: it does a quarter of
+  // the multiply-adds per filter tap held, and 16 channels' taps with 256 accumulators ran slower.
+  // Same-run at batch 8 with subgroup broadcasts (bench/conv-ab.ts CONV_AB_STRIDE=2, 2026-12-07,
+  // load 1.0; GFLOP/s 2x8x8 / 2x8x16 / 4x4x8, by phases in brackets): 64->128 on 32x32 34.9 / 20.9 /
+  // 35.5 (13.9); 128->256 30.1 / 20.9 / - (16.2); 256->512 40.6 / - / 35.5 (16.1); WRN's 160->320
+  // 43.8 / 25.6 / 41.7 (16.6) and 320->640 46.2 / 27.9 / 44.7 (12.9). (Stride 1 keeps 16: 2x8x8 was
+  // 0.65-1.04x 2x8x16 on ResNet's 64-256 layers in the same session.)
+  if (U > 1) return { pixels, rows, channels: Math.min(8, s.outC) };
   return { pixels, rows, channels: Math.min(s.inC <= 4 ? 8 : 16, s.outC) };
 }
 
@@ -123,9 +144,17 @@ export function directConvKernel(s: DirectConvSpec, epilogue?: Epilogue, tiling?
   const items = s.N * bands * strips;
   const groupsC = Math.ceil(s.outC / T);
   const S = s.stride ?? 1;
-  // Input columns a strip's windows cover, and input rows its R output rows' windows cover.
-  const span = S * (P - 1) + s.kw;
-  const inRows = S * (R - 1) + s.kh;
+  const U = s.upsample ?? 1;
+  if (S > 1 && U > 1) throw new Error(`direct conv: stride ${S} and upsampling ${U} together`);
+  if (R % U !== 0 || P % U !== 0) throw new Error(`direct conv: a block of ${R} rows x ${P} pixels is not whole multiples of the upsampling ${U}`);
+  // Input rows (columns) the block's windows meet, relative to input row (column) `origin` of the
+  // block's first output row (pixel): from rLo to rHi. Without upsampling, the kh-1 rows
+  // (kw-1 columns) past the last window's start; with it, those of them that are real pixels.
+  const origin = (v: string) => (S > 1 ? `${v} * ${S}i` : U > 1 ? `${v} / ${U}i` : v);
+  const rLo = Math.ceil(-s.offY / U);
+  const cLo = Math.ceil(-s.offX / U);
+  const inRows = Math.floor((S * (R - 1) + s.kh - 1 - s.offY) / U) - rLo + 1;
+  const span = Math.floor((S * (P - 1) + s.kw - 1 - s.offX) / U) - cLo + 1;
   const plane = s.inH * s.inW;
   // Input channels whose weights are staged at a time: within the staging budget, and no more than there are.
   const chunk = Math.max(1, Math.min(s.inC, Math.floor(STAGED_WEIGHT_BYTES / (taps * T * 4))));
@@ -135,7 +164,7 @@ export function directConvKernel(s: DirectConvSpec, epilogue?: Epilogue, tiling?
   // Per thread: input column of strip position j, clamped, and whether it is inside the image.
   const cols: string[] = [];
   for (let j = 0; j < span; j++) {
-    cols.push(`  let cx${j} = ${S > 1 ? `ox0 * ${S}i` : 'ox0'} + ${j - s.offX}i;`, `  let okx${j} = cx${j} >= 0i && cx${j} < ${s.inW}i;`, `  let col${j} = u32(clamp(cx${j}, 0i, ${s.inW - 1}i));`);
+    cols.push(`  let cx${j} = ${origin('ox0')} + ${j + cLo}i;`, `  let okx${j} = cx${j} >= 0i && cx${j} < ${s.inW}i;`, `  let col${j} = u32(clamp(cx${j}, 0i, ${s.inW - 1}i));`);
   }
   // Per input channel: the filter taps once (vec4 over 4 channels), then each of the R+kh-1
   // input rows the thread's R output rows read, feeding every output row that uses it.
@@ -160,18 +189,25 @@ export function directConvKernel(s: DirectConvSpec, epilogue?: Epilogue, tiling?
     }
   }
   for (let r = 0; r < inRows; r++) {
-    body.push(`      {`, `        let iy = ${S > 1 ? `oy0 * ${S}i` : 'oy0'} + ${r - s.offY}i;`, `        let oky = iy >= 0i && iy < ${s.inH}i;`, `        let row = planeBase + u32(clamp(iy, 0i, ${s.inH - 1}i)) * ${s.inW}u;`);
+    body.push(`      {`, `        let iy = ${origin('oy0')} + ${r + rLo}i;`, `        let oky = iy >= 0i && iy < ${s.inH}i;`, `        let row = planeBase + u32(clamp(iy, 0i, ${s.inH - 1}i)) * ${s.inW}u;`);
     for (let j = 0; j < span; j++) body.push(`        let v${j} = select(0.0, in0[row + col${j}], oky && okx${j});`);
     for (let i = 0; i < R; i++) {
-      const ky = r - S * i;
+      // Output row i meets this input row through kernel row ky (upsampled: U*(r + rLo) is its
+      // offset in the zero-filled input, and rows that fall between real ones have no ky).
+      const ky = U * (r + rLo) + s.offY - S * i;
       if (ky < 0 || ky >= s.kh) continue;
       // The kw taps of one kernel row chained per accumulator: one read-modify-write of each
-      // accumulator per kernel row (they do not all fit in registers).
+      // accumulator per kernel row (they do not all fit in registers). Pixel p's tap kx reads
+      // column (S*p + kx - offX) / U of the block, if that is a whole column.
       for (let t = 0; t < T; t++) {
         for (let p = 0; p < P; p++) {
           let e = acc(i, p, t);
-          for (let kx = 0; kx < s.kw; kx++) e = `fma(v${S * p + kx}, w${t >> 2}_${ky * s.kw + kx}[${t & 3}], ${e})`;
-          body.push(`        ${acc(i, p, t)} = ${e};`);
+          for (let kx = 0; kx < s.kw; kx++) {
+            const col = S * p + kx - s.offX;
+            if (col % U !== 0) continue;
+            e = `fma(v${col / U - cLo}, w${t >> 2}_${ky * s.kw + kx}[${t & 3}], ${e})`;
+          }
+          if (e !== acc(i, p, t)) body.push(`        ${acc(i, p, t)} = ${e};`);
         }
       }
     }
@@ -234,7 +270,7 @@ ${chunks * chunk !== s.inC ? `      if (c0 + icl >= ${s.inC}u) { break; }\n` : '
   const channelLoop = sg
     ? `  for (var ic = 0u; ic < ${rolledCount(s.inC)}; ic++) {\n${body.join('\n')}\n    planeBase += ${plane}u;\n  }`
     : stagedChannelLoop;
-  const code = `${sg ? 'enable subgroups;\n' : ''}// direct conv (${s.label}): ${s.N}x${s.inC}x${s.inH}x${s.inW} -> ${s.outC}x${s.outH}x${s.outW}, ${s.kh}x${s.kw} taps, ${R} row(s) x ${P} pixels x ${T} channels per thread
+  const code = `${sg ? 'enable subgroups;\n' : ''}// direct conv (${s.label}): ${s.N}x${s.inC}x${s.inH}x${s.inW} -> ${s.outC}x${s.outH}x${s.outW}, ${s.kh}x${s.kw} taps${S > 1 ? `, stride ${S}` : ''}${U > 1 ? `, input upsampled x${U}` : ''}, ${R} row(s) x ${P} pixels x ${T} channels per thread
 @group(0) @binding(0) var<storage, read> in0: array<f32>;
 @group(0) @binding(1) var<storage, read> in1: array<f32>;
 ${epilogue?.code ?? ''}
@@ -316,6 +352,32 @@ export function conv2dGradInputDirectKernel(g: ConvGeometry, epilogue?: Epilogue
     label: 'grad input',
     N: g.N, inC: g.O, inH: g.OH, inW: g.OW, outC: g.C, outH: g.H, outW: g.W, kh: g.kh, kw: g.kw, offY: g.kh - 1 - g.ph, offX: g.kw - 1 - g.pw,
     // Flipping both ky and kx of a row-major tap index: (kh-1-ky)*kw + (kw-1-kx) = kh*kw-1 - tap.
+    weightIndex: (oc, ic, tap) => `(${ic} * ${g.C}u + ${oc}) * ${g.kh * g.kw}u + ${g.kh * g.kw - 1}u - ${tap}`,
+  };
+  return directConvKernel(spec, epilogue, tiling, target);
+}
+
+/**
+ * The input gradient of a 3x3 layer of stride 2 (ResNet's and WRN's downsampling layers) by the
+ * direct kernel, as the stride-1 sweep above over gy upsampled by 2 (a transposed convolution).
+ */
+export function directStridedGradInputApplies(g: ConvGeometry): boolean {
+  return g.kh === 3 && g.kw === 3 && g.sh === 2 && g.sw === 2;
+}
+
+/**
+ * dx = conv2d_grad_input(gy, w) for a strided layer: dx[iy, ix] sums w's flipped taps over gy
+ * upsampled by the stride (gy[oy, ox] at (s*oy, s*ox), zeros between), with the stride-1 sweep's
+ * offsets; each block of dx visits only the taps that land on a real gy pixel (a quarter of them
+ * at stride 2, in the same blocks as the phases of conv2dGradInputStridedKernel, without a GEMM
+ * per phase). Inputs gy (binding 0), w (binding 1).
+ */
+export function conv2dGradInputStridedDirectKernel(g: ConvGeometry, epilogue?: Epilogue, tiling?: DirectTiling, target?: KernelTarget): GemmKernel {
+  if (g.sh !== g.sw) throw new Error(`direct conv: stride ${g.sh}x${g.sw} must be the same along both axes`);
+  const spec: DirectConvSpec = {
+    label: 'strided grad input',
+    N: g.N, inC: g.O, inH: g.OH, inW: g.OW, outC: g.C, outH: g.H, outW: g.W, kh: g.kh, kw: g.kw, offY: g.kh - 1 - g.ph, offX: g.kw - 1 - g.pw,
+    upsample: g.sh,
     weightIndex: (oc, ic, tap) => `(${ic} * ${g.C}u + ${oc}) * ${g.kh * g.kw}u + ${g.kh * g.kw - 1}u - ${tap}`,
   };
   return directConvKernel(spec, epilogue, tiling, target);

@@ -13,7 +13,7 @@ import { Graph, isLeaf } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
 import type { Tensor } from '../../src/ir/tensor.js';
 import type { ConvGeometry } from '../../codegen/wgsl/conv.js';
-import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, directConvApplies, directForwardApplies, directPointwiseGradInputApplies, stripWidth, type DirectTiling } from '../../codegen/wgsl/conv-direct.js';
+import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, conv2dGradInputStridedDirectKernel, directConvApplies, directForwardApplies, directPointwiseGradInputApplies, directStridedGradInputApplies, stripWidth, type DirectTiling } from '../../codegen/wgsl/conv-direct.js';
 import { conv2dForwardKernel } from '../../codegen/wgsl/conv.js';
 import { convGeometry } from '../../src/ops/conv.js';
 
@@ -254,6 +254,66 @@ describe('direct kernel, stride-2 forward', async () => {
         expectClose(got.out, want, { rtol: 1e-4, atol: 1e-4 }, `stride-2 forward x[${c.x}]`);
         expect(Array.from(got.out)).toEqual(Array.from(gemm.out));
         expect(Array.from(got.tail)).toEqual(new Array(8).fill(-12345));
+      }
+    });
+  }
+});
+
+describe('direct kernel, strided input gradient (gy upsampled by the stride)', async () => {
+  // ResNet's and WRN's downsampling 3x3 layers differentiate their input through this sweep. The
+  // kernel is general (any stride, filter and padding); the cases below hit stride 2 with pads 0,
+  // 1 and 2, odd image sizes (rows and columns that no window covers get 0), ragged blocks and a
+  // channel tail, and a 5x5 filter at stride 3. Against the CPU reference, every element written,
+  // and with subgroup broadcasts bit for bit the staged kernel.
+  const rt = await sharedTestRuntime();
+  const cases: { x: Shape4; o: number; k?: number; stride?: number; pad: number; t?: DirectTiling }[] = [
+    { x: [2, 5, 11, 13], o: 6, pad: 1 }, // the op's own (small) block: 2 rows x 8 pixels, ragged both ways
+    { x: [1, 7, 8, 9], o: 19, pad: 1, t: { rows: 2, pixels: 4, channels: 16 } }, // 19 gy channels, 7 dx channels: a tail
+    { x: [3, 4, 9, 10], o: 8, pad: 0, t: { rows: 4, pixels: 6, channels: 8 } }, // unpadded: the last dx row meets no window
+    { x: [1, 6, 7, 7], o: 5, pad: 2, t: { rows: 2, pixels: 8, channels: 4 } },
+    { x: [1, 3, 10, 11], o: 4, k: 5, stride: 3, pad: 2, t: { rows: 3, pixels: 6, channels: 4 } },
+  ];
+  it('is chosen for 3x3 layers of stride 2, and blocks are whole multiples of the stride', () => {
+    const geo = (stride: number, k = 3) => convGeometry('conv2d', [2, 8, 9, 9], [8, 8, k, k], { stride, pad: 1 });
+    expect(directStridedGradInputApplies(geo(2))).toBe(true);
+    expect(directStridedGradInputApplies(geo(1))).toBe(false);
+    expect(directStridedGradInputApplies(geo(2, 1))).toBe(false);
+    expect(directStridedGradInputApplies(convGeometry('conv2d', [2, 8, 9, 9], [8, 8, 3, 3], { stride: [2, 1], pad: 1 }))).toBe(false);
+    const c = cases[0]!;
+    const build: Builder = (g, [gy, w]) => g.apply('conv2d_grad_input', [gy!, w!], { stride: 2, pad: 1, inputShape: [...c.x] });
+    const g = convGeometry('conv2d', c.x, [c.o, c.x[1], 3, 3], { stride: 2, pad: 1 });
+    const kernel = chosenKernel(build, [{ name: 'gy', shape: [g.N, g.O, g.OH, g.OW], data: randn([g.N, g.O, g.OH, g.OW], 1) }, { name: 'w', shape: [c.o, c.x[1], 3, 3], data: randn([c.o, c.x[1], 3, 3], 2) }]);
+    expect(kernel).toMatch(/direct conv \(strided grad input\).*input upsampled x2, 2 row\(s\) x 8 pixels x 4 channels per thread/);
+    expect(stripWidth(13, 2)).toBe(8);
+    expect(stripWidth(7, 2)).toBe(8);
+    expect(stripWidth(6, 2)).toBe(6);
+    expect(() => conv2dGradInputStridedDirectKernel(g, undefined, { rows: 3, pixels: 8, channels: 4 })).toThrow(/whole multiples/);
+  });
+  it('finite differences through a stride-2 conv2d, whose input gradient runs this kernel', async () => {
+    const l = { x: [1, 5, 7, 6] as Shape4, o: 3 };
+    await checkGradients((_g, [x, w]) => x!.conv2d(w!, { stride: 2, pad: 1 }), [
+      { name: 'x', shape: [...l.x], data: randn([...l.x], 61) },
+      { name: 'w', shape: [l.o, l.x[1], 3, 3], data: randn([l.o, l.x[1], 3, 3], 62, 0.5) },
+    ]);
+  });
+  for (const c of cases) {
+    const k = c.k ?? 3;
+    const stride = c.stride ?? 2;
+    it(`x[${c.x}] o${c.o} ${k}x${k} stride ${stride} pad ${c.pad} tiling ${c.t ? `${c.t.rows}x${c.t.pixels}x${c.t.channels}` : 'chosen'}: GPU vs CPU, every element written, broadcasts bit for bit the staged kernel`, async () => {
+      const g = convGeometry('conv2d', c.x, [c.o, c.x[1], k, k], { stride, pad: c.pad });
+      const gyShape: Shape4 = [g.N, g.O, g.OH, g.OW];
+      const inputs: InputSpec[] = [
+        { name: 'gy', shape: gyShape, data: randn(gyShape, 51) },
+        { name: 'w', shape: [c.o, c.x[1], k, k], data: randn([c.o, c.x[1], k, k], 52, 0.5) },
+      ];
+      const want = cpuEval((gr, [gy, w]) => gr.apply('conv2d_grad_input', [gy!, w!], { stride, pad: c.pad, inputShape: [...c.x] }), inputs);
+      const data = inputs.map((i) => i.data as Float32Array);
+      const staged = await runRawKernel(conv2dGradInputStridedDirectKernel(g, undefined, c.t), data, want.length, 8, -12345);
+      expectClose(staged.out, want, { rtol: 1e-4, atol: 1e-4 }, `strided grad input x[${c.x}]`);
+      expect(Array.from(staged.tail)).toEqual(new Array(8).fill(-12345));
+      if (broadcastsBySubgroup(rt.ctx.target)) {
+        const got = await runRawKernel(conv2dGradInputStridedDirectKernel(g, undefined, c.t, rt.ctx.target), data, want.length, 8, -12345);
+        expect(Array.from(got.out)).toEqual(Array.from(staged.out));
       }
     });
   }

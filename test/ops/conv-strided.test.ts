@@ -1,6 +1,7 @@
 /**
  * The input gradient of a strided convolution by phases (conv2dGradInputStridedKernel in
- * codegen/wgsl/conv.ts): each phase of input pixels is a dense GEMM over its own taps. Checked
+ * codegen/wgsl/conv.ts; what the op runs for strided filters other than 3x3 at stride 2, which go
+ * to the direct kernel, test/ops/conv-direct.test.ts): each phase of input pixels is a dense GEMM over its own taps. Checked
  * against the CPU reference on layers where phases differ in depth, where some phases get no tap
  * at all (1x1 and stride > kernel: their pixels must still be written, as zeros), with uneven
  * strides, pads and image sizes, and in both GEMM orientations (more channels than phase pixels
@@ -61,14 +62,18 @@ async function checkEveryElement(l: Layer, seed: number, kernelFor: (geo: ConvGe
 }
 
 describe('strided convolution input gradient by phases', { timeout: 300_000 }, () => {
-  it('is what conv2d_grad_input runs for a strided layer', () => {
-    const g = new Graph(OPS);
-    const gy = g.input('gy', [2, 8, 4, 4]);
-    const w = g.input('w', [8, 6, 3, 3]);
-    const dx = g.apply('conv2d_grad_input', [gy, w], { stride: 2, pad: 1, inputShape: [2, 6, 8, 8] });
-    const node = g.node(dx.id);
-    if (isLeaf(node)) throw new Error('not an op');
-    expect(g.op(node).kernel!({ node, inputs: node.inputs.map((i) => g.node(i)) }).code).toMatch(/fn phaseOf/);
+  it('is what conv2d_grad_input runs for a strided layer other than 3x3 at stride 2 (those run the direct kernel)', () => {
+    const chosen = (k: number, stride: number) => {
+      const g = new Graph(OPS);
+      const gy = g.input('gy', [2, 8, 4, 4]);
+      const w = g.input('w', [8, 6, k, k]);
+      const dx = g.apply('conv2d_grad_input', [gy, w], { stride, pad: Math.floor(k / 2), inputShape: [2, 6, 8, 8] });
+      const node = g.node(dx.id);
+      if (isLeaf(node)) throw new Error('not an op');
+      return g.op(node).kernel!({ node, inputs: node.inputs.map((i) => g.node(i)) }).code;
+    };
+    expect(chosen(5, 2)).toMatch(/fn phaseOf/);
+    expect(chosen(3, 2)).toMatch(/direct conv \(strided grad input\)/);
   });
 
   it('images share a GEMM axis in whole divisors of the batch, up to 65536 pixels', () => {
