@@ -10,11 +10,13 @@
  *
  *   node dist/bench/conv-ab.js [--rounds 7]
  *   CONV_AB_LAYERS='128,16,14,32;128,1,28,16' (N,C,H,O; 3x3 pad 1)  CONV_AB_TILINGS=2x7x16,1x7x8 (rows x pixels x channels)
+ *   CONV_AB_STRIDE=2: the layers at stride 2 (H is the input's size); the old kernels are then the
+ *   implicit GEMM (forward) and the GEMM by phases (input gradient).
  *   The direct kernels are generated for this device (subgroup broadcasts where it has 8-lane subgroups).
  */
 import { Runtime } from '../src/runtime/runtime.js';
-import { conv2dForwardKernel, conv2dGradInputKernel, type ConvGeometry } from '../codegen/wgsl/conv.js';
-import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, type DirectTiling } from '../codegen/wgsl/conv-direct.js';
+import { conv2dForwardKernel, conv2dGradInputKernel, conv2dGradInputStridedKernel, type ConvGeometry } from '../codegen/wgsl/conv.js';
+import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, conv2dGradInputStridedDirectKernel, type DirectTiling } from '../codegen/wgsl/conv-direct.js';
 import type { GemmKernel } from '../codegen/wgsl/gemm.js';
 import { median } from './interleave.js';
 import { loadLine } from './machine-load.js';
@@ -59,7 +61,11 @@ async function compare(device: GPUDevice, title: string, flops: number, variants
   prepared.forEach((p) => p.destroy());
 }
 
-const geometry = (N: number, C: number, H: number, O: number): ConvGeometry => ({ N, C, H, W: H, O, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, OH: H, OW: H });
+const stride = Number(process.env['CONV_AB_STRIDE'] ?? 1);
+const geometry = (N: number, C: number, H: number, O: number): ConvGeometry => {
+  const OH = Math.floor((H - 1) / stride) + 1;
+  return { N, C, H, W: H, O, kh: 3, kw: 3, sh: stride, sw: stride, ph: 1, pw: 1, OH, OW: OH };
+};
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(name);
@@ -78,17 +84,24 @@ try {
   for (const [N, C, H, O] of layers) {
     const g = geometry(N, C, H, O);
     const x = N * C * H * H;
-    const y = N * O * H * H;
+    const y = N * O * g.OH * g.OW;
     const w = O * C * 9;
-    const flops = 2 * N * O * H * H * C * 9;
-    const tag = `conv ${C}->${O} 3x3 on ${H}x${H}, batch ${N}`;
+    const flops = 2 * N * O * g.OH * g.OW * C * 9;
+    const tag = `conv ${C}->${O} 3x3${stride > 1 ? ` stride ${stride}` : ''} on ${H}x${H}, batch ${N}`;
+    const target = rt.ctx.target;
     await compare(rt.device, `${tag}: forward`, flops, [
-      { name: 'implicit GEMM (old)', kernel: conv2dForwardKernel(g), sizes: [x, w, y] },
-      ...tilings.map((t) => ({ name: `direct ${t.rows}x${t.pixels}px x ${t.channels}ch`, kernel: conv2dForwardDirectKernel(g, undefined, t, rt.ctx.target), sizes: [x, w, y] })),
+      { name: 'implicit GEMM (old)', kernel: conv2dForwardKernel(g, undefined, undefined, undefined, target), sizes: [x, w, y] },
+      ...tilings.map((t) => ({ name: `direct ${t.rows}x${t.pixels}px x ${t.channels}ch`, kernel: conv2dForwardDirectKernel(g, undefined, t, target), sizes: [x, w, y] })),
     ], rounds);
     await compare(rt.device, `${tag}: grad input`, flops, [
-      { name: 'implicit GEMM (old)', kernel: conv2dGradInputKernel(g), sizes: [y, w, x] },
-      ...tilings.map((t) => ({ name: `direct ${t.rows}x${t.pixels}px x ${t.channels}ch`, kernel: conv2dGradInputDirectKernel(g, undefined, t, rt.ctx.target), sizes: [y, w, x] })),
+      stride > 1
+        ? { name: 'GEMM by phases (old)', kernel: conv2dGradInputStridedKernel(g, undefined, undefined, undefined, target), sizes: [y, w, x] }
+        : { name: 'implicit GEMM (old)', kernel: conv2dGradInputKernel(g, undefined, undefined, target), sizes: [y, w, x] },
+      ...tilings.map((t) => ({
+        name: `direct ${t.rows}x${t.pixels}px x ${t.channels}ch`,
+        kernel: stride > 1 ? conv2dGradInputStridedDirectKernel(g, undefined, t, target) : conv2dGradInputDirectKernel(g, undefined, t, target),
+        sizes: [y, w, x],
+      })),
     ], rounds);
   }
 } finally {
