@@ -15,6 +15,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireDevice } from '../src/runtime/device.js';
 import { gpuWait } from '../src/runtime/gpu-wait.js';
+import { timeDispatches } from './dispatch-timer.js';
 import { formatTable } from './table.js';
 
 interface LogLine {
@@ -23,17 +24,9 @@ interface LogLine {
   hash: string;
 }
 
-async function timeDispatch(device: GPUDevice, pipeline: GPUComputePipeline, group: GPUBindGroup): Promise<number> {
-  const t0 = performance.now();
-  const enc = device.createCommandEncoder();
-  const pass = enc.beginComputePass();
-  pass.setPipeline(pipeline);
-  pass.setBindGroup(0, group);
-  pass.dispatchWorkgroups(1);
-  pass.end();
-  device.queue.submit([enc.finish()]);
-  await gpuWait(device.queue.onSubmittedWorkDone());
-  return performance.now() - t0;
+/** Wall milliseconds of one single-workgroup dispatch of `pipeline` (the first includes its compile). */
+async function timeDispatch(device: GPUDevice, pipeline: GPUComputePipeline, bindGroup: GPUBindGroup): Promise<number> {
+  return (await timeDispatches(device, { pipeline, bindGroup, workgroups: [1, 1, 1] }, 1)).wall;
 }
 
 async function main(): Promise<void> {
