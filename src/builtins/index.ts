@@ -1,6 +1,7 @@
 /**
  * The table of built-in functions of objectives, states and schedules. Adding a function means
- * writing one entry (in the file of its family here) and listing it below: the checker (its
+ * writing one entry (in the file of its family here), listing it below and naming it in
+ * src/typed/function-names.ts (the table's type requires exactly those names): the checker (its
  * signature and type rule), the lowering (src/lower/objective.ts) and the schedule evaluator
  * (src/train/schedule-eval.ts) all read this table. See types.ts for why it lives here.
  *
@@ -12,12 +13,11 @@ import { max, mean, min, norm, sum } from './reductions.js';
 import { abs, cos, exp, log, sqrt, stop_gradient } from './elementwise.js';
 import { linear_ramp, sigmoid_ramp } from './ramps.js';
 import type { BuiltinFunction } from './types.js';
+import type { FunctionName } from '../typed/function-names.js';
 
 export const builtinFunctions = {
   ce, kl, mse, softmax, log_softmax, sum, mean, norm, stop_gradient, exp, log, abs, sqrt, cos, max, min, ramp: linear_ramp, sigmoid_ramp,
-} satisfies Record<string, BuiltinFunction>;
-
-export type FunctionName = keyof typeof builtinFunctions;
+} satisfies { readonly [F in FunctionName]: BuiltinFunction };
 
 export function isFunctionName(name: string): name is FunctionName {
   return Object.hasOwn(builtinFunctions, name);

@@ -1,6 +1,6 @@
 /** The losses: `ce`, `kl`, `mse` (batch means, as docs/language.md defines them). */
-import type { TypedExpr } from '../check/resolved.js';
-import { describeType, sameShape, scalarType } from '../check/types.js';
+import type { TypedExpr } from '../typed/typed-expr.js';
+import { describeType, sameShape, scalarType } from '../typed/expr-type.js';
 import { perExampleVector, shapeOf } from './rules.js';
 import type { BuiltinFunction } from './types.js';
 

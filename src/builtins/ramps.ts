@@ -1,5 +1,5 @@
 /** The ramps of schedules: `ramp` (linear) and `sigmoid_ramp` (the TE reference's). Host only. */
-import { isScalarLike, scalarType } from '../check/types.js';
+import { isScalarLike, scalarType } from '../typed/expr-type.js';
 import type { BuiltinFunction } from './types.js';
 
 /** The reference's sigmoid_rampup: 0 before start, 1 after end, exp(-5 (1 - t)^2) between. */

@@ -1,6 +1,6 @@
 /** Reductions: `sum`, `mean`, `max`, `min` (which are also elementwise with two arguments) and `norm`. */
 import type { Tensor } from '../ir/tensor.js';
-import { describeType, tensorType } from '../check/types.js';
+import { describeType, tensorType } from '../typed/expr-type.js';
 import { reductionRule } from './rules.js';
 import type { BuiltinFunction, CallSite, Lowered } from './types.js';
 

@@ -1,6 +1,6 @@
 /** Type rules that several built-in functions share. */
-import type { ExprType, Shape } from '../check/resolved.js';
-import { describeType, isScalarLike, numberType, scalarType, tensorType } from '../check/types.js';
+import type { Shape } from '../layers/index.js';
+import { describeType, isScalarLike, numberType, scalarType, tensorType, type ExprType } from '../typed/expr-type.js';
 import type { BuiltinFunction } from './types.js';
 
 /** Why `t` is not a per-example vector (logits or probabilities), or undefined if it is one. */

@@ -10,7 +10,8 @@
  * composite losses) comes through `FunctionLowering`, so the checker loads no graph code.
  */
 import type { Tensor } from '../ir/tensor.js';
-import type { ExprType, TypedExpr } from '../check/resolved.js';
+import type { ExprType } from '../typed/expr-type.js';
+import type { TypedExpr } from '../typed/typed-expr.js';
 import type * as Losses from '../ops/losses.js';
 
 /** A lowered argument: a graph tensor, or a number folded on the host. */

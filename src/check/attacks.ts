@@ -3,7 +3,8 @@ import type * as A from '../syntax/ast.js';
 import { diagnostic, type Diagnostic } from '../syntax/diagnostic.js';
 import { describeConstant, evaluateConstant, type ConstScope } from './const-eval.js';
 import { ExpressionChecker, requireScalar, type ExpressionScope } from './expressions.js';
-import { someNode, type AttackStart, type PerturbationBall, type ResolvedAttack } from './resolved.js';
+import type { AttackStart, PerturbationBall, ResolvedAttack } from './resolved.js';
+import { someNode } from '../typed/typed-expr.js';
 import { didYouMean } from './suggest.js';
 
 export function checkAttack(member: A.AttackDeclaration, scope: ExpressionScope, diagnostics: Diagnostic[]): ResolvedAttack | undefined {

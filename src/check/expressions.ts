@@ -9,9 +9,10 @@ import type { MessageArgs } from '../syntax/diagnostic-messages.js';
 import { evaluateConstant, type ConstScope } from './const-eval.js';
 import { arithmetic, arithmeticOpOf } from '../expr/operators.js';
 import { broadcast, builtinFunctions, elementwiseBinaryResult, isFunctionName, scheduleFunctions } from './functions.js';
-import type { ResolvedModel, Shape, TypedExpr } from './resolved.js';
+import type { ResolvedModel, Shape } from './resolved.js';
+import type { TypedExpr } from '../typed/typed-expr.js';
 import { didYouMean } from './suggest.js';
-import { boolType, describeType, isScalarLike, numberType, scalarType, tensorType } from './types.js';
+import { boolType, describeType, isScalarLike, numberType, scalarType, tensorType } from '../typed/expr-type.js';
 
 /** Where an expression appears decides which names it may use. */
 export type ExpressionPlace = 'attack' | 'minimize' | 'state' | 'schedule';

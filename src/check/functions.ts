@@ -3,8 +3,9 @@
  * broadcasting. The functions themselves (signatures, type rules, lowerings, host values) are one
  * table, src/builtins/; it is re-exported here for the checker.
  */
-import type { ExprType, Shape } from './resolved.js';
-import { isScalarLike, numberType, sameShape, scalarType, shapeText } from './types.js';
+import type { Shape } from './resolved.js';
+import { isScalarLike, numberType, sameShape, scalarType, type ExprType } from '../typed/expr-type.js';
+import { shapeText } from '../util/shape-text.js';
 
 export { builtinFunctions, isFunctionName, scheduleFunctions } from '../builtins/index.js';
 

@@ -17,6 +17,9 @@ import { diagnostic } from '../syntax/diagnostic.js';
 import { fileStartSpan } from '../syntax/span.js';
 
 export * from './resolved.js';
+export * from '../typed/typed-expr.js';
+export type { ExprType } from '../typed/expr-type.js';
+export type { FunctionName } from '../typed/function-names.js';
 export { formatDiagnostic, formatDiagnostics } from './diagnostics.js';
 export type { Diagnostic, Severity } from './diagnostics.js';
 export { PipelineSettingsSchema, type PipelineSettings, type PipelineSettingsInput } from './settings.js';

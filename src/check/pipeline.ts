@@ -18,13 +18,14 @@ import { collectStateDict, ModelBuilder } from './models.js';
 import { inferShapes } from './shapes.js';
 import { untrainableLayers } from './trainable.js';
 import { applyOverrides } from './overrides.js';
-import type { ResolvedAttack, ResolvedData, ResolvedModel, ResolvedPipeline, ResolvedSchedule, ResolvedState, Shape, TypedExpr } from './resolved.js';
-import { someNode } from './resolved.js';
+import type { ResolvedAttack, ResolvedData, ResolvedModel, ResolvedPipeline, ResolvedSchedule, ResolvedState, Shape } from './resolved.js';
+import { someNode, type TypedExpr } from '../typed/typed-expr.js';
 import { settingsFromSource } from './settings-source.js';
 import { applySourceOverrides } from './source-overrides.js';
 import { checkState } from './states.js';
 import { didYouMean } from './suggest.js';
-import { describeType, shapeText } from './types.js';
+import { describeType } from '../typed/expr-type.js';
+import { shapeText } from '../util/shape-text.js';
 
 export { collectDefinitions, type ProgramDefinitions } from './definitions.js';
 

@@ -6,7 +6,7 @@
 import { diagnostic, type Diagnostic } from '../syntax/diagnostic.js';
 import { forwardArithmetic, layerKinds } from '../layers/index.js';
 import type { ResolvedLayer, Shape } from './resolved.js';
-import { shapeText } from './types.js';
+import { shapeText } from '../util/shape-text.js';
 
 /**
  * Infer and record the shapes through `layer`; undefined after a (reported) mismatch.

@@ -3,9 +3,10 @@ import type * as A from '../syntax/ast.js';
 import { diagnostic, type Diagnostic } from '../syntax/diagnostic.js';
 import { describeConstant, evaluateConstant } from './const-eval.js';
 import { ExpressionChecker, type ExpressionScope } from './expressions.js';
-import { someNode, type ResolvedState } from './resolved.js';
+import type { ResolvedState } from './resolved.js';
+import { someNode } from '../typed/typed-expr.js';
 import { didYouMean } from './suggest.js';
-import { describeType } from './types.js';
+import { describeType } from '../typed/expr-type.js';
 
 export function checkState(member: A.StateDeclaration, scope: ExpressionScope, diagnostics: Diagnostic[]): ResolvedState | undefined {
   const value = member.value;

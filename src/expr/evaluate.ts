@@ -10,7 +10,7 @@
  * schedules, `x` only in objectives); an evaluator that meets a form it does not handle has met a
  * checker bug, and says so with an InternalError.
  */
-import type { TypedExpr } from '../check/resolved.js';
+import type { TypedExpr } from '../typed/typed-expr.js';
 import { InternalError } from '../util/internal-error.js';
 import type { ArithmeticOp, ComparisonOp, LogicalOp } from './operators.js';
 

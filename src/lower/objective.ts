@@ -9,8 +9,7 @@
  * which is the reference's `if epoch >= es` (the programs are compiled once per phase).
  */
 import type { Tensor } from '../ir/tensor.js';
-import type { TypedExpr } from '../check/resolved.js';
-import { someNode } from '../check/resolved.js';
+import { someNode, type TypedExpr } from '../typed/typed-expr.js';
 import { crossEntropy, tradesKl, klDiv, mse } from '../ops/losses.js';
 import { builtinFunctions, type FunctionLowering, type Lowered } from '../builtins/index.js';
 import { evaluateTyped, type Semantics } from '../expr/evaluate.js';

@@ -3,7 +3,8 @@
  * 1-based epoch and the 0-based global step; they are computed on the host once per step and
  * written to one-number device variables, so changing them never recompiles anything.
  */
-import type { TypedExpr, ResolvedSchedule } from '../check/resolved.js';
+import type { ResolvedSchedule } from '../check/resolved.js';
+import type { TypedExpr } from '../typed/typed-expr.js';
 import type { PipelineSettings } from '../check/settings.js';
 import { builtinFunctions } from '../builtins/index.js';
 import { evaluateTyped, type Semantics } from '../expr/evaluate.js';

@@ -21,9 +21,10 @@ export const STAGES: readonly (readonly string[])[] = [
   ['src/syntax/'], // AST, diagnostics
   ['src/data/'], // dataset readers
   ['src/layers/'], // layer definitions (check + lowering in one entry)
-  // The checker with its definition tables: built-in functions and the operators' meaning share
-  // the checker's type vocabulary (check/resolved.ts, check/types.ts) in both directions.
-  ['src/check/', 'src/builtins/', 'src/expr/'],
+  ['src/typed/'], // the typed-tree vocabulary: expression types, typed expressions, function names
+  ['src/builtins/'], // built-in functions: signature, type rule, lowering, host value
+  ['src/expr/'], // the operators' meaning and the one walk over typed expressions
+  ['src/check/'], // the checker; its output contract is check/resolved.ts
   ['src/lower/'], // resolved pipeline -> graphs of a training step
   ['src/io/'], // checkpoints, safetensors, .pt, atomic writes, the run directory's files
   ['src/attacks/'],

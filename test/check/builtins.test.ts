@@ -3,7 +3,8 @@
  * it appear, and the schedule functions are exactly those with a host value.
  */
 import { describe, expect, test } from 'vitest';
-import { builtinFunctions, scheduleFunctions, type FunctionName } from '../../src/builtins/index.js';
+import { builtinFunctions, scheduleFunctions } from '../../src/builtins/index.js';
+import type { FunctionName } from '../../src/typed/function-names.js';
 
 const names = Object.keys(builtinFunctions) as FunctionName[];
 
