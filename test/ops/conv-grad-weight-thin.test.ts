@@ -2,7 +2,7 @@
  * The weight gradient of thin layers (<= 4 input channels, stride 1) without a GEMM
  * (codegen/wgsl/conv-grad-weight-thin.ts): against the CPU reference for 1 to 4 channels, square
  * and oblong kernels with and without padding, rows that are not a multiple of the 4-pixel strip,
- * filter counts that are not a multiple of 4, and even, uneven and one-image splits. 4 channels x 5x5 (100 taps) goes to the GEMM instead. Every output
+ * filter counts that are not a multiple of 4 (or of 8, with 8 filters a thread), and even, uneven and one-image splits. 4 channels x 5x5 (100 taps) goes to the GEMM instead. Every output
  * element must be written: the output starts filled with a sentinel and has a guard tail.
  */
 import { describe, it, expect } from 'vitest';
@@ -11,7 +11,7 @@ import { runRawKernel } from '../helpers/raw-kernel.js';
 import { Graph, isLeaf } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
 import { convGeometry } from '../../src/ops/conv.js';
-import { conv2dGradWeightThinKernel, thinGradWeightApplies } from '../../codegen/wgsl/conv-grad-weight-thin.js';
+import { conv2dGradWeightThinKernel, thinGradWeightApplies, thinGradWeightFilters } from '../../codegen/wgsl/conv-grad-weight-thin.js';
 import { gradWeightSplits } from '../../codegen/wgsl/conv.js';
 
 interface Layer {
@@ -20,6 +20,8 @@ interface Layer {
   k: [number, number];
   pad: [number, number];
   splits: number[];
+  /** Filters per thread, where not the kernel's own choice (4 on these small layers). */
+  filters?: 4 | 8;
 }
 
 const LAYERS: Layer[] = [
@@ -28,10 +30,14 @@ const LAYERS: Layer[] = [
   { x: [3, 2, 6, 5], o: 5, k: [5, 5], pad: [2, 2], splits: [3] }, // 50 taps
   { x: [2, 2, 5, 6], o: 4, k: [3, 2], pad: [1, 0], splits: [1] },
   { x: [1, 3, 4, 4], o: 3, k: [2, 2], pad: [0, 0], splits: [1] }, // unpadded: 3x3 output
+  // 8 filters a thread (what layers of 2-4 channels take at a training batch): an RGB layer in 2
+  // splits, and 13 filters (a block of 8 and one of 5) over 4 channels.
+  { x: [2, 3, 8, 8], o: 8, k: [3, 3], pad: [1, 1], splits: [2], filters: 8 },
+  { x: [2, 4, 6, 7], o: 13, k: [3, 3], pad: [1, 1], splits: [1], filters: 8 },
 ];
 
 const SENTINEL = -12345;
-const label = (l: Layer) => `x[${l.x}] o${l.o} k${l.k} p${l.pad}`;
+const label = (l: Layer) => `x[${l.x}] o${l.o} k${l.k} p${l.pad}${l.filters ? `, ${l.filters} filters a thread` : ''}`;
 
 describe('thin-layer weight gradient', { timeout: 300_000 }, () => {
   it('is what conv2d_grad_weight runs for thin stride-1 layers, and only those', () => {
@@ -48,6 +54,14 @@ describe('thin-layer weight gradient', { timeout: 300_000 }, () => {
     // 16 workgroups (4 filters and a split each) for both cores: 16 filters in 4 splits, 64 in 1.
     expect(gradWeightSplits(geo(3, 1))).toBe(4);
     expect(gradWeightSplits(convGeometry('conv2d', [8, 3, 16, 16], [64, 3, 3, 3], { stride: 1, pad: 1 }))).toBe(1);
+    // 8 filters a thread on layers of 2-4 channels at a training batch; a one-channel layer, and a
+    // test's few images, keep 4.
+    const resnetFirst = convGeometry('conv2d', [8, 3, 32, 32], [64, 3, 3, 3], { stride: 1, pad: 1 });
+    expect(thinGradWeightFilters(resnetFirst)).toBe(8);
+    expect(conv2dGradWeightThinKernel(resnetFirst).code).toMatch(/8 filters x 27 taps per thread/);
+    expect(thinGradWeightFilters(convGeometry('conv2d', [128, 1, 28, 28], [16, 1, 3, 3], { stride: 1, pad: 1 }))).toBe(4);
+    expect(thinGradWeightFilters(geo(3, 1))).toBe(4);
+    expect(() => conv2dGradWeightThinKernel(resnetFirst, 1, undefined, 6)).toThrow(/4 or 8/);
   });
 
   for (const l of LAYERS) {
@@ -60,7 +74,7 @@ describe('thin-layer weight gradient', { timeout: 300_000 }, () => {
       ];
       for (const splits of l.splits) {
         const want = cpuEval((g, [x, gy]) => g.apply('conv2d_grad_weight', [x!, gy!], { stride: 1, pad: l.pad, kernel: l.k, ...(splits > 1 ? { splits } : {}) }), inputs);
-        const got = await runRawKernel(conv2dGradWeightThinKernel(geo, splits), inputs.map((i) => i.data as Float32Array), want.length, 8, SENTINEL);
+        const got = await runRawKernel(conv2dGradWeightThinKernel(geo, splits, undefined, l.filters), inputs.map((i) => i.data as Float32Array), want.length, 8, SENTINEL);
         expect(Array.from(got.out).filter((v) => v === SENTINEL)).toEqual([]);
         expectClose(got.out, want, { rtol: 1e-4, atol: 1e-4 }, `${label(l)}, ${splits} split(s)`);
         expect(Array.from(got.tail)).toEqual(new Array(8).fill(SENTINEL));
