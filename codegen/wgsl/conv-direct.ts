@@ -1,6 +1,7 @@
 /**
  * Direct (non-GEMM) kernel for convolutions with small filters, used for conv2d's forward (stride
- * 1 or 2) and, as the same sweep with flipped and transposed filters, its stride-1 input gradient.
+ * 1 or 2) and, as the same sweep with flipped and transposed filters, its input gradient (stride 1,
+ * and stride 2 over gy read as if upsampled: `upsample`).
  *
  *   out[n, oc, oy, ox] = sum_{ic, ky, kx} in[n, ic, s*oy + ky - offY, s*ox + kx - offX] * wt(oc, ic, ky, kx)
  *
@@ -299,10 +300,6 @@ ${stores.join('\n')}
 }
 
 /**
- * Where the direct kernel is used: stride 1 and 3x3 filters (the reference CNN's and ResNet's
- * layers), the shapes it was measured on; everything else keeps the implicit GEMM.
- */
-/**
  * The input gradient of a pointwise layer with fewer than 64 input channels: as a GEMM its M axis
  * (the channels) is too short to reuse gy (WRN's 16->160 shortcut: 8.9 GFLOP/s on a 16x128 tile,
  * 12.8 here with 16 channels per thread, the filters read once per workgroup).
@@ -311,6 +308,10 @@ export function directPointwiseGradInputApplies(g: ConvGeometry): boolean {
   return isPointwise(g) && g.C < 64;
 }
 
+/**
+ * Where the direct kernel runs a stride-1 input gradient: 3x3 filters (the reference CNN's and
+ * ResNet's layers), the shapes it was measured on; other filters keep the implicit GEMM.
+ */
 export function directConvApplies(g: ConvGeometry): boolean {
   // Any channel count: the staged filters come in chunks of input channels, and the block per
   // thread does not depend on the widths (ResNet's 64-512 channels run at 2-4x the implicit GEMM;
