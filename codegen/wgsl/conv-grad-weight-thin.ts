@@ -58,10 +58,10 @@ export function thinGradWeightFilters(g: ConvGeometry): number {
 /**
  * Workgroups (one per 4 filters and split) the splits aim for; with 8 filters a thread, half as
  * many (the same filter vec4s): 3->16 at batch 8 in 4 splits 0.47 ms against 0.51 in 8, 3->64
- * in 1 split 1.48 against 1.52 in 2 and 1.58 in 4 (same run as thinGradWeightFilters). With 8 threads a workgroup (same
- * run, 21:24): 3->16 at batch 8 0.70 ms in 16 against 0.75 in 32, 3->64 2.17 in 16 or 32, the
- * reference CNN's 1->16 at batch 128 2.09 in 16 against 2.18 in 32 (1.94 in 64); fewer splits
- * also leave less to the sum over splits that follows.
+ * in 1 split 1.48 against 1.52 in 2 and 1.58 in 4 (same run as thinGradWeightFilters). With 4
+ * filters and 8 threads a workgroup (same run, 21:24): 3->16 at batch 8 0.70 ms in 16 against
+ * 0.75 in 32, 3->64 2.17 in 16 or 32, the reference CNN's 1->16 at batch 128 2.09 in 16 against
+ * 2.18 in 32 (1.94 in 64); fewer splits also leave less to the sum over splits that follows.
  */
 const THIN_WORKGROUPS = 16;
 
