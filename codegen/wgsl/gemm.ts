@@ -177,6 +177,17 @@ export const GEMM_CANDIDATES: readonly GemmCandidate[] = [
 const PARALLEL_WORKGROUPS = 4;
 
 /**
+ * Below this many multiply-adds (all batches) a product takes blocks of at most 8x8 per thread.
+ * What a kernel costs to compile counts too: lavapipe compiles every distinct shape at its first
+ * dispatch, and the 16x16 blocks on fitted tiles took 17-18 s each for an MLP's [12 x 24] x
+ * [24 x 784] products (tiles of 16x208, 13 threads; the tests' mixed-architectures file spent
+ * 70 of its 82 cold seconds on four of them), where an 8x8 block compiles in under a second. A
+ * product this small runs in a fraction of a millisecond either way. Results do not change: every
+ * tiling sums each output over k in the same order.
+ */
+export const SMALL_GEMM_MACS = 1 << 20;
+
+/**
  * The candidate with the least estimated time: padded tile work over efficiency, scaled up
  * when there are too few workgroups to occupy every core. `matrices`: both operands are strided
  * matrices (no gather), which admits the matmul-only tilings.
@@ -193,8 +204,10 @@ export function chooseTiling(M: number, N: number, K: number, batch = 1, matrice
 export function rankTilings(M: number, N: number, K: number, batch = 1, matrices = false): { tiling: GemmTiling; cost: number } {
   let best: GemmTiling | undefined;
   let bestCost = Infinity;
-  for (const { tiling, efficiency, matricesOnly, tileK } of [...GEMM_CANDIDATES, ...fittedCandidates(M, N, matrices)]) {
+  const small = M * N * K * batch < SMALL_GEMM_MACS;
+  for (const { tiling, efficiency, matricesOnly, tileK } of [...GEMM_CANDIDATES, ...(small ? [] : fittedCandidates(M, N, matrices))]) {
     if (matricesOnly && !matrices) continue;
+    if (small && tiling.regM * tiling.regN > 64) continue;
     const tm = tiling.threadsM * tiling.regM;
     const tn = tiling.threadsN * tiling.regN;
     const groups = Math.ceil(M / tm) * Math.ceil(N / tn) * batch;
