@@ -3,7 +3,7 @@ import { checkForward, checkGradients, expectClose, gpuRun, randn } from '../hel
 import { Graph } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
 import { matmulKernel } from '../../codegen/wgsl/matmul.js';
-import { GEMM_CANDIDATES, chooseTiling, fittedCandidates, tileDepth } from '../../codegen/wgsl/gemm.js';
+import { GEMM_CANDIDATES, SMALL_GEMM_MACS, chooseTiling, fittedCandidates, tileDepth } from '../../codegen/wgsl/gemm.js';
 import { runRawKernel } from '../helpers/raw-kernel.js';
 import { sharedTestRuntime } from '../helpers/gpu.js';
 
@@ -169,6 +169,15 @@ describe('matmul with every GEMM tiling, pinned (ragged tails on every axis)', (
     expect(fittedCandidates(128, 512)).toEqual([]);
     expect(fittedCandidates(48, 40)).toEqual([]);
     expect(fittedCandidates(320, 128).map((c) => c.tiling.threadsM)).toEqual([10]);
+    // Products under 2^20 multiply-adds take blocks of at most 8x8 (the 16x16 blocks compile for
+    // seconds to run for microseconds): an MLP's [12 x 24] x [24 x 784] had a 16x208 tile.
+    for (const [M, N, K] of [[12, 784, 24], [784, 24, 12], [64, 64, 64]]) {
+      const t = chooseTiling(M!, N!, K!, 1, true);
+      expect(t.regM * t.regN, `${M}x${N}x${K}`).toBeLessThanOrEqual(64);
+    }
+    expect(SMALL_GEMM_MACS).toBe(1 << 20);
+    const atBound = chooseTiling(128, 128, 64, 1, true); // 2^20: not small
+    expect(atBound.regM * atBound.regN).toBeGreaterThan(64);
   });
 });
 
