@@ -271,6 +271,7 @@ describe('direct kernel, strided input gradient (gy upsampled by the stride)', a
     { x: [1, 7, 8, 9], o: 19, pad: 1, t: { rows: 2, pixels: 4, channels: 16 } }, // 19 gy channels, 7 dx channels: a tail
     { x: [3, 4, 9, 10], o: 8, pad: 0, t: { rows: 4, pixels: 6, channels: 8 } }, // unpadded: the last dx row meets no window
     { x: [1, 6, 7, 7], o: 5, pad: 2, t: { rows: 2, pixels: 8, channels: 4 } },
+    { x: [1, 5, 6, 6], o: 50, pad: 1, t: { rows: 2, pixels: 4, channels: 8 } }, // 50 gy channels: staged 42 at a time, then 8
     { x: [1, 3, 10, 11], o: 4, k: 5, stride: 3, pad: 2, t: { rows: 3, pixels: 6, channels: 4 } },
   ];
   it('is chosen for 3x3 layers of stride 2, and blocks are whole multiples of the stride', () => {
