@@ -43,12 +43,13 @@ export function thinGradWeightApplies(g: ConvGeometry): boolean {
 
 /**
  * Filters per thread: 8 (two vec4 of accumulators per tap) on a layer of 2-4 input channels whose
- * weight gradient is not a test's few images, else 4. Same-run at batch 8 on lavapipe (bench, 15
- * rounds, 2026-12-07 00:49, load 1.3): ResNet's 3->64 2.96 -> 1.48 ms (13.2 -> 19.1 GFLOP/s
- * median; 1.9x per round), WRN's 3->16 0.59 -> 0.47 ms (1.25x): the strip's input values and gy
- * reads feed twice the multiply-adds. The reference CNN's 1->16 at batch 128 (9 taps) ran 0.85x
- * with 8, so a one-channel layer keeps 4 (and the quickstart its digits). 8 filters compile in
- * 2.5 s against 1.1 on lavapipe for 27 taps, hence the size threshold (SMALL_DIRECT_MACS's).
+ * weight gradient is not a test's few images, else 4: the strip's input values and gy reads feed
+ * twice the multiply-adds. Same-run A/Bs at batch 8 on lavapipe (bench/thin-grad-weight-ab.ts,
+ * 2026-12-07, four runs at load 1.3-5, per-round medians): ResNet's 3->64 1.27-1.9x (2.96 -> 1.48
+ * ms in the quietest run), WRN's 3->16 1.15-1.44x (0.59 -> 0.47 ms). The reference CNN's 1->16 at
+ * batch 128 (9 taps) ran 0.8-1.02x with 8, so a one-channel layer keeps 4 (and the quickstart its
+ * digits). 8 filters compile in 2.5 s against 1.1 on lavapipe for 27 taps, hence the size
+ * threshold (SMALL_DIRECT_MACS's).
  */
 export function thinGradWeightFilters(g: ConvGeometry): number {
   const macs = g.N * g.O * g.OH * g.OW * g.C * g.kh * g.kw;

@@ -1,0 +1,50 @@
+/**
+ * The thin-layer weight gradient (codegen/wgsl/conv-grad-weight-thin.ts) with 4 and 8 filters a
+ * thread and several split counts, on the same device, alternating per round (a shared host's load
+ * hits every variant alike): the A/B behind thinGradWeightFilters and THIN_WORKGROUPS.
+ *
+ *   node dist/bench/thin-grad-weight-ab.js [--rounds 15]
+ *   THIN_AB_VARIANTS=4:16,8:8,8:16 (filters per thread : workgroups the splits aim for)
+ */
+import { acquireDevice } from '../src/runtime/device.js';
+import { conv2dGradWeightThinKernel } from '../codegen/wgsl/conv-grad-weight-thin.js';
+import type { ConvGeometry } from '../codegen/wgsl/conv.js';
+import { prepareDispatch, timeDispatches } from './dispatch-timer.js';
+import { median } from './interleave.js';
+import { loadLine } from './machine-load.js';
+
+const layer = (N: number, C: number, H: number, O: number): ConvGeometry => ({ N, C, H, W: H, O, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, OH: H, OW: H });
+const LAYERS: [string, ConvGeometry][] = [
+  ["WRN-34-10's 3->16 at batch 8", layer(8, 3, 32, 16)],
+  ["ResNet-18's 3->64 at batch 8", layer(8, 3, 32, 64)],
+  ["the reference CNN's 1->16 at batch 128", layer(128, 1, 28, 16)],
+];
+const roundsArg = process.argv.indexOf('--rounds');
+const rounds = roundsArg >= 0 ? Number(process.argv[roundsArg + 1]) : 15;
+const variants = (process.env['THIN_AB_VARIANTS'] ?? '4:16,8:8,8:16').split(',').map((v) => v.split(':').map(Number) as [number, number]);
+
+const ctx = await acquireDevice();
+const { device } = ctx;
+try {
+  console.log(loadLine());
+  for (const [name, g] of LAYERS) {
+    const flops = 2 * g.N * g.O * g.OH * g.OW * g.C * g.kh * g.kw;
+    const prepared = variants.map(([filters, workgroups]) => {
+      const splits = Math.max(1, Math.min(g.N, Math.ceil(workgroups / Math.ceil(g.O / filters))));
+      const sizes = [g.N * g.C * g.H * g.W, g.N * g.O * g.OH * g.OW, splits * g.O * g.C * g.kh * g.kw];
+      const buffers = sizes.map((n) => device.createBuffer({ size: Math.ceil((n * 4) / 16) * 16, usage: GPUBufferUsage.STORAGE }));
+      return { label: `${filters} filters, ${splits} split(s)`, buffers, dispatch: prepareDispatch(device, conv2dGradWeightThinKernel(g, splits, undefined, filters), buffers) };
+    });
+    for (const p of prepared) await timeDispatches(device, p.dispatch, 2); // compile on first use
+    const ms = prepared.map(() => [] as number[]);
+    for (let r = 0; r < rounds; r++) for (let i = 0; i < prepared.length; i++) ms[i]!.push((await timeDispatches(device, prepared[i]!.dispatch, 20)).wall);
+    console.log(`\n${name} (weight gradient, split kernel only)`);
+    prepared.forEach((p, i) => {
+      const ratios = ms[0]!.map((first, r) => first / ms[i]![r]!);
+      console.log(`  ${p.label.padEnd(22)} ${median(ms[i]!).toFixed(3)} ms (${(flops / median(ms[i]!) / 1e6).toFixed(1)} GFLOP/s); first/this per round median ${median(ratios).toFixed(2)}`);
+    });
+    prepared.forEach((p) => p.buffers.forEach((b) => b.destroy()));
+  }
+} finally {
+  ctx.destroy();
+}
