@@ -16,7 +16,7 @@
  */
 import { Runtime } from '../src/runtime/runtime.js';
 import { conv2dForwardKernel, conv2dGradInputKernel, conv2dGradInputStridedKernel, type ConvGeometry } from '../codegen/wgsl/conv.js';
-import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, conv2dGradInputStridedDirectKernel, type DirectTiling } from '../codegen/wgsl/conv-direct.js';
+import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, type DirectTiling } from '../codegen/wgsl/conv-direct.js';
 import type { GemmKernel } from '../codegen/wgsl/gemm.js';
 import { median } from './interleave.js';
 import { loadLine } from './machine-load.js';
@@ -99,7 +99,7 @@ try {
         : { name: 'implicit GEMM (old)', kernel: conv2dGradInputKernel(g, undefined, undefined, target), sizes: [y, w, x] },
       ...tilings.map((t) => ({
         name: `direct ${t.rows}x${t.pixels}px x ${t.channels}ch`,
-        kernel: stride > 1 ? conv2dGradInputStridedDirectKernel(g, undefined, t, target) : conv2dGradInputDirectKernel(g, undefined, t, target),
+        kernel: conv2dGradInputDirectKernel(g, undefined, t, target),
         sizes: [y, w, x],
       })),
     ], rounds);

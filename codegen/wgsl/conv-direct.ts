@@ -331,54 +331,46 @@ export function directForwardApplies(g: ConvGeometry): boolean {
   return g.kh === 3 && g.kw === 3 && g.sh === g.sw && (g.sh === 1 || g.sh === 2);
 }
 
+/** The layer's stride, one number: the direct kernel sweeps both axes alike. */
+function squareStride(g: ConvGeometry): number {
+  if (g.sh !== g.sw) throw new Error(`direct conv: stride ${g.sh}x${g.sw} must be the same along both axes`);
+  return g.sh;
+}
+
 /** y = conv2d(x, w) by the direct kernel: inputs x (binding 0), w (binding 1). */
 export function conv2dForwardDirectKernel(g: ConvGeometry, epilogue?: Epilogue, tiling?: DirectTiling, target?: KernelTarget): GemmKernel {
   const spec: DirectConvSpec = {
     label: 'forward',
     N: g.N, inC: g.C, inH: g.H, inW: g.W, outC: g.O, outH: g.OH, outW: g.OW, kh: g.kh, kw: g.kw, offY: g.ph, offX: g.pw,
-    stride: g.sh,
+    stride: squareStride(g),
     weightIndex: (oc, ic, tap) => `(${oc} * ${g.C}u + ${ic}) * ${g.kh * g.kw}u + ${tap}`,
-  };
-  if (g.sh !== g.sw) throw new Error(`direct conv: stride ${g.sh}x${g.sw} must be the same along both axes`);
-  return directConvKernel(spec, epilogue, tiling, target);
-}
-
-/**
- * dx = conv2d_grad_input(gy, w) for stride 1: the same sweep over gy with the filters
- * transposed (dx channel c reads w[:, c]) and flipped (tap (ky, kx) is w's (kh-1-ky, kw-1-kx)),
- * offset by kh-1-ph rows and kw-1-pw columns. Inputs gy (binding 0), w (binding 1).
- */
-export function conv2dGradInputDirectKernel(g: ConvGeometry, epilogue?: Epilogue, tiling?: DirectTiling, target?: KernelTarget): GemmKernel {
-  const spec: DirectConvSpec = {
-    label: 'grad input',
-    N: g.N, inC: g.O, inH: g.OH, inW: g.OW, outC: g.C, outH: g.H, outW: g.W, kh: g.kh, kw: g.kw, offY: g.kh - 1 - g.ph, offX: g.kw - 1 - g.pw,
-    // Flipping both ky and kx of a row-major tap index: (kh-1-ky)*kw + (kw-1-kx) = kh*kw-1 - tap.
-    weightIndex: (oc, ic, tap) => `(${ic} * ${g.C}u + ${oc}) * ${g.kh * g.kw}u + ${g.kh * g.kw - 1}u - ${tap}`,
   };
   return directConvKernel(spec, epilogue, tiling, target);
 }
 
 /**
  * The input gradient of a 3x3 layer of stride 2 (ResNet's and WRN's downsampling layers) by the
- * direct kernel, as the stride-1 sweep above over gy upsampled by 2 (a transposed convolution).
+ * direct kernel, as the stride-1 sweep over gy upsampled by 2 (a transposed convolution).
  */
 export function directStridedGradInputApplies(g: ConvGeometry): boolean {
   return g.kh === 3 && g.kw === 3 && g.sh === 2 && g.sw === 2;
 }
 
 /**
- * dx = conv2d_grad_input(gy, w) for a strided layer: dx[iy, ix] sums w's flipped taps over gy
- * upsampled by the stride (gy[oy, ox] at (s*oy, s*ox), zeros between), with the stride-1 sweep's
- * offsets; each block of dx visits only the taps that land on a real gy pixel (a quarter of them
- * at stride 2, in the same blocks as the phases of conv2dGradInputStridedKernel, without a GEMM
- * per phase). Inputs gy (binding 0), w (binding 1).
+ * dx = conv2d_grad_input(gy, w): the same sweep over gy with the filters transposed (dx channel c
+ * reads w[:, c]) and flipped (tap (ky, kx) is w's (kh-1-ky, kw-1-kx)), offset by kh-1-ph rows and
+ * kw-1-pw columns. A strided layer's gy is read as if upsampled by the stride (gy[oy, ox] at
+ * (s*oy, s*ox), zeros between): each block of dx visits only the taps that land on a real gy pixel
+ * (a quarter of them at stride 2, in the same blocks as the phases of
+ * conv2dGradInputStridedKernel, without a GEMM per phase). Inputs gy (binding 0), w (binding 1).
  */
-export function conv2dGradInputStridedDirectKernel(g: ConvGeometry, epilogue?: Epilogue, tiling?: DirectTiling, target?: KernelTarget): GemmKernel {
-  if (g.sh !== g.sw) throw new Error(`direct conv: stride ${g.sh}x${g.sw} must be the same along both axes`);
+export function conv2dGradInputDirectKernel(g: ConvGeometry, epilogue?: Epilogue, tiling?: DirectTiling, target?: KernelTarget): GemmKernel {
+  const stride = squareStride(g);
   const spec: DirectConvSpec = {
-    label: 'strided grad input',
+    label: stride > 1 ? 'strided grad input' : 'grad input',
     N: g.N, inC: g.O, inH: g.OH, inW: g.OW, outC: g.C, outH: g.H, outW: g.W, kh: g.kh, kw: g.kw, offY: g.kh - 1 - g.ph, offX: g.kw - 1 - g.pw,
-    upsample: g.sh,
+    upsample: stride,
+    // Flipping both ky and kx of a row-major tap index: (kh-1-ky)*kw + (kw-1-kx) = kh*kw-1 - tap.
     weightIndex: (oc, ic, tap) => `(${ic} * ${g.C}u + ${oc}) * ${g.kh * g.kw}u + ${g.kh * g.kw - 1}u - ${tap}`,
   };
   return directConvKernel(spec, epilogue, tiling, target);

@@ -17,7 +17,7 @@ import { formatShape, ShapeError, type Shape } from '../ir/shape.js';
 import type { Tensor } from '../ir/tensor.js';
 import { conv2dForwardKernel, conv2dForwardPointwiseKernel, conv2dGradInputKernel, conv2dGradInputPointwiseKernel, conv2dGradInputStridedKernel, conv2dGradInputStridedPointwiseKernel, isPointwise, isStridedPointwise, conv2dGradInputThinKernel, conv2dGradWeightKernel, gradWeightSplits, type ConvGeometry } from '../../codegen/wgsl/conv.js';
 import { conv2dGradWeightThinKernel, thinGradWeightApplies } from '../../codegen/wgsl/conv-grad-weight-thin.js';
-import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, conv2dGradInputStridedDirectKernel, directConvApplies, directForwardApplies, directPointwiseGradInputApplies, directStridedGradInputApplies } from '../../codegen/wgsl/conv-direct.js';
+import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, directConvApplies, directForwardApplies, directPointwiseGradInputApplies, directStridedGradInputApplies } from '../../codegen/wgsl/conv-direct.js';
 import { outputExtent } from '../util/window.js';
 
 export type Pair = [number, number];
@@ -205,8 +205,7 @@ const conv2dGradInputDef: KernelOpDef<'conv2d_grad_input'> = {
     return conv2dGradInputThinKernel(g, ctx.epilogue, ctx.target)
       ?? (directPointwiseGradInputApplies(g) ? conv2dGradInputDirectKernel(g, ctx.epilogue, undefined, ctx.target)
         : isPointwise(g) ? conv2dGradInputPointwiseKernel(g, ctx.epilogue, ctx.target)
-        : directConvApplies(g) ? conv2dGradInputDirectKernel(g, ctx.epilogue, undefined, ctx.target)
-        : directStridedGradInputApplies(g) ? conv2dGradInputStridedDirectKernel(g, ctx.epilogue, undefined, ctx.target)
+        : directConvApplies(g) || directStridedGradInputApplies(g) ? conv2dGradInputDirectKernel(g, ctx.epilogue, undefined, ctx.target)
         : isStridedPointwise(g) ? conv2dGradInputStridedPointwiseKernel(g, undefined, ctx.epilogue, undefined, ctx.target)
         : g.sh > 1 || g.sw > 1 ? conv2dGradInputStridedKernel(g, undefined, ctx.epilogue, undefined, ctx.target)
         : conv2dGradInputKernel(g, undefined, ctx.epilogue, ctx.target));

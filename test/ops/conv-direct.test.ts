@@ -13,7 +13,7 @@ import { Graph, isLeaf } from '../../src/ir/graph.js';
 import { OPS } from '../../src/ops/registry.js';
 import type { Tensor } from '../../src/ir/tensor.js';
 import type { ConvGeometry } from '../../codegen/wgsl/conv.js';
-import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, conv2dGradInputStridedDirectKernel, directConvApplies, directForwardApplies, directPointwiseGradInputApplies, directStridedGradInputApplies, stripWidth, type DirectTiling } from '../../codegen/wgsl/conv-direct.js';
+import { conv2dForwardDirectKernel, conv2dGradInputDirectKernel, directConvApplies, directForwardApplies, directPointwiseGradInputApplies, directStridedGradInputApplies, stripWidth, type DirectTiling } from '../../codegen/wgsl/conv-direct.js';
 import { conv2dForwardKernel } from '../../codegen/wgsl/conv.js';
 import { convGeometry } from '../../src/ops/conv.js';
 
@@ -234,7 +234,7 @@ describe('direct kernel, stride-2 forward', async () => {
     expect(directForwardApplies(g(3))).toBe(false);
     expect(directForwardApplies(g(2, 5))).toBe(false);
     expect(directForwardApplies(convGeometry('conv2d', [2, 8, 9, 9], [8, 8, 3, 3], { stride: [2, 1], pad: 1 }))).toBe(false);
-    expect(directConvApplies(g(2))).toBe(false); // the input gradient of a strided layer goes by phases
+    expect(directConvApplies(g(2))).toBe(false); // a strided input gradient: directStridedGradInputApplies
     const l = cases[0]!;
     const build: Builder = (_g, [x, w]) => x!.conv2d(w!, { stride: 2, pad: 1 });
     expect(chosenKernel(build, [{ name: 'x', shape: [...l.x], data: randn([...l.x], 1) }, { name: 'w', shape: [l.o, l.x[1], 3, 3], data: randn([l.o, l.x[1], 3, 3], 2) }])).toMatch(/direct conv \(forward\)/);
@@ -288,7 +288,7 @@ describe('direct kernel, strided input gradient (gy upsampled by the stride)', a
     expect(stripWidth(13, 2)).toBe(8);
     expect(stripWidth(7, 2)).toBe(8);
     expect(stripWidth(6, 2)).toBe(6);
-    expect(() => conv2dGradInputStridedDirectKernel(g, undefined, { rows: 3, pixels: 8, channels: 4 })).toThrow(/whole multiples/);
+    expect(() => conv2dGradInputDirectKernel(g, undefined, { rows: 3, pixels: 8, channels: 4 })).toThrow(/whole multiples/);
   });
   it('finite differences through a stride-2 conv2d, whose input gradient runs this kernel', async () => {
     const l = { x: [1, 5, 7, 6] as Shape4, o: 3 };
@@ -309,11 +309,11 @@ describe('direct kernel, strided input gradient (gy upsampled by the stride)', a
       ];
       const want = cpuEval((gr, [gy, w]) => gr.apply('conv2d_grad_input', [gy!, w!], { stride, pad: c.pad, inputShape: [...c.x] }), inputs);
       const data = inputs.map((i) => i.data as Float32Array);
-      const staged = await runRawKernel(conv2dGradInputStridedDirectKernel(g, undefined, c.t), data, want.length, 8, -12345);
+      const staged = await runRawKernel(conv2dGradInputDirectKernel(g, undefined, c.t), data, want.length, 8, -12345);
       expectClose(staged.out, want, { rtol: 1e-4, atol: 1e-4 }, `strided grad input x[${c.x}]`);
       expect(Array.from(staged.tail)).toEqual(new Array(8).fill(-12345));
       if (broadcastsBySubgroup(rt.ctx.target)) {
-        const got = await runRawKernel(conv2dGradInputStridedDirectKernel(g, undefined, c.t, rt.ctx.target), data, want.length, 8, -12345);
+        const got = await runRawKernel(conv2dGradInputDirectKernel(g, undefined, c.t, rt.ctx.target), data, want.length, 8, -12345);
         expect(Array.from(got.out)).toEqual(Array.from(staged.out));
       }
     });
