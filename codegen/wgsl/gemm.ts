@@ -205,7 +205,7 @@ export function rankTilings(M: number, N: number, K: number, batch = 1, matrices
   let best: GemmTiling | undefined;
   let bestCost = Infinity;
   const small = M * N * K * batch < SMALL_GEMM_MACS;
-  for (const { tiling, efficiency, matricesOnly, tileK } of [...GEMM_CANDIDATES, ...(small ? [] : fittedCandidates(M, N, matrices))]) {
+  for (const { tiling, efficiency, matricesOnly, tileK } of [...GEMM_CANDIDATES, ...fittedCandidates(M, N, matrices)]) {
     if (matricesOnly && !matrices) continue;
     if (small && tiling.regM * tiling.regN > 64) continue;
     const tm = tiling.threadsM * tiling.regM;
