@@ -1,7 +1,8 @@
 /**
  * The thin-layer weight gradient (codegen/wgsl/conv-grad-weight-thin.ts) with 4 and 8 filters a
- * thread and several split counts, on the same device, alternating per round (a shared host's load
- * hits every variant alike): the A/B behind thinGradWeightFilters and THIN_WORKGROUPS.
+ * thread and several split counts, on the same device, alternating per round (bench/interleave.ts:
+ * a shared host's load hits every variant alike): the A/B behind thinGradWeightFilters and
+ * THIN_WORKGROUPS.
  *
  *   node dist/bench/thin-grad-weight-ab.js [--rounds 15]
  *   THIN_AB_VARIANTS=4:16,8:8,8:16 (filters per thread : workgroups the splits aim for)
@@ -10,8 +11,11 @@ import { acquireDevice } from '../src/runtime/device.js';
 import { conv2dGradWeightThinKernel } from '../codegen/wgsl/conv-grad-weight-thin.js';
 import type { ConvGeometry } from '../codegen/wgsl/conv.js';
 import { prepareDispatch, timeDispatches } from './dispatch-timer.js';
-import { median } from './interleave.js';
+import { interleave, median, roundRatios } from './interleave.js';
 import { loadLine } from './machine-load.js';
+
+/** Dispatches per round of a variant (one submission). */
+const PER_ROUND = 20;
 
 const layer = (N: number, C: number, H: number, O: number): ConvGeometry => ({ N, C, H, W: H, O, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, OH: H, OW: H });
 const LAYERS: [string, ConvGeometry][] = [
@@ -33,16 +37,16 @@ try {
       const splits = Math.max(1, Math.min(g.N, Math.ceil(workgroups / Math.ceil(g.O / filters))));
       const sizes = [g.N * g.C * g.H * g.W, g.N * g.O * g.OH * g.OW, splits * g.O * g.C * g.kh * g.kw];
       const buffers = sizes.map((n) => device.createBuffer({ size: Math.ceil((n * 4) / 16) * 16, usage: GPUBufferUsage.STORAGE }));
-      return { label: `${filters} filters, ${splits} split(s)`, buffers, dispatch: prepareDispatch(device, conv2dGradWeightThinKernel(g, splits, undefined, filters), buffers) };
+      const dispatch = prepareDispatch(device, conv2dGradWeightThinKernel(g, splits, undefined, filters), buffers);
+      return { name: `${filters} filters, ${splits} split(s)`, buffers, step: async () => void (await timeDispatches(device, dispatch, PER_ROUND)) };
     });
-    for (const p of prepared) await timeDispatches(device, p.dispatch, 2); // compile on first use
-    const ms = prepared.map(() => [] as number[]);
-    for (let r = 0; r < rounds; r++) for (let i = 0; i < prepared.length; i++) ms[i]!.push((await timeDispatches(device, prepared[i]!.dispatch, 20)).wall);
+    for (const p of prepared) await p.step(); // compile on first use
+    const results = await interleave(prepared, rounds);
     console.log(`\n${name} (weight gradient, split kernel only)`);
-    prepared.forEach((p, i) => {
-      const ratios = ms[0]!.map((first, r) => first / ms[i]![r]!);
-      console.log(`  ${p.label.padEnd(22)} ${median(ms[i]!).toFixed(3)} ms (${(flops / median(ms[i]!) / 1e6).toFixed(1)} GFLOP/s); first/this per round median ${median(ratios).toFixed(2)}`);
-    });
+    for (const r of results) {
+      const ms = (median(r.rounds) * 1000) / PER_ROUND;
+      console.log(`  ${r.name.padEnd(22)} ${ms.toFixed(3)} ms (${(flops / ms / 1e6).toFixed(1)} GFLOP/s); first/this per round median ${median(roundRatios(results[0]!, r)).toFixed(2)}`);
+    }
     prepared.forEach((p) => p.buffers.forEach((b) => b.destroy()));
   }
 } finally {
