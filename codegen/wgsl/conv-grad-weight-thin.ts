@@ -48,13 +48,20 @@ export function thinGradWeightApplies(g: ConvGeometry): boolean {
  * 2026-12-07, four runs at load 1.3-5, per-round medians): ResNet's 3->64 1.27-1.9x (2.96 -> 1.48
  * ms in the quietest run), WRN's 3->16 1.15-1.44x (0.59 -> 0.47 ms). The reference CNN's 1->16 at
  * batch 128 (9 taps) ran 0.8-1.02x with 8, so a one-channel layer keeps 4 (and the quickstart its
- * digits). 8 filters compile in 2.5 s against 1.1 on lavapipe for 27 taps, hence the size
- * threshold (SMALL_DIRECT_MACS's).
+ * digits). 8 filters compile in 2.5 s against 1.1 on lavapipe for 27 taps, hence
+ * SMALL_THIN_MACS.
  */
 export function thinGradWeightFilters(g: ConvGeometry): number {
   const macs = g.N * g.O * g.OH * g.OW * g.C * g.kh * g.kw;
-  return g.C >= 2 && g.O > 4 && macs >= 1 << 21 ? 8 : 4;
+  return g.C >= 2 && g.O > 4 && macs >= SMALL_THIN_MACS ? 8 : 4;
 }
+
+/**
+ * Below this many multiply-adds (a test's few images) a thin layer keeps 4 filters a thread, the
+ * block that compiles in half the time; the direct kernel's SMALL_DIRECT_MACS draws the same line
+ * for the same reason (not imported: conv-direct.ts imports conv.ts, which imports this file).
+ */
+const SMALL_THIN_MACS = 1 << 21;
 
 /**
  * Workgroups (one per 4 filters and split) the splits aim for; with 8 filters a thread, half as
